@@ -1,0 +1,311 @@
+"""The indicator catalogue and a province's configuration: loading and validation.
+
+Both are data (``templates/indicators.yaml``, ``inputs/<province>/province.yaml``); this module only reads and
+checks them, so a province can add an indicator or move from districts to communes without a code change.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from baocao.errors import ConfigError
+from baocao.periods import Calendar
+
+IndicatorKind = Literal["flow", "stock", "ratio", "density", "sum"]
+SUBMITTED_KINDS: frozenset[str] = frozenset({"flow", "stock"})
+
+
+def nfc(text: str) -> str:
+    """Text in Unicode NFC with surrounding whitespace removed (Vietnamese input methods differ)."""
+    return unicodedata.normalize("NFC", text).strip()
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FieldDef(_Model):
+    """A field (lĩnh vực) of the report: Bưu chính, Viễn thông, ..."""
+
+    code: str
+    name: str
+
+
+class Indicator(_Model):
+    """One indicator of the catalogue and how it aggregates."""
+
+    code: str
+    name: str
+    field: str
+    unit: str
+    kind: IndicatorKind
+    decimals: int = Field(default=0, ge=0, le=4)
+    plan: bool = False
+    key: bool = False
+    parent: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    scale: float = 100.0
+    base: str | None = None
+    parts: tuple[str, ...] = ()
+    help: str | None = None
+
+    @field_validator("code", "name", "field", "unit")
+    @classmethod
+    def _normalise(cls, value: str) -> str:
+        return nfc(value)
+
+    @model_validator(mode="after")
+    def _kind_needs_inputs(self) -> Indicator:
+        if self.kind == "ratio" and not (self.numerator and self.denominator):
+            raise ValueError(f"{self.code}: a ratio needs 'numerator' and 'denominator'")
+        if self.kind == "density" and not self.base:
+            raise ValueError(f"{self.code}: a density needs 'base' (the stock counted per 100 inhabitants)")
+        if self.kind == "sum" and len(self.parts) < 2:
+            raise ValueError(f"{self.code}: a sum needs at least two 'parts'")
+        return self
+
+    @property
+    def submitted(self) -> bool:
+        """Whether units report this indicator (flows and stocks) rather than it being derived."""
+        return self.kind in SUBMITTED_KINDS
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The indicators a derived indicator is computed from."""
+        if self.kind == "ratio":
+            return (self.numerator or "", self.denominator or "")
+        if self.kind == "density":
+            return (self.base or "",)
+        return self.parts
+
+
+class Catalogue(_Model):
+    """The ordered list of fields and indicators."""
+
+    fields: tuple[FieldDef, ...]
+    indicators: tuple[Indicator, ...]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Catalogue:
+        codes = [i.code for i in self.indicators]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValueError(f"indicator codes used twice: {', '.join(duplicates)}")
+        field_codes = {f.code for f in self.fields}
+        by_code = {i.code: i for i in self.indicators}
+        for ind in self.indicators:
+            if ind.field not in field_codes:
+                raise ValueError(f"{ind.code}: unknown field {ind.field!r}")
+            for ref in (*ind.inputs, *([ind.parent] if ind.parent else [])):
+                if ref not in by_code:
+                    raise ValueError(f"{ind.code}: refers to unknown indicator {ref!r}")
+            if ind.kind == "density" and by_code[ind.base or ""].kind not in ("stock", "sum"):
+                raise ValueError(f"{ind.code}: the base of a density must be a stock")
+            if ind.kind == "sum":
+                kinds = {by_code[p].kind for p in ind.parts}
+                if len(kinds) != 1 or not kinds <= SUBMITTED_KINDS:
+                    raise ValueError(f"{ind.code}: the parts of a sum must all be flows or all stocks")
+            if ind.kind == "ratio" and not all(by_code[r].submitted for r in ind.inputs):
+                raise ValueError(f"{ind.code}: numerator and denominator must be submitted indicators")
+        return self
+
+    def get(self, code: str) -> Indicator:
+        """The indicator with this code."""
+        for ind in self.indicators:
+            if ind.code == code:
+                return ind
+        raise KeyError(code)
+
+    def __contains__(self, code: object) -> bool:
+        return any(ind.code == code for ind in self.indicators)
+
+    @property
+    def submitted(self) -> tuple[Indicator, ...]:
+        """Indicators units report, in catalogue order."""
+        return tuple(i for i in self.indicators if i.submitted)
+
+    def in_field(self, field_code: str) -> tuple[Indicator, ...]:
+        """Indicators of one field, in catalogue order."""
+        return tuple(i for i in self.indicators if i.field == field_code)
+
+    def time_rule(self, code: str) -> Literal["flow", "stock"]:
+        """How an indicator aggregates over time: flows sum, everything else is read at period end."""
+        ind = self.get(code)
+        if ind.kind == "sum":
+            return self.time_rule(ind.parts[0])
+        return "flow" if ind.kind == "flow" else "stock"
+
+
+UnitKind = Literal["huyện", "thị xã", "thành phố", "quận", "xã", "phường", "đặc khu", "tỉnh"]
+
+
+class Unit(_Model):
+    """A reporting unit (a district until mid-2025, a commune or ward since)."""
+
+    code: str
+    name: str
+    kind: UnitKind
+    population: dict[int, int] = Field(default_factory=dict)
+    plans: dict[int, dict[str, float]] = Field(default_factory=dict)
+
+    @field_validator("code")
+    @classmethod
+    def _safe_code(cls, value: str) -> str:
+        value = nfc(value)
+        if not value or not all(c.isalnum() or c in "-_" for c in value) or not value.isascii():
+            raise ValueError(f"unit code {value!r} must be ASCII letters, digits, '-' or '_'")
+        return value
+
+    @field_validator("name", "kind", mode="before")
+    @classmethod
+    def _nfc(cls, value: Any) -> Any:
+        return nfc(value) if isinstance(value, str) else value
+
+    @property
+    def full_name(self) -> str:
+        """'huyện Bát Xát', 'thành phố Lào Cai', 'xã Tả Van'."""
+        return f"{self.kind} {self.name}"
+
+    @property
+    def people_committee(self) -> str:
+        """'UBND huyện Bát Xát': how the seeds attribute a unit's proposals."""
+        return f"UBND {self.full_name}"
+
+    def population_in(self, year: int) -> int | None:
+        """Population for ``year``, else the latest earlier year given, else None."""
+        years = sorted(y for y in self.population if y <= year)
+        return self.population[years[-1]] if years else None
+
+
+class Agency(_Model):
+    """The issuing agency."""
+
+    name: str
+    abbreviation: str
+    short_name: str | None = None
+
+
+class Signer(_Model):
+    """Who signs: 'GIÁM ĐỐC', or 'KT. GIÁM ĐỐC' over 'PHÓ GIÁM ĐỐC'."""
+
+    name: str
+    title: str = "GIÁM ĐỐC"
+    on_behalf_of: str | None = None
+
+
+class Province(_Model):
+    """A province's configuration: agency, units, population, plans, signer, recipients."""
+
+    code: str
+    name: str
+    parent_body: str
+    agency: Agency
+    place: str
+    calendar: Calendar = "administrative"
+    deadline_working_days: int = Field(default=5, ge=0, le=60)
+    units: tuple[Unit, ...]
+    plans: dict[int, dict[str, float]] = Field(default_factory=dict)
+    signer: Signer
+    recipients: tuple[str, ...] = ()
+    standing_tasks: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    participants: str | None = None
+
+    @model_validator(mode="after")
+    def _unique_units(self) -> Province:
+        codes = [u.code for u in self.units]
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValueError(f"unit codes used twice: {', '.join(duplicates)}")
+        if not self.units:
+            raise ValueError("a province needs at least one reporting unit")
+        if self.code in codes:
+            raise ValueError(f"the province code {self.code!r} is also a unit code; the province row needs its own")
+        return self
+
+    def unit(self, code: str) -> Unit:
+        """The unit with this code."""
+        for u in self.units:
+            if u.code == code:
+                return u
+        raise KeyError(code)
+
+    @property
+    def unit_codes(self) -> tuple[str, ...]:
+        """Codes of the expected reporting units, in configuration order."""
+        return tuple(u.code for u in self.units)
+
+    def plan_for(self, indicator: str, year: int, unit: str | None = None) -> float | None:
+        """The annual plan target of an indicator (province-wide, or for one unit)."""
+        source = self.plans if unit is None else self.unit(unit).plans
+        value = source.get(year, {}).get(indicator)
+        return None if value is None else float(value)
+
+    @property
+    def unit_kinds_phrase(self) -> str:
+        """'huyện, thị xã, thành phố' or 'xã, phường': the kinds present, in the customary order."""
+        order = ["huyện", "quận", "thị xã", "thành phố", "xã", "phường", "đặc khu"]
+        present = {u.kind for u in self.units}
+        return ", ".join(k for k in order if k in present)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError("file not found", path) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text ({exc.reason})", path) from exc
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", path) from exc
+
+
+def _validation_message(exc: ValidationError) -> str:
+    lines = []
+    for err in exc.errors()[:10]:
+        where = ".".join(str(p) for p in err["loc"])
+        lines.append(f"{where}: {err['msg']}" if where else err["msg"])
+    return "; ".join(lines)
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    """Read and check an indicator catalogue (``indicators.yaml``)."""
+    data = _read_yaml(path)
+    try:
+        return Catalogue.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_validation_message(exc), path) from exc
+
+
+def load_province(path: Path, catalogue: Catalogue | None = None) -> Province:
+    """Read and check a province configuration (``province.yaml``), against the catalogue if given."""
+    data = _read_yaml(path)
+    try:
+        province = Province.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_validation_message(exc), path) from exc
+    if catalogue is not None:
+        unknown = sorted(_plan_codes(province) - {i.code for i in catalogue.indicators})
+        if unknown:
+            raise ConfigError(f"plans name unknown indicators: {', '.join(unknown)}", path)
+        unknown_fields = sorted(set(province.standing_tasks) - {f.code for f in catalogue.fields})
+        if unknown_fields:
+            raise ConfigError(f"standing_tasks name unknown fields: {', '.join(unknown_fields)}", path)
+    return province
+
+
+def _plan_codes(province: Province) -> set[str]:
+    codes: set[str] = set()
+    plan_maps: Iterable[dict[int, dict[str, float]]] = [province.plans, *(u.plans for u in province.units)]
+    for plans in plan_maps:
+        for targets in plans.values():
+            codes.update(targets)
+    return codes

@@ -1,0 +1,181 @@
+"""The ``baocao`` command: run a period's report, check submissions, write blank forms.
+
+Domain errors become one-line messages and a non-zero exit status here, and only here.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from baocao.errors import BaocaoError
+from baocao.settings import apply_prefect_defaults
+
+apply_prefect_defaults()
+
+from baocao import report as core  # noqa: E402 - Prefect settings must be in the environment first
+from baocao.intake import read_file  # noqa: E402
+from baocao.intake.form import form_filename, write_form  # noqa: E402
+from baocao.intake.read import expected_from_path  # noqa: E402
+from baocao.periods import Period  # noqa: E402
+
+app = typer.Typer(help="Báo cáo định kỳ của Sở: thu thập, kiểm tra, tổng hợp và xuất báo cáo.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+
+InputsOption = Annotated[Path, typer.Option("--inputs", help="Province folder (the one with province.yaml).",
+                                            file_okay=False)]
+OutputsOption = Annotated[Path, typer.Option("--outputs", help="Where documents are written.", file_okay=False)]
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code=1)
+
+
+def _period(text: str | None, setup: core.Setup) -> Period:
+    return Period.parse(text) if text else core.latest_quarter(setup.submissions)
+
+
+def _report_date(text: str | None) -> date:
+    if not text:
+        return date.today()
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError as exc:
+        raise BaocaoError(f"--date must be YYYY-MM-DD, got {text!r}") from exc
+
+
+@app.command()
+def run(
+    period: Annotated[str | None, typer.Option(help="2024-Q2, 2024-H1, 2024-H2, 2024-9M or 2024; "
+                                                    "default: the latest quarter with submissions.")] = None,
+    inputs: InputsOption = core.SAMPLE_INPUTS,
+    outputs: OutputsOption = core.DEFAULT_OUTPUTS,
+    report_date: Annotated[str | None, typer.Option("--date", help="Date on the report, YYYY-MM-DD; "
+                                                                    "default: today.")] = None,
+    number: Annotated[int | None, typer.Option(help="Document number (Số: 05/BC-...).", min=1)] = None,
+    prefect: Annotated[bool, typer.Option(help="Run through the Prefect flow (local ephemeral API by "
+                                               "default); --no-prefect runs the same steps in-process.")] = True,
+) -> None:
+    """Produce the period's DOCX, PDF and XLSX report for one province."""
+    try:
+        setup = core.load_setup(inputs)
+        the_period = _period(period, setup)
+        when = _report_date(report_date)
+        if prefect:
+            result = _run_flow(the_period, inputs, outputs, when, number)
+        else:
+            result = core.run_report(inputs, the_period, outputs, when, number)
+    except BaocaoError as exc:
+        _fail(str(exc))
+        return
+    _print_result(setup, the_period, result)
+
+
+def _run_flow(period: Period, inputs: Path, outputs: Path, when: date, number: int | None) -> core.ReportResult:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    from flows.report import province_report
+
+    # In-process, the heartbeat thread adds about a second to every sync flow run (STACK.md).
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        return province_report(period=period.code, inputs=inputs, outputs=outputs, report_date=when,
+                               number=number)
+
+
+def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) -> None:
+    missing = [setup.province.unit(s.unit).full_name for s in result.states if s.state == "missing"]
+    rejected = [setup.province.unit(s.unit).full_name for s in result.states if s.state == "rejected"]
+    received = sum(1 for s in result.states if s.state == "received")
+    out.print(f"[bold]{setup.province.name} – {period.label}[/]: {received}/{len(result.states)} units accepted",
+              highlight=False)
+    if missing:
+        out.print(f"  missing: {', '.join(missing)}", highlight=False)
+    if rejected:
+        out.print(f"  set aside (errors): {', '.join(rejected)} – see the 'Kiểm tra' sheet or `baocao check`",
+                  highlight=False)
+    for path in result.paths:
+        print(path)
+
+
+@app.command()
+def check(
+    files: Annotated[list[Path], typer.Argument(help="Submission files (.xlsx or .csv).", exists=True,
+                                                dir_okay=False)],
+    inputs: Annotated[Path | None, typer.Option("--inputs", help="Province folder; default: the one the "
+                                                "file sits in, else the sample province.")] = None,
+) -> None:
+    """Check submission files without running a report; exit status 1 if any has an error."""
+    failed = False
+    for path in files:
+        try:
+            setup = core.load_setup(inputs or _province_of(path))
+        except BaocaoError as exc:
+            _fail(str(exc))
+            return
+        units = set(setup.province.unit_codes)
+        for sub in read_file(path, setup.catalogue, units, expected_from_path(path, units)):
+            label = f"{sub.unit or '?'} {sub.period or '?'}"
+            if sub.errors:
+                failed = True
+                out.print(f"[red]✗[/] {path} ({label}): {len(sub.errors)} lỗi, {len(sub.warnings)} lưu ý",
+                          highlight=False)
+            else:
+                out.print(f"[green]✓[/] {path} ({label}): hợp lệ, {len(sub.values)} chỉ tiêu, "
+                          f"{len(sub.warnings)} lưu ý", highlight=False)
+            for finding in sub.findings:
+                out.print(f"    {finding}", highlight=False)
+    if failed:
+        raise typer.Exit(code=1)
+
+
+def _province_of(path: Path) -> Path:
+    for parent in path.resolve().parents:
+        if (parent / "province.yaml").is_file():
+            return parent
+    return core.SAMPLE_INPUTS
+
+
+@app.command()
+def template(
+    period: Annotated[str, typer.Option(help="The quarter the forms are for, e.g. 2024-Q3.")],
+    inputs: InputsOption = core.SAMPLE_INPUTS,
+    outputs: OutputsOption = core.DEFAULT_OUTPUTS,
+    unit: Annotated[list[str] | None, typer.Option(help="Only these unit codes (repeatable).")] = None,
+) -> None:
+    """Write a blank, prefilled submission workbook per unit for a quarter."""
+    try:
+        setup = core.load_setup(inputs)
+        quarter = Period.parse(period)
+        if quarter.kind != "quarter":
+            raise BaocaoError(f"forms are per quarter: use e.g. {quarter.year}-Q{quarter.last_quarter}")
+        units = [setup.province.unit(u) for u in unit] if unit else list(setup.province.units)
+    except KeyError as exc:
+        _fail(f"unknown unit code {exc}")
+        return
+    except BaocaoError as exc:
+        _fail(str(exc))
+        return
+    folder = outputs / setup.slug / "forms" / quarter.code
+    table = Table("Unit", "File", show_header=True)
+    for u in units:
+        path = write_form(folder / form_filename(u), setup.catalogue, setup.province, u, quarter)
+        table.add_row(u.full_name, str(path))
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point for ``python -m baocao``."""
+    app(prog_name="baocao")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

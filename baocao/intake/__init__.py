@@ -1,0 +1,126 @@
+"""Intake: read a province's submissions for the quarters a report needs, check them, keep the valid ones.
+
+    collect(...)        -> Intake (every file read, the accepted submission per unit and quarter)
+    records_frame(...)  -> the long DataFrame aggregation works on
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from baocao.catalogue import Catalogue, Province
+from baocao.errors import Location
+from baocao.intake.model import Finding, Note, Submission, UnitState
+from baocao.intake.read import Expected, expected_from_path, iter_submission_files, read_file
+from baocao.periods import Period
+
+__all__ = [
+    "Expected", "Finding", "Intake", "Note", "Submission", "UnitState", "collect", "read_file", "records_frame",
+    "unit_notes", "unit_states",
+]
+
+RECORD_COLUMNS = ["unit", "period", "indicator", "value", "is_estimate"]
+
+
+@dataclass
+class Intake:
+    """Everything read for a report: all submissions, and the one accepted per unit and quarter."""
+
+    submissions: list[Submission] = field(default_factory=list)
+    accepted: dict[tuple[str, str], Submission] = field(default_factory=dict)
+
+    def rejected(self, quarters: Iterable[str] | None = None) -> list[Submission]:
+        """Submissions set aside for errors, optionally only those of some quarters."""
+        wanted = set(quarters) if quarters is not None else None
+        return [
+            s for s in self.submissions
+            if s.errors and (wanted is None or s.period in wanted or s.period is None)
+        ]
+
+    def missing(self, quarters: Sequence[str], units: Sequence[str]) -> dict[str, list[str]]:
+        """Per unit, the quarters among ``quarters`` with no accepted submission (units in config order)."""
+        out: dict[str, list[str]] = {}
+        for unit in units:
+            gaps = [q for q in quarters if (unit, q) not in self.accepted]
+            if gaps:
+                out[unit] = gaps
+        return out
+
+
+def collect(submissions_dir: Path, quarters: Iterable[Period], catalogue: Catalogue, province: Province) -> Intake:
+    """Read and check every submission file of the given quarters; one bad file never stops the others."""
+    intake = Intake()
+    units = set(province.unit_codes)
+    for quarter in quarters:
+        for path in iter_submission_files(submissions_dir / quarter.code):
+            expected = expected_from_path(path, units)
+            try:
+                subs = read_file(path, catalogue, units, expected)
+            except Exception as exc:  # the last line of defence: report, never crash the run
+                sub = Submission(path=path, unit=expected.unit, period=expected.period or quarter.code)
+                sub.findings.append(Finding("error", Location(path.name),
+                                            f"lỗi không xác định khi đọc tệp ({type(exc).__name__}: {exc})"))
+                subs = [sub]
+            for sub in subs:
+                intake.submissions.append(sub)
+                if sub.accepted:
+                    _accept(intake, sub)
+    return intake
+
+
+def _accept(intake: Intake, sub: Submission) -> None:
+    key = (sub.unit or "", sub.period or "")
+    previous = intake.accepted.get(key)
+    if previous is None:
+        intake.accepted[key] = sub
+        return
+    # Two valid files for one unit and quarter: the newer file counts, the other is kept and mentioned.
+    newer, older = (sub, previous) if sub.path.stat().st_mtime >= previous.path.stat().st_mtime else (previous, sub)
+    intake.accepted[key] = newer
+    newer.findings.append(Finding("warning", Location(newer.path.name),
+                                  f"đơn vị đã gửi thêm tệp {older.path.name} cho cùng kỳ; dùng tệp mới hơn"))
+
+
+def records_frame(submissions: Iterable[Submission]) -> pd.DataFrame:
+    """One row per (unit, quarter, indicator) with its value and whether it is an estimate."""
+    rows = [
+        (s.unit, s.period, code, value, code in s.estimates)
+        for s in submissions
+        for code, value in s.values.items()
+    ]
+    frame = pd.DataFrame(rows, columns=RECORD_COLUMNS)
+    return frame.astype({"unit": "string", "period": "string", "indicator": "string",
+                         "value": "float64", "is_estimate": "bool"})
+
+
+def unit_states(intake: Intake, province: Province, period: Period) -> list[UnitState]:
+    """Per expected unit: received (every quarter of the period accepted), rejected, or missing."""
+    quarters = [q.code for q in period.quarters]
+    states = []
+    for unit in province.unit_codes:
+        if all((unit, q) in intake.accepted for q in quarters):
+            states.append(UnitState(unit, "received"))
+            continue
+        bad = [s for s in intake.submissions
+               if s.unit == unit and s.period in quarters and s.errors and (unit, s.period) not in intake.accepted]
+        if bad:
+            reasons = tuple(str(f) for s in bad for f in s.errors)
+            states.append(UnitState(unit, "rejected", reasons, tuple(s.path.name for s in bad)))
+        else:
+            states.append(UnitState(unit, "missing"))
+    return states
+
+
+def unit_notes(intake: Intake, province: Province, period: Period) -> list[tuple[str, Note]]:
+    """The notes of the period's last quarter, with the unit that wrote each, units in configuration order."""
+    quarter = period.end_quarter.code
+    return [
+        (unit, note)
+        for unit in province.unit_codes
+        if (unit, quarter) in intake.accepted
+        for note in intake.accepted[(unit, quarter)].notes
+    ]

@@ -1,0 +1,78 @@
+"""What intake produces: submissions, their notes, and findings about them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from baocao.errors import Location
+from baocao.intake.layout import NoteSection
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Note:
+    """One line of a unit's notes: section, text, optional field code."""
+
+    section: NoteSection
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem found in a submission: errors set it aside, warnings are reported."""
+
+    severity: Severity
+    where: Location
+    message: str
+
+    def __str__(self) -> str:
+        label = "Lỗi" if self.severity == "error" else "Lưu ý"
+        return f"{label} – {self.where.describe()}: {self.message}"
+
+
+@dataclass
+class Submission:
+    """One unit's figures and notes for one quarter, as read from one file."""
+
+    path: Path
+    unit: str | None
+    period: str | None
+    values: dict[str, float] = field(default_factory=dict)
+    estimates: set[str] = field(default_factory=set)
+    notes: list[Note] = field(default_factory=list)
+    person: str | None = None
+    prepared_on: date | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        """Findings that set the submission aside."""
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        """Findings that are reported but do not set the submission aside."""
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the submission has no error and names a unit and a period."""
+        return not self.errors and self.unit is not None and self.period is not None
+
+
+UnitStateName = Literal["received", "missing", "rejected"]
+
+
+@dataclass(frozen=True)
+class UnitState:
+    """Whether a unit's submissions for a report's period arrived and were accepted."""
+
+    unit: str
+    state: UnitStateName
+    reasons: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()

@@ -1,0 +1,82 @@
+"""The report's wording: small Jinja templates a department can edit (``templates/phrases.yaml``).
+
+They render in a sandbox with StrictUndefined: a misspelt name stops the run and says which phrase and name.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+
+from baocao.errors import ConfigError
+from baocao.vietnamese import capitalize_first, lower_first
+
+REQUIRED_GROUPS = ("summary", "lead", "completeness", "headings", "indicator", "limitations", "proposals",
+                   "tasks", "annex", "rules")
+
+
+def _environment() -> SandboxedEnvironment:
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    env.filters["lower_first"] = lower_first
+    env.filters["capitalize_first"] = capitalize_first
+    return env
+
+
+class Phrases:
+    """Wording loaded from YAML; ``say('indicator.flow', ...)`` renders one phrase."""
+
+    def __init__(self, data: dict[str, Any], source: str = "phrases.yaml") -> None:
+        missing = [g for g in REQUIRED_GROUPS if g not in data]
+        if missing:
+            raise ConfigError(f"missing phrase groups: {', '.join(missing)}", source)
+        self.data = data
+        self.source = source
+        self._env = _environment()
+        self._compiled = cache(self._compile)
+
+    def raw(self, key: str) -> Any:
+        """The raw value at a dotted key (used for rules and numbers)."""
+        node: Any = self.data
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise ConfigError(f"missing phrase {key!r}", self.source)
+            node = node[part]
+        return node
+
+    def _compile(self, key: str) -> Any:
+        text = self.raw(key)
+        if not isinstance(text, str):
+            raise ConfigError(f"phrase {key!r} must be text", self.source)
+        try:
+            return self._env.from_string(text)
+        except TemplateError as exc:
+            raise ConfigError(f"phrase {key!r} is not a valid template: {exc}", self.source) from exc
+
+    def say(self, key: str, **values: Any) -> str:
+        """Render the phrase at ``key`` with ``values``; whitespace collapsed to single spaces."""
+        template = self._compiled(key)
+        try:
+            text = template.render(**values)
+        except UndefinedError as exc:
+            raise ConfigError(f"phrase {key!r} uses an unknown name: {exc.message}", self.source) from exc
+        except TemplateError as exc:
+            raise ConfigError(f"phrase {key!r} failed: {exc}", self.source) from exc
+        return " ".join(text.split())
+
+
+def load_phrases(path: Path) -> Phrases:
+    """Read the wording file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError("file not found", path) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", path) from exc
+    if not isinstance(data, dict):
+        raise ConfigError("expected a mapping of phrase groups", path)
+    return Phrases(data, str(path))

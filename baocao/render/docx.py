@@ -1,0 +1,106 @@
+"""DOCX renderer: the report context into templates/report.docx (docxtpl), annex tables as subdocuments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
+from docxtpl import DocxTemplate
+from jinja2 import Environment, StrictUndefined, TemplateError
+
+from baocao.errors import RenderError
+from baocao.files import atomic_path
+
+ANNEX_TEXT_WIDTH_MM = 297 - 20 - 15
+_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
+
+
+def _repeat_header(row: Any) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    tr_pr.append(header)
+
+
+def _no_split(row: Any) -> None:
+    tr_pr = row._tr.get_or_add_trPr()
+    cant = OxmlElement("w:cantSplit")
+    cant.set(qn("w:val"), "true")
+    tr_pr.append(cant)
+
+
+def _fill(cell: Any, text: str, style_id: str, align: str, bold: bool = False) -> None:
+    paragraph = cell.paragraphs[0]
+    # Set the style id directly: python-docx's by-name lookup scans every style on each call.
+    paragraph._p.get_or_add_pPr().get_or_add_pStyle().val = style_id
+    paragraph.alignment = _ALIGN[align]
+    run = paragraph.add_run(text)
+    if bold:
+        run.bold = True
+
+
+def _add_table(subdoc: Any, table: dict[str, Any]) -> None:
+    if table["caption"]:
+        subdoc.add_paragraph(table["caption"], style="BC Table Caption")
+    columns, rows = table["columns"], table["rows"]
+    grid = subdoc.add_table(rows=1 + len(rows), cols=len(columns))
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    total = sum(table["widths"])
+    widths = [Mm(ANNEX_TEXT_WIDTH_MM * w / total) for w in table["widths"]]
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = width  # gridCol: LibreOffice lays the table out from it, not from cell widths
+    head_style = subdoc.styles["BC Table Head"].style_id
+    text_style = subdoc.styles["BC Table Text"].style_id
+    head = grid.rows[0]
+    _repeat_header(head)
+    for cell, text, width in zip(head.cells, columns, widths, strict=True):
+        cell.width = width
+        _fill(cell, text, head_style, "center")
+    for grid_row, row in zip(grid.rows[1:], rows, strict=True):
+        _no_split(grid_row)
+        bold = row["kind"] in ("group", "total")
+        for cell, text, align, width in zip(grid_row.cells, row["cells"], table["align"], widths, strict=True):
+            cell.width = width
+            _fill(cell, text, text_style, align, bold)
+
+
+def _annex_subdoc(tpl: DocxTemplate, annex: dict[str, Any], first: bool) -> Any:
+    subdoc = tpl.new_subdoc()
+    label = subdoc.add_paragraph(style="BC Annex Label")
+    if not first:
+        label.add_run().add_break(WD_BREAK.PAGE)
+    label.add_run(annex["label"])
+    subdoc.add_paragraph(annex["title"], style="BC Annex Title")
+    subdoc.add_paragraph(annex["note"], style="BC Annex Note")
+    for table in annex["tables"]:
+        _add_table(subdoc, table)
+    subdoc.add_paragraph(annex["footnote"], style="BC Footnote")
+    return subdoc
+
+
+def render_docx(context: dict[str, Any], template: Path, target: Path) -> Path:
+    """Render the report context into a DOCX at ``target`` (written atomically)."""
+    try:
+        tpl = DocxTemplate(template)
+        annex_body = [_annex_subdoc(tpl, a, i == 0) for i, a in enumerate(context["annexes"])]
+        env = Environment(undefined=StrictUndefined, autoescape=True)
+        tpl.render({**context, "annex_body": annex_body}, jinja_env=env, autoescape=True)
+        props = tpl.docx.core_properties
+        props.created = props.modified = datetime.fromisoformat(context["doc"]["date_iso"])
+        props.last_modified_by = context["doc"]["author"]
+        props.revision = 1
+        with atomic_path(target) as tmp:
+            tpl.save(tmp)
+    except TemplateError as exc:
+        raise RenderError(f"DOCX template {template.name}: {exc}") from exc
+    except (KeyError, OSError, ValueError) as exc:
+        raise RenderError(f"could not write {target.name}: {exc}") from exc
+    return target

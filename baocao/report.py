@@ -1,0 +1,158 @@
+"""One province's report for one period, end to end, without Prefect: the steps the flow orchestrates.
+
+    load_setup -> collect -> figures_for -> context_for -> write_documents
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from baocao.aggregate import report_figures
+from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
+from baocao.context import build_context, file_stem
+from baocao.errors import ConfigError
+from baocao.intake import Intake, UnitState, collect, records_frame, unit_notes, unit_states
+from baocao.periods import Period, PeriodError, quarters_needed
+from baocao.phrases import Phrases, load_phrases
+from baocao.render.docx import render_docx
+from baocao.render.pdf import render_pdf
+from baocao.render.xlsx import render_xlsx
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = Path(os.environ.get("BAOCAO_TEMPLATES", PROJECT_ROOT / "templates"))
+SAMPLE_INPUTS = PROJECT_ROOT / "inputs" / "lao-cai"
+DEFAULT_OUTPUTS = PROJECT_ROOT / "outputs"
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A province's configuration, the catalogue and the wording, with where they came from."""
+
+    inputs: Path
+    templates: Path
+    catalogue: Catalogue
+    province: Province
+    phrases: Phrases
+
+    @property
+    def slug(self) -> str:
+        """The province folder's name, used for its outputs folder."""
+        return self.inputs.resolve().name
+
+    @property
+    def submissions(self) -> Path:
+        """Where the province's submissions live: ``<inputs>/submissions/<quarter>/``."""
+        return self.inputs / "submissions"
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What a run wrote and what it found."""
+
+    docx: Path
+    pdf: Path
+    xlsx: Path
+    states: Sequence[UnitState] = field(default_factory=tuple)
+    rejected: Sequence[str] = field(default_factory=tuple)
+    warnings: int = 0
+
+    @property
+    def paths(self) -> list[Path]:
+        """The three documents, in the order people open them."""
+        return [self.docx, self.pdf, self.xlsx]
+
+
+def _own_or_default(inputs: Path, templates: Path, name: str) -> Path:
+    """A province may override a shared file by putting its own copy beside province.yaml."""
+    own = inputs / name
+    return own if own.is_file() else templates / name
+
+
+def load_setup(inputs: Path, templates: Path = TEMPLATES) -> Setup:
+    """Read and check the configuration of the province folder ``inputs``."""
+    if not (inputs / "province.yaml").is_file():
+        raise ConfigError("no province.yaml here: --inputs must name a province folder", inputs)
+    catalogue = load_catalogue(_own_or_default(inputs, templates, "indicators.yaml"))
+    province = load_province(inputs / "province.yaml", catalogue)
+    phrases = load_phrases(_own_or_default(inputs, templates, "phrases.yaml"))
+    return Setup(inputs, templates, catalogue, province, phrases)
+
+
+def latest_quarter(submissions: Path) -> Period:
+    """The latest quarter that has a folder with at least one file under ``submissions``."""
+    quarters = []
+    for folder in submissions.iterdir() if submissions.is_dir() else []:
+        try:
+            period = Period.parse(folder.name)
+        except PeriodError:
+            continue
+        if period.kind == "quarter" and any(p.is_file() for p in folder.iterdir()):
+            quarters.append(period)
+    if not quarters:
+        raise ConfigError("no quarter folder with submissions (expected e.g. submissions/2024-Q2/)", submissions)
+    return max(quarters)
+
+
+def collect_for(setup: Setup, period: Period) -> Intake:
+    """Read every submission the report on ``period`` needs (the year to date, last year, the trend)."""
+    return collect(setup.submissions, quarters_needed(period), setup.catalogue, setup.province)
+
+
+def figures_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:
+    """The period's figures from the accepted submissions."""
+    return report_figures(records_frame(intake.accepted.values()), setup.catalogue, setup.province, period)
+
+
+def context_for(setup: Setup, intake: Intake, figures: pd.DataFrame, period: Period, report_date: date,
+                number: int | None = None) -> dict[str, Any]:
+    """The report context both documents are rendered from."""
+    return build_context(
+        figures=figures, catalogue=setup.catalogue, province=setup.province, period=period,
+        states=unit_states(intake, setup.province, period), notes=unit_notes(intake, setup.province, period),
+        phrases=setup.phrases, report_date=report_date, number_=number,
+    )
+
+
+def output_paths(outputs: Path, setup: Setup, period: Period) -> tuple[Path, Path, Path]:
+    """Where the DOCX, PDF and XLSX go: ``<outputs>/<province>/<period>/BC-<period>-<agency>.*``."""
+    folder = outputs / setup.slug / period.code
+    stem = file_stem(period, setup.province)
+    return folder / f"{stem}.docx", folder / f"{stem}.pdf", folder / f"{stem}.xlsx"
+
+
+def write_xlsx(setup: Setup, intake: Intake, figures: pd.DataFrame, period: Period, target: Path) -> Path:
+    """The figures workbook, with the intake checks of the period's quarters."""
+    quarters = {q.code for q in period.quarters}
+    checked = [s for s in intake.submissions if s.findings and (s.period in quarters or s.period is None)]
+    return render_xlsx(target, figures, setup.catalogue, setup.province, period,
+                       unit_states(intake, setup.province, period), checked)
+
+
+def summarise(intake: Intake, setup: Setup, period: Period, paths: tuple[Path, Path, Path]) -> ReportResult:
+    """What a run produced, for the CLI and the flow's return value."""
+    quarters = {q.code for q in period.quarters}
+    rejected = [s.path.name for s in intake.rejected(quarters)]
+    warnings = sum(len(s.warnings) for s in intake.submissions if s.period in quarters)
+    return ReportResult(*paths, states=tuple(unit_states(intake, setup.province, period)),
+                        rejected=tuple(rejected), warnings=warnings)
+
+
+def run_report(inputs: Path, period: Period, outputs: Path, report_date: date, number: int | None = None,
+               templates: Path = TEMPLATES) -> ReportResult:
+    """The whole report for one province and period, in-process (the flow runs these same steps)."""
+    setup = load_setup(inputs, templates)
+    intake = collect_for(setup, period)
+    figures = figures_for(setup, intake, period)
+    context = context_for(setup, intake, figures, period, report_date, number)
+    docx, pdf, xlsx = output_paths(outputs, setup, period)
+    render_docx(context, templates / "report.docx", docx)
+    render_pdf(context, templates, pdf)
+    write_xlsx(setup, intake, figures, period, xlsx)
+    return summarise(intake, setup, period, (docx, pdf, xlsx))

@@ -1,0 +1,102 @@
+"""The report flow: collect -> validate -> aggregate -> render -> write, one task per core call."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import Field
+from typing_extensions import Annotated
+
+from baocao import report as core
+from baocao.intake import Intake
+from baocao.periods import Period
+from baocao.render.docx import render_docx
+from baocao.render.pdf import render_pdf
+
+PeriodCode = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}(-(Q[1-4]|H[12]|9M))?$",
+        title="Kỳ báo cáo",
+        description="Quý (2024-Q2), 6 tháng (2024-H1, 2024-H2), 9 tháng (2024-9M) hoặc năm (2024)",
+    ),
+]
+
+# DataFrames and configuration objects make poor cache keys (STACK.md): no task is cached.
+step = task(cache_policy=NO_CACHE)
+io_step = task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=1)
+
+
+@step
+def load_setup(inputs: Path, templates: Path) -> core.Setup:
+    """Read the province configuration, the indicator catalogue and the wording."""
+    return core.load_setup(inputs, templates)
+
+
+@step
+def collect_submissions(setup: core.Setup, period: Period) -> Intake:
+    """Read and check every submission the period needs."""
+    intake = core.collect_for(setup, period)
+    logger = get_run_logger()
+    quarters = {q.code for q in period.quarters}
+    for sub in intake.rejected(quarters):
+        logger.warning("rejected %s: %s", sub.path.name, "; ".join(str(f) for f in sub.errors[:3]))
+    logger.info("read %d submissions, %d accepted", len(intake.submissions), len(intake.accepted))
+    return intake
+
+
+@step
+def aggregate(setup: core.Setup, intake: Intake, period: Period) -> pd.DataFrame:
+    """Figures per unit and for the province."""
+    return core.figures_for(setup, intake, period)
+
+
+@step
+def build_context(setup: core.Setup, intake: Intake, figures: pd.DataFrame, period: Period,
+                  report_date: date, number: int | None) -> dict[str, Any]:
+    """The report context both documents read."""
+    return core.context_for(setup, intake, figures, period, report_date, number)
+
+
+@io_step
+def write_docx(context: dict[str, Any], templates: Path, target: Path) -> Path:
+    """The DOCX report."""
+    return render_docx(context, templates / "report.docx", target)
+
+
+@io_step
+def write_pdf(context: dict[str, Any], templates: Path, target: Path) -> Path:
+    """The PDF report."""
+    return render_pdf(context, templates, target)
+
+
+@io_step
+def write_xlsx(setup: core.Setup, intake: Intake, figures: pd.DataFrame, period: Period, target: Path) -> Path:
+    """The figures workbook."""
+    return core.write_xlsx(setup, intake, figures, period, target)
+
+
+@flow(name="bao-cao-dinh-ky", log_prints=True)
+def province_report(
+    period: PeriodCode,
+    inputs: Path = core.SAMPLE_INPUTS,
+    outputs: Path = core.DEFAULT_OUTPUTS,
+    report_date: date | None = None,
+    number: Annotated[int | None, Field(ge=1, le=9999, title="Số văn bản")] = None,
+    templates: Path = core.TEMPLATES,
+) -> core.ReportResult:
+    """Báo cáo định kỳ của một tỉnh cho một kỳ: thu thập, kiểm tra, tổng hợp, xuất DOCX, PDF và XLSX."""
+    the_period = Period.parse(period)
+    setup = load_setup(inputs, templates)
+    intake = collect_submissions(setup, the_period)
+    figures = aggregate(setup, intake, the_period)
+    context = build_context(setup, intake, figures, the_period, report_date or date.today(), number)
+    docx, pdf, xlsx = core.output_paths(outputs, setup, the_period)
+    written = (write_docx(context, templates, docx), write_pdf(context, templates, pdf),
+               write_xlsx(setup, intake, figures, the_period, xlsx))
+    return core.summarise(intake, setup, the_period, written)

@@ -1,0 +1,81 @@
+"""Shared fixtures: the real catalogue, the sample province and its real submission files."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
+from baocao.phrases import Phrases, load_phrases
+from baocao.report import SAMPLE_INPUTS, TEMPLATES, Setup, load_setup
+from baocao.settings import apply_prefect_defaults
+
+apply_prefect_defaults()
+
+RESOURCES = Path(__file__).parent / "resources"
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Catalogue:
+    """The project's indicator catalogue (templates/indicators.yaml)."""
+    return load_catalogue(TEMPLATES / "indicators.yaml")
+
+
+@pytest.fixture(scope="session")
+def province(catalogue: Catalogue) -> Province:
+    """The bundled sample province (9 districts of Lào Cai)."""
+    return load_province(SAMPLE_INPUTS / "province.yaml", catalogue)
+
+
+@pytest.fixture(scope="session")
+def phrases() -> Phrases:
+    """The report's wording (templates/phrases.yaml)."""
+    return load_phrases(TEMPLATES / "phrases.yaml")
+
+
+@pytest.fixture(scope="session")
+def sample_setup() -> Setup:
+    """Configuration of the sample province, as a run loads it."""
+    return load_setup(SAMPLE_INPUTS)
+
+
+@pytest.fixture(scope="session")
+def sample_submissions() -> Path:
+    """The sample province's submissions folder (read-only: copy it before changing anything)."""
+    return SAMPLE_INPUTS / "submissions"
+
+
+@pytest.fixture
+def sample_inputs_copy(tmp_path: Path) -> Path:
+    """A writable copy of the sample province folder, for tests that add or break submissions."""
+    target = tmp_path / "lao-cai"
+    shutil.copytree(SAMPLE_INPUTS, target)
+    return target
+
+
+class _FailOnWarning(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def weasyprint_warnings_fail() -> Iterator[None]:
+    """WeasyPrint logs layout and font problems as warnings: in tests they are errors."""
+    handler = _FailOnWarning()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    if handler.records:
+        messages = "; ".join(r.getMessage() for r in handler.records[:5])
+        pytest.fail(f"WeasyPrint warned: {messages}")
