@@ -20,8 +20,18 @@ from baocao.catalogue import Catalogue, Indicator, Province
 from baocao.periods import Period
 
 FIGURE_COLUMNS = [
-    "unit", "indicator", "value", "is_estimate", "units_reported",
-    "value_ly", "yoy_pct", "change", "ytd_value", "ytd_is_estimate", "plan", "plan_pct",
+    "unit",
+    "indicator",
+    "value",
+    "is_estimate",
+    "units_reported",
+    "value_ly",
+    "yoy_pct",
+    "change",
+    "ytd_value",
+    "ytd_is_estimate",
+    "plan",
+    "plan_pct",
 ]
 
 
@@ -50,15 +60,17 @@ def unit_period_values(
     quarters = [q.code for q in period.quarters]
     rows = quarterly[quarterly["period"].isin(quarters) & quarterly["indicator"].isin(codes)]
     is_flow = rows["indicator"].isin(flow_codes)
-    flows = rows[is_flow].groupby(["unit", "indicator"], observed=True).agg(
-        value=("value", "sum"), is_estimate=("is_estimate", "any"), n=("period", "nunique")
+    flows = (
+        rows[is_flow]
+        .groupby(["unit", "indicator"], observed=True)
+        .agg(value=("value", "sum"), is_estimate=("is_estimate", "any"), n=("period", "nunique"))
     )
     flows = flows[flows["n"] == len(quarters)].drop(columns="n")
     stocks = rows[~is_flow & (rows["period"] == period.end_quarter.code)].set_index(["unit", "indicator"])
     both = pd.concat([flows, stocks[["value", "is_estimate"]]])
     values = both["value"].unstack("indicator").reindex(index=list(units), columns=codes)
     estimates = both["is_estimate"].unstack("indicator").reindex(index=list(units), columns=codes)
-    return values.astype("float64"), estimates.fillna(False).astype(bool)
+    return values.astype("float64"), estimates.eq(True)
 
 
 def populations(province: Province, year: int) -> pd.Series:
@@ -118,11 +130,18 @@ def period_table(
         contributors = _contributors(per_unit)
         for unit in province.unit_codes:
             value = per_unit.get(unit, np.nan)
-            rows.append((unit, ind.code, value, bool(est.get(unit, False)) and pd.notna(value), int(pd.notna(value))))
-        rows.append((
-            province.code, ind.code, province_value(ind, values, population, contributors),
-            bool(est.loc[contributors].any()) if contributors else False, len(contributors),
-        ))
+            rows.append(
+                (unit, ind.code, value, bool(est.get(unit, False)) and pd.notna(value), int(pd.notna(value)))
+            )
+        rows.append(
+            (
+                province.code,
+                ind.code,
+                province_value(ind, values, population, contributors),
+                bool(est.loc[contributors].any()) if contributors else False,
+                len(contributors),
+            )
+        )
     return pd.DataFrame(rows, columns=["unit", "indicator", "value", "is_estimate", "units_reported"])
 
 
@@ -135,22 +154,29 @@ def report_figures(
     last = period_table(quarterly, catalogue, province, period.same_period_last_year)
     ytd_period = period.year_to_date
     ytd = current if ytd_period == period else period_table(quarterly, catalogue, province, ytd_period)
-    figures = current.merge(last[["unit", "indicator", "value"]].rename(columns={"value": "value_ly"}),
-                            on=["unit", "indicator"], how="left")
+    figures = current.merge(
+        last[["unit", "indicator", "value"]].rename(columns={"value": "value_ly"}),
+        on=["unit", "indicator"],
+        how="left",
+    )
     figures = figures.merge(
         ytd[["unit", "indicator", "value", "is_estimate"]].rename(
-            columns={"value": "ytd_value", "is_estimate": "ytd_is_estimate"}),
-        on=["unit", "indicator"], how="left",
+            columns={"value": "ytd_value", "is_estimate": "ytd_is_estimate"}
+        ),
+        on=["unit", "indicator"],
+        how="left",
     )
     figures["yoy_pct"] = (figures["value"] / figures["value_ly"].where(figures["value_ly"] > 0) - 1) * 100
     figures["change"] = figures["value"] - figures["value_ly"]
     _like_for_like(figures, quarterly, catalogue, province, period)
     figures["plan"] = [
-        _plan(catalogue.get(ind), province, period.year, unit) for unit, ind in zip(
-            figures["unit"], figures["indicator"], strict=True)
+        _plan(catalogue.get(ind), province, period.year, unit)
+        for unit, ind in zip(figures["unit"], figures["indicator"], strict=True)
     ]
     progress = np.where(
-        [catalogue.time_rule(c) == "flow" for c in figures["indicator"]], figures["ytd_value"], figures["value"]
+        [catalogue.time_rule(c) == "flow" for c in figures["indicator"]],
+        figures["ytd_value"],
+        figures["value"],
     )
     figures["plan_pct"] = progress / figures["plan"].where(figures["plan"] > 0) * 100
     return figures[FIGURE_COLUMNS]
@@ -188,7 +214,11 @@ def _like_for_like(
 
 
 def quarterly_series(
-    quarterly: pd.DataFrame, catalogue: Catalogue, province: Province, quarters: Sequence[Period], codes: Sequence[str]
+    quarterly: pd.DataFrame,
+    catalogue: Catalogue,
+    province: Province,
+    quarters: Sequence[Period],
+    codes: Sequence[str],
 ) -> pd.DataFrame:
     """Province values of some indicators over a run of quarters (for trend charts): quarters x codes."""
     quarterly = with_sums(quarterly, catalogue)
@@ -196,5 +226,7 @@ def quarterly_series(
     for quarter in quarters:
         table = period_table(quarterly, catalogue, province, quarter)
         prov = table[(table["unit"] == province.code) & table["indicator"].isin(codes)]
-        data[quarter.code] = prov.set_index("indicator")["value"].where(prov.set_index("indicator")["units_reported"] > 0)
+        data[quarter.code] = prov.set_index("indicator")["value"].where(
+            prov.set_index("indicator")["units_reported"] > 0
+        )
     return pd.DataFrame(data).T.reindex(columns=list(codes))

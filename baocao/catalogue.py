@@ -106,8 +106,11 @@ class Catalogue(_Model):
             for ref in (*ind.inputs, *([ind.parent] if ind.parent else [])):
                 if ref not in by_code:
                     raise ValueError(f"{ind.code}: refers to unknown indicator {ref!r}")
-            if ind.kind == "density" and by_code[ind.base or ""].kind not in ("stock", "sum"):
-                raise ValueError(f"{ind.code}: the base of a density must be a stock")
+            if ind.kind == "density":
+                base = by_code[ind.base or ""]
+                parts_kind = {by_code[p].kind for p in base.parts} if base.kind == "sum" else {base.kind}
+                if parts_kind != {"stock"}:
+                    raise ValueError(f"{ind.code}: the base of a density must be a stock")
             if ind.kind == "sum":
                 kinds = {by_code[p].kind for p in ind.parts}
                 if len(kinds) != 1 or not kinds <= SUBMITTED_KINDS:
@@ -226,7 +229,9 @@ class Province(_Model):
         if not self.units:
             raise ValueError("a province needs at least one reporting unit")
         if self.code in codes:
-            raise ValueError(f"the province code {self.code!r} is also a unit code; the province row needs its own")
+            raise ValueError(
+                f"the province code {self.code!r} is also a unit code; the province row needs its own"
+            )
         return self
 
     def unit(self, code: str) -> Unit:

@@ -5,7 +5,6 @@ Domain errors become one-line messages and a non-zero exit status here, and only
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -25,14 +24,21 @@ from baocao.intake.form import form_filename, write_form  # noqa: E402
 from baocao.intake.read import expected_from_path  # noqa: E402
 from baocao.periods import Period  # noqa: E402
 
-app = typer.Typer(help="Báo cáo định kỳ của Sở: thu thập, kiểm tra, tổng hợp và xuất báo cáo.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-out = Console()
-err = Console(stderr=True)
+app = typer.Typer(
+    help="Báo cáo định kỳ của Sở: thu thập, kiểm tra, tổng hợp và xuất báo cáo.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
-InputsOption = Annotated[Path, typer.Option("--inputs", help="Province folder (the one with province.yaml).",
-                                            file_okay=False)]
-OutputsOption = Annotated[Path, typer.Option("--outputs", help="Where documents are written.", file_okay=False)]
+InputsOption = Annotated[
+    Path, typer.Option("--inputs", help="Province folder (the one with province.yaml).", file_okay=False)
+]
+OutputsOption = Annotated[
+    Path, typer.Option("--outputs", help="Where documents are written.", file_okay=False)
+]
 
 
 def _fail(message: str) -> None:
@@ -55,15 +61,25 @@ def _report_date(text: str | None) -> date:
 
 @app.command()
 def run(
-    period: Annotated[str | None, typer.Option(help="2024-Q2, 2024-H1, 2024-H2, 2024-9M or 2024; "
-                                                    "default: the latest quarter with submissions.")] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="2024-Q2, 2024-H1, 2024-H2, 2024-9M or 2024; default: the latest quarter with submissions."
+        ),
+    ] = None,
     inputs: InputsOption = core.SAMPLE_INPUTS,
     outputs: OutputsOption = core.DEFAULT_OUTPUTS,
-    report_date: Annotated[str | None, typer.Option("--date", help="Date on the report, YYYY-MM-DD; "
-                                                                    "default: today.")] = None,
+    report_date: Annotated[
+        str | None, typer.Option("--date", help="Date on the report, YYYY-MM-DD; default: today.")
+    ] = None,
     number: Annotated[int | None, typer.Option(help="Document number (Số: 05/BC-...).", min=1)] = None,
-    prefect: Annotated[bool, typer.Option(help="Run through the Prefect flow (local ephemeral API by "
-                                               "default); --no-prefect runs the same steps in-process.")] = True,
+    prefect: Annotated[
+        bool,
+        typer.Option(
+            help="Run through the Prefect flow (local ephemeral API by "
+            "default); --no-prefect runs the same steps in-process."
+        ),
+    ] = True,
 ) -> None:
     """Produce the period's DOCX, PDF and XLSX report for one province."""
     try:
@@ -80,38 +96,50 @@ def run(
     _print_result(setup, the_period, result)
 
 
-def _run_flow(period: Period, inputs: Path, outputs: Path, when: date, number: int | None) -> core.ReportResult:
+def _run_flow(
+    period: Period, inputs: Path, outputs: Path, when: date, number: int | None
+) -> core.ReportResult:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     from flows.report import province_report
 
     # In-process, the heartbeat thread adds about a second to every sync flow run (STACK.md).
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return province_report(period=period.code, inputs=inputs, outputs=outputs, report_date=when,
-                               number=number)
+        return province_report(
+            period=period.code, inputs=inputs, outputs=outputs, report_date=when, number=number
+        )
 
 
 def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) -> None:
     missing = [setup.province.unit(s.unit).full_name for s in result.states if s.state == "missing"]
     rejected = [setup.province.unit(s.unit).full_name for s in result.states if s.state == "rejected"]
     received = sum(1 for s in result.states if s.state == "received")
-    out.print(f"[bold]{setup.province.name} – {period.label}[/]: {received}/{len(result.states)} units accepted",
-              highlight=False)
+    out.print(
+        f"[bold]{setup.province.name} – {period.label}[/]: {received}/{len(result.states)} units accepted",
+        highlight=False,
+    )
     if missing:
         out.print(f"  missing: {', '.join(missing)}", highlight=False)
     if rejected:
-        out.print(f"  set aside (errors): {', '.join(rejected)} – see the 'Kiểm tra' sheet or `baocao check`",
-                  highlight=False)
+        out.print(
+            f"  set aside (errors): {', '.join(rejected)} – see the 'Kiểm tra' sheet or `baocao check`",
+            highlight=False,
+        )
     for path in result.paths:
         print(path)
 
 
 @app.command()
 def check(
-    files: Annotated[list[Path], typer.Argument(help="Submission files (.xlsx or .csv).", exists=True,
-                                                dir_okay=False)],
-    inputs: Annotated[Path | None, typer.Option("--inputs", help="Province folder; default: the one the "
-                                                "file sits in, else the sample province.")] = None,
+    files: Annotated[
+        list[Path], typer.Argument(help="Submission files (.xlsx or .csv).", exists=True, dir_okay=False)
+    ],
+    inputs: Annotated[
+        Path | None,
+        typer.Option(
+            "--inputs", help="Province folder; default: the one the file sits in, else the sample province."
+        ),
+    ] = None,
 ) -> None:
     """Check submission files without running a report; exit status 1 if any has an error."""
     failed = False
@@ -126,11 +154,16 @@ def check(
             label = f"{sub.unit or '?'} {sub.period or '?'}"
             if sub.errors:
                 failed = True
-                out.print(f"[red]✗[/] {path} ({label}): {len(sub.errors)} lỗi, {len(sub.warnings)} lưu ý",
-                          highlight=False)
+                out.print(
+                    f"[red]✗[/] {path} ({label}): {len(sub.errors)} lỗi, {len(sub.warnings)} lưu ý",
+                    highlight=False,
+                )
             else:
-                out.print(f"[green]✓[/] {path} ({label}): hợp lệ, {len(sub.values)} chỉ tiêu, "
-                          f"{len(sub.warnings)} lưu ý", highlight=False)
+                out.print(
+                    f"[green]✓[/] {path} ({label}): hợp lệ, {len(sub.values)} chỉ tiêu, "
+                    f"{len(sub.warnings)} lưu ý",
+                    highlight=False,
+                )
             for finding in sub.findings:
                 out.print(f"    {finding}", highlight=False)
     if failed:
@@ -178,4 +211,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

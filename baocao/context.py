@@ -12,6 +12,7 @@ Shape (every value a str, number, bool, list or dict):
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -40,6 +41,19 @@ def file_stem(period: Period, province: Province) -> str:
     return f"BC-{period.code}-{province.agency.abbreviation}"
 
 
+def printable(value: Any) -> Any:
+    """The context with characters XML (DOCX) and fonts cannot hold removed from every string, recursively."""
+    if isinstance(value, str):
+        return "".join(
+            ch for ch in value if ch in "\t\n" or unicodedata.category(ch) not in ("Cc", "Cs", "Co")
+        )
+    if isinstance(value, dict):
+        return {k: printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    return value
+
+
 def build_context(
     *,
     figures: pd.DataFrame,
@@ -53,37 +67,48 @@ def build_context(
     number_: int | None = None,
 ) -> dict[str, Any]:
     """The whole report as plain data."""
-    story = Story(catalogue, province, period, figures_index(figures), states, notes, phrases,
-                  date_text=official_date(report_date))
+    story = Story(
+        catalogue,
+        province,
+        period,
+        figures_index(figures),
+        states,
+        notes,
+        phrases,
+        date_text=official_date(report_date),
+    )
     summary = summary_line(period, phrases)
     doc_number = document_number(number_, province.agency.abbreviation)
     signer = province.signer
-    return {
-        "doc": {
-            "parent_body": province.parent_body.upper(),
-            "agency": province.agency.name.upper(),
-            "number": doc_number,
-            "place_date": f"{province.place}, {official_date(report_date)}",
-            "title": "BÁO CÁO",
-            "summary": summary,
-            "meta_title": f"Báo cáo {summary[:1].lower()}{summary[1:]}",
-            "author": f"{province.agency.name} tỉnh {province.name}",
-            "date_iso": report_date.isoformat(),
-            "period": period.code,
-            "period_label": period.label,
-            "province": province.name,
-            "file_stem": file_stem(period, province),
-        },
-        "lead": lead_paragraphs(story),
-        "sections": report_sections(story),
-        "signature": {
-            "delegation": f"KT. {signer.on_behalf_of.upper()}" if signer.on_behalf_of else "",
-            "title": signer.title.upper(),
-            "name": signer.name,
-        },
-        "recipients": [f"- {r}" for r in province.recipients],
-        "annexes": annexes(story, doc_number, report_date),
-    }
+    context: dict[str, Any] = printable(
+        {
+            "doc": {
+                "parent_body": province.parent_body.upper(),
+                "agency": province.agency.name.upper(),
+                "number": doc_number,
+                "place_date": f"{province.place}, {official_date(report_date)}",
+                "title": "BÁO CÁO",
+                "summary": summary,
+                "meta_title": f"Báo cáo {summary[:1].lower()}{summary[1:]}",
+                "author": f"{province.agency.name} tỉnh {province.name}",
+                "date_iso": report_date.isoformat(),
+                "period": period.code,
+                "period_label": period.label,
+                "province": province.name,
+                "file_stem": file_stem(period, province),
+            },
+            "lead": lead_paragraphs(story),
+            "sections": report_sections(story),
+            "signature": {
+                "delegation": f"KT. {signer.on_behalf_of.upper()}" if signer.on_behalf_of else "",
+                "title": signer.title.upper(),
+                "name": signer.name,
+            },
+            "recipients": [f"- {r}" for r in province.recipients],
+            "annexes": annexes(story, doc_number, report_date),
+        }
+    )
+    return context
 
 
 def _cell(value: Any, ind: Indicator, estimate: bool = False, decimals: int | None = None) -> str:
@@ -105,24 +130,45 @@ def province_table(story: Story) -> dict[str, Any]:
     """Phụ lục I: every indicator for the province, with plan, year to date and last year."""
     p, period = story.phrases, story.period
     with_ytd = period.year_to_date != period
-    columns = [p.say("annex.number"), p.say("annex.indicator"), p.say("annex.unit"),
-               p.say("annex.plan", year=period.year), p.say("annex.value", period=period.label)]
+    columns = [
+        p.say("annex.number"),
+        p.say("annex.indicator"),
+        p.say("annex.unit"),
+        p.say("annex.plan", year=period.year),
+        p.say("annex.value", period=period.label),
+    ]
     if with_ytd:
         columns.append(p.say("annex.ytd", period=period.year_to_date.label))
-    columns += [p.say("annex.plan_pct"), p.say("annex.value_ly", last_year=period.year - 1), p.say("annex.yoy")]
+    columns += [
+        p.say("annex.plan_pct"),
+        p.say("annex.value_ly", last_year=period.year - 1),
+        p.say("annex.yoy"),
+    ]
     rows: list[dict[str, Any]] = []
     for group_no, fdef in enumerate(story.catalogue.fields, start=1):
-        rows.append({"cells": [roman(group_no), fdef.name.upper()] + [""] * (len(columns) - 2), "kind": "group"})
+        rows.append(
+            {"cells": [roman(group_no), fdef.name.upper()] + [""] * (len(columns) - 2), "kind": "group"}
+        )
         for i, ind in enumerate(story.catalogue.in_field(fdef.code), start=1):
             fig = story.fig(ind.code)
             name = f"Trong đó: {ind.name}" if ind.parent else ind.name
-            cells = [str(i), name, ind.unit, _cell(fig.get("plan"), ind),
-                     _cell(fig.get("value"), ind, bool(fig.get("is_estimate")))]
+            cells = [
+                str(i),
+                name,
+                ind.unit,
+                _cell(fig.get("plan"), ind),
+                _cell(fig.get("value"), ind, bool(fig.get("is_estimate"))),
+            ]
             if with_ytd:
                 flow = story.catalogue.time_rule(ind.code) == "flow"
-                cells.append(_cell(fig.get("ytd_value"), ind, bool(fig.get("ytd_is_estimate"))) if flow else "")
-            cells += [_cell(fig.get("plan_pct"), ind, decimals=2) if fig.get("plan_pct") is not None else "–",
-                      _cell(fig.get("value_ly"), ind), _change(ind, fig)]
+                cells.append(
+                    _cell(fig.get("ytd_value"), ind, bool(fig.get("ytd_is_estimate"))) if flow else ""
+                )
+            cells += [
+                _cell(fig.get("plan_pct"), ind, decimals=2) if fig.get("plan_pct") is not None else "–",
+                _cell(fig.get("value_ly"), ind),
+                _change(ind, fig),
+            ]
             rows.append({"cells": cells, "kind": "data"})
     widths = [8, 62, 18, 18, 20] + ([20] if with_ytd else []) + [14, 20, 16]
     align = ["center", "left", "center"] + ["right"] * (len(columns) - 3)
@@ -136,9 +182,10 @@ def unit_tables(story: Story) -> list[dict[str, Any]]:
     for fdef in story.catalogue.fields:
         inds = list(story.catalogue.in_field(fdef.code))
         for start in range(0, len(inds), UNIT_TABLE_COLUMNS):
-            chunk = inds[start:start + UNIT_TABLE_COLUMNS]
+            chunk = inds[start : start + UNIT_TABLE_COLUMNS]
             columns = [p.say("annex.number"), p.say("annex.reporting_unit")] + [
-                f"{i.name} ({i.unit})" for i in chunk]
+                f"{i.name} ({i.unit})" for i in chunk
+            ]
             rows = []
             for n, unit in enumerate(prov.units, start=1):
                 cells = [str(n), unit.full_name[:1].upper() + unit.full_name[1:]]
@@ -151,14 +198,16 @@ def unit_tables(story: Story) -> list[dict[str, Any]]:
                 fig = story.fig(ind.code)
                 total.append(_cell(fig.get("value"), ind, bool(fig.get("is_estimate"))))
             rows.append({"cells": total, "kind": "total"})
-            part = f" (tiếp theo)" if start else ""
-            tables.append({
-                "caption": f"{fdef.name}{part}",
-                "columns": columns,
-                "widths": [10, 45] + [28] * len(chunk),
-                "align": ["center", "left"] + ["right"] * len(chunk),
-                "rows": rows,
-            })
+            part = " (tiếp theo)" if start else ""
+            tables.append(
+                {
+                    "caption": f"{fdef.name}{part}",
+                    "columns": columns,
+                    "widths": [10, 45] + [28] * len(chunk),
+                    "align": ["center", "left"] + ["right"] * len(chunk),
+                    "rows": rows,
+                }
+            )
     return tables
 
 
@@ -166,12 +215,28 @@ def annexes(story: Story, doc_number: str, report_date: date) -> list[dict[str, 
     """The annexes: province summary (portrait) and figures by unit (landscape)."""
     p, period = story.phrases, story.period
     number_text = doc_number.removeprefix("Số: ")
-    note = p.say("headings.annex_note", number=number_text, date=f"{report_date.day:02d}/{report_date.month:02d}/"
-                 f"{report_date.year}", agency=story.province.agency.name)
+    note = p.say(
+        "headings.annex_note",
+        number=number_text,
+        date=f"{report_date.day:02d}/{report_date.month:02d}/{report_date.year}",
+        agency=story.province.agency.name,
+    )
     footnote = p.say("annex.estimate_note")
     return [
-        {"label": p.say("headings.annex_province_label"), "title": p.say("headings.annex_province", period=period.label),
-         "note": note, "orientation": "landscape", "footnote": footnote, "tables": [province_table(story)]},
-        {"label": p.say("headings.annex_units_label"), "title": p.say("headings.annex_units", period=period.label),
-         "note": note, "orientation": "landscape", "footnote": footnote, "tables": unit_tables(story)},
+        {
+            "label": p.say("headings.annex_province_label"),
+            "title": p.say("headings.annex_province", period=period.label),
+            "note": note,
+            "orientation": "landscape",
+            "footnote": footnote,
+            "tables": [province_table(story)],
+        },
+        {
+            "label": p.say("headings.annex_units_label"),
+            "title": p.say("headings.annex_units", period=period.label),
+            "note": note,
+            "orientation": "landscape",
+            "footnote": footnote,
+            "tables": unit_tables(story),
+        },
     ]

@@ -53,8 +53,8 @@ class Story:
 
 def figures_index(figures: pd.DataFrame) -> Figures:
     """Figure rows keyed by (unit, indicator), NaN turned into None."""
-    records = figures.astype(object).where(figures.notna(), None).to_dict("records")
-    return {(r["unit"], r["indicator"]): r for r in records}
+    records: list[dict[str, Any]] = figures.astype(object).where(figures.notna(), None).to_dict("records")  # type: ignore[assignment]
+    return {(str(r["unit"]), str(r["indicator"])): r for r in records}
 
 
 def _ok(value: Any) -> bool:
@@ -77,18 +77,31 @@ def lead_paragraphs(story: Story) -> list[str]:
     """The opening paragraph and the statement of who reported."""
     p, prov = story.phrases, story.province
     agency_short = prov.agency.short_name or prov.agency.name
-    lead = p.say("lead", unit_kinds=prov.unit_kinds_phrase, agency=prov.agency.name,
-                 summary=summary_line(story.period, p))
+    lead = p.say(
+        "lead",
+        unit_kinds=prov.unit_kinds_phrase,
+        agency=prov.agency.name,
+        summary=summary_line(story.period, p),
+    )
     received = [s for s in story.states if s.state == "received"]
     missing = [s.unit for s in story.states if s.state == "missing"]
     rejected = [s.unit for s in story.states if s.state == "rejected"]
-    common = {"date": story.date_text, "agency_short": agency_short, "period": story.period.label,
-              "expected": len(story.states)}
+    common = {
+        "date": story.date_text,
+        "agency_short": agency_short,
+        "period": story.period.label,
+        "expected": len(story.states),
+    }
     if not missing and not rejected:
         status = p.say("completeness.all", **common)
     else:
-        status = p.say("completeness.partial", received=len(received), missing=story.units_phrase(missing),
-                       rejected=story.units_phrase(rejected), **common)
+        status = p.say(
+            "completeness.partial",
+            received=len(received),
+            missing=story.units_phrase(missing),
+            rejected=story.units_phrase(rejected),
+            **common,
+        )
     return [lead, status]
 
 
@@ -100,30 +113,28 @@ def _verb(story: Story, estimate: bool) -> str:
 
 
 def _growth(story: Story, ind: Indicator, fig: dict[str, Any]) -> str | None:
+    """'tăng 9% so với cùng kỳ năm 2023'; rates change in percentage points."""
     p, last_year = story.phrases, story.period.year - 1
-    if ind.kind == "ratio":
-        change = fig.get("change")
-        if not _ok(change):
-            return None
-        if abs(change) < 0.05:
-            return p.say("indicator.growth_flat", last_year=last_year)
-        key = "indicator.points_up" if change > 0 else "indicator.points_down"
-        return p.say(key, points=number(abs(change), 1), last_year=last_year)
-    yoy = fig.get("yoy_pct")
-    if not _ok(yoy):
+    raw = fig.get("change") if ind.kind == "ratio" else fig.get("yoy_pct")
+    if raw is None or not _ok(raw):
         return None
-    if abs(yoy) < 0.05:
+    delta = float(raw)
+    if abs(delta) < 0.05:
         return p.say("indicator.growth_flat", last_year=last_year)
-    key = "indicator.growth_up" if yoy > 0 else "indicator.growth_down"
-    return p.say(key, pct=number(abs(yoy), 1), last_year=last_year)
+    if ind.kind == "ratio":
+        key = "indicator.points_up" if delta > 0 else "indicator.points_down"
+        return p.say(key, points=number(abs(delta), 1), last_year=last_year)
+    key = "indicator.growth_up" if delta > 0 else "indicator.growth_down"
+    return p.say(key, pct=number(abs(delta), 1), last_year=last_year)
 
 
 def _missing_units(story: Story, code: str) -> list[str]:
     return [u for u in story.province.unit_codes if not _ok(story.fig(code, u).get("value"))]
 
 
-def indicator_sentence(story: Story, ind: Indicator, attached: Sequence[Indicator] = (),
-                       parts: Sequence[Indicator] = ()) -> str:
+def indicator_sentence(
+    story: Story, ind: Indicator, attached: Sequence[Indicator] = (), parts: Sequence[Indicator] = ()
+) -> str:
     """One sentence about a province figure: value, growth, year to date, plan, densities, parts."""
     p, period, fig = story.phrases, story.period, story.fig(ind.code)
     if not _ok(fig.get("value")):
@@ -133,16 +144,25 @@ def indicator_sentence(story: Story, ind: Indicator, attached: Sequence[Indicato
     if ind.kind == "ratio":
         num, den = story.catalogue.get(ind.numerator or ""), story.catalogue.get(ind.denominator or "")
         n, d = story.fig(num.code).get("value"), story.fig(den.code).get("value")
-        detail = (f"{number(n)}/{number(d)} {den.unit}" if num.unit == den.unit
-                  else f"{number(n)} {num.unit}/{number(d)} {den.unit}")
+        detail = (
+            f"{number(n)}/{number(d)} {den.unit}"
+            if num.unit == den.unit
+            else f"{number(n)} {num.unit}/{number(d)} {den.unit}"
+        )
         main = p.say("indicator.ratio", name=ind.name, verb=verb, value=value, detail=detail)
     elif ind.kind == "density":
         main = p.say("indicator.density_alone", name=ind.name, verb=verb, value=value, unit=ind.unit)
     else:
         time_rule = story.catalogue.time_rule(ind.code)
         shown_period = period.label if time_rule == "flow" else _stock_period(period)
-        main = p.say(f"indicator.{time_rule}", name=ind.name, period=shown_period, verb=verb, value=value,
-                     unit=ind.unit)
+        main = p.say(
+            f"indicator.{time_rule}",
+            name=ind.name,
+            period=shown_period,
+            verb=verb,
+            value=value,
+            unit=ind.unit,
+        )
     missing = _missing_units(story, ind.code)
     if missing:
         main += f" ({p.say('indicator.incomplete', units=story.units_phrase(missing))})"
@@ -150,14 +170,23 @@ def indicator_sentence(story: Story, ind: Indicator, attached: Sequence[Indicato
     for dens in attached:
         dfig = story.fig(dens.code)
         if _ok(dfig.get("value")):
-            extras.append(p.say("indicator.density", value=number(dfig["value"], dens.decimals), unit=dens.unit))
+            extras.append(
+                p.say("indicator.density", value=number(dfig["value"], dens.decimals), unit=dens.unit)
+            )
     sentence = ", ".join([main, *extras])
     later: list[str] = []
     ytd_period = period.year_to_date
     is_flow = story.catalogue.time_rule(ind.code) == "flow"
     if is_flow and ytd_period != period and _ok(fig.get("ytd_value")):
-        later.append(p.say("indicator.ytd", period=ytd_period.label, verb=_verb(story, bool(fig["ytd_is_estimate"])),
-                           value=number(fig["ytd_value"], ind.decimals), unit=ind.unit))
+        later.append(
+            p.say(
+                "indicator.ytd",
+                period=ytd_period.label,
+                verb=_verb(story, bool(fig["ytd_is_estimate"])),
+                value=number(fig["ytd_value"], ind.decimals),
+                unit=ind.unit,
+            )
+        )
     if _ok(fig.get("plan_pct")):
         plan = p.say("indicator.plan", pct=number(fig["plan_pct"], 2))
         if later:
@@ -168,8 +197,14 @@ def indicator_sentence(story: Story, ind: Indicator, attached: Sequence[Indicato
     for part in parts:
         pfig = story.fig(part.code)
         if _ok(pfig.get("value")):
-            part_texts.append(p.say("indicator.part", name=part.name, value=number(pfig["value"], part.decimals),
-                                    unit=part.unit))
+            part_texts.append(
+                p.say(
+                    "indicator.part",
+                    name=part.name,
+                    value=number(pfig["value"], part.decimals),
+                    unit=part.unit,
+                )
+            )
     if part_texts:
         later.append(p.say("indicator.parts", parts=", ".join(part_texts)))
     return capitalize_first("; ".join([sentence, *later])) + "."
@@ -222,16 +257,23 @@ def results_section(story: Story, number_: int) -> Section:
     p = story.phrases
     fields = list(story.catalogue.fields)
     lead_field, other_fields = fields[0], fields[1:]
-    paragraphs = [" ".join(field_sentences(story, lead_field.code))]
+    lead_has_data = any(
+        _ok(story.fig(i.code).get("value")) for i in story.catalogue.in_field(lead_field.code)
+    )
+    paragraphs = [" ".join(field_sentences(story, lead_field.code))] if lead_has_data else []
     highlights = folded_notes(story, "highlights")
     subsections = []
     general = [h for h in highlights if h[0] is None or h[0] == lead_field.code]
     if general:
-        subsections.append({
-            "heading": p.say("headings.general"),
-            "paragraphs": [p.say("general", period=story.period.label, unit_kinds=story.province.unit_kinds_phrase)]
-            + [f"- {text} ({story.units_phrase(units)})." for _, text, units in general],
-        })
+        subsections.append(
+            {
+                "heading": p.say("headings.general"),
+                "paragraphs": [
+                    p.say("general", period=story.period.label, unit_kinds=story.province.unit_kinds_phrase)
+                ]
+                + [f"- {text} ({story.units_phrase(units)})." for _, text, units in general],
+            }
+        )
     for fdef in other_fields:
         paras = [" ".join(field_sentences(story, fdef.code))]
         local = [h for h in highlights if h[0] == fdef.code]
@@ -241,8 +283,11 @@ def results_section(story: Story, number_: int) -> Section:
         subsections.append({"heading": fdef.name, "paragraphs": paras})
     for i, sub in enumerate(subsections, start=1):
         sub["heading"] = f"{i}. {sub['heading']}"
-    return {"heading": f"{roman(number_)}. {p.say('headings.results')}", "paragraphs": paragraphs,
-            "subsections": subsections}
+    return {
+        "heading": f"{roman(number_)}. {p.say('headings.results')}",
+        "paragraphs": paragraphs,
+        "subsections": subsections,
+    }
 
 
 # --- II. Limitations, III. Proposals, IV. Tasks ---------------------------------------------------------
@@ -255,7 +300,11 @@ def behind_plan(story: Story) -> list[tuple[Indicator, dict[str, Any]]]:
     out = []
     for ind in story.catalogue.indicators:
         fig = story.fig(ind.code)
-        if story.catalogue.time_rule(ind.code) == "flow" and _ok(fig.get("plan_pct")) and fig["plan_pct"] < pace - margin:
+        if (
+            story.catalogue.time_rule(ind.code) == "flow"
+            and _ok(fig.get("plan_pct"))
+            and fig["plan_pct"] < pace - margin
+        ):
             out.append((ind, fig))
     return out
 
@@ -264,8 +313,10 @@ def declines(story: Story) -> list[tuple[Indicator, dict[str, Any]]]:
     """Additive figures that fell against the same period last year by more than the rule's threshold."""
     limit = float(story.phrases.raw("rules.decline_pct"))
     return [
-        (ind, story.fig(ind.code)) for ind in story.catalogue.indicators
-        if ind.kind in ("flow", "stock", "sum") and _ok(story.fig(ind.code).get("yoy_pct"))
+        (ind, story.fig(ind.code))
+        for ind in story.catalogue.indicators
+        if ind.kind in ("flow", "stock", "sum")
+        and _ok(story.fig(ind.code).get("yoy_pct"))
         and story.fig(ind.code)["yoy_pct"] < -limit
     ]
 
@@ -283,27 +334,53 @@ def limitations_section(story: Story, number_: int) -> Section:
     items: list[str] = []
     ytd = period.year_to_date.label
     for ind, fig in behind_plan(story):
-        items.append(p.say("limitations.behind_plan", name=ind.name, period=ytd, pct=number(fig["plan_pct"], 2),
-                           pace=number(period.year_fraction * 100), verb=_verb(story, bool(fig["ytd_is_estimate"]))))
+        items.append(
+            p.say(
+                "limitations.behind_plan",
+                name=ind.name,
+                period=ytd,
+                pct=number(fig["plan_pct"], 2),
+                pace=number(period.year_fraction * 100),
+                verb=_verb(story, bool(fig["ytd_is_estimate"])),
+            )
+        )
     for ind, fig in declines(story):
         flow = story.catalogue.time_rule(ind.code) == "flow"
-        items.append(p.say("limitations.decline" if flow else "limitations.decline_stock", name=ind.name,
-                           period=period.label if flow else _stock_period(period),
-                           pct=number(abs(fig["yoy_pct"]), 1), last_year=period.year - 1))
+        items.append(
+            p.say(
+                "limitations.decline" if flow else "limitations.decline_stock",
+                name=ind.name,
+                period=period.label if flow else _stock_period(period),
+                pct=number(abs(fig["yoy_pct"]), 1),
+                last_year=period.year - 1,
+            )
+        )
     missing = [s.unit for s in story.states if s.state == "missing"]
     if missing:
-        items.append(capitalize_first(p.say("limitations.missing", units=story.units_phrase(missing),
-                                            period=period.label)))
+        items.append(
+            capitalize_first(
+                p.say("limitations.missing", units=story.units_phrase(missing), period=period.label)
+            )
+        )
     for state in story.states:
         if state.state == "rejected":
-            items.append(p.say("limitations.rejected", unit=story.unit_name(state.unit), period=period.label,
-                               reason=_first_reason(state)))
+            items.append(
+                p.say(
+                    "limitations.rejected",
+                    unit=story.unit_name(state.unit),
+                    period=period.label,
+                    reason=_first_reason(state),
+                )
+            )
     for _, text, units in folded_notes(story, "difficulties"):
         items.append(p.say("limitations.attributed", text=text, units=story.units_phrase(units)) + ".")
     if not items:
         items.append(p.say("limitations.none"))
-    return {"heading": f"{roman(number_)}. {p.say('headings.limitations')}",
-            "paragraphs": [f"- {capitalize_first(i)}" for i in items], "subsections": []}
+    return {
+        "heading": f"{roman(number_)}. {p.say('headings.limitations')}",
+        "paragraphs": [f"- {capitalize_first(i)}" for i in items],
+        "subsections": [],
+    }
 
 
 _ASKING = ("de nghi", "kien nghi", "de xuat", "mong muon")
@@ -319,12 +396,17 @@ def proposals_section(story: Story, number_: int) -> Section:
         for _, text, units in proposals:
             committees = "UBND " + join([story.unit_name(u) for u in units])
             key = "proposals.proposal" if fold(text).startswith(_ASKING) else "proposals.statement"
-            phrase = p.say(key, committees=committees, text=lower_first(text) if key.endswith("proposal") else text)
+            phrase = p.say(
+                key, committees=committees, text=lower_first(text) if key.endswith("proposal") else text
+            )
             paragraphs.append(f"- {phrase}.")
     else:
         paragraphs.append(p.say("proposals.none"))
-    return {"heading": f"{roman(number_)}. {p.say('headings.proposals')}", "paragraphs": paragraphs,
-            "subsections": []}
+    return {
+        "heading": f"{roman(number_)}. {p.say('headings.proposals')}",
+        "paragraphs": paragraphs,
+        "subsections": [],
+    }
 
 
 def tasks_section(story: Story, number_: int) -> Section:
@@ -334,16 +416,28 @@ def tasks_section(story: Story, number_: int) -> Section:
     for fdef in story.catalogue.fields:
         paragraphs += [f"- {t}" for t in prov.standing_tasks.get(fdef.code, ())]
     for ind, fig in behind_plan(story):
-        paragraphs.append("- " + p.say("tasks.behind_plan", name=ind.name, period=period.year_to_date.label,
-                                       pct=number(fig["plan_pct"], 2), year=period.year))
+        paragraphs.append(
+            "- "
+            + p.say(
+                "tasks.behind_plan",
+                name=ind.name,
+                period=period.year_to_date.label,
+                pct=number(fig["plan_pct"], 2),
+                year=period.year,
+            )
+        )
     missing = [s.unit for s in story.states if s.state in ("missing", "rejected")]
     if missing:
-        paragraphs.append("- " + p.say("tasks.missing", units=story.units_phrase(missing), period=period.label))
+        paragraphs.append(
+            "- " + p.say("tasks.missing", units=story.units_phrase(missing), period=period.label)
+        )
     unit_tasks = folded_notes(story, "next_tasks")
     if unit_tasks:
         paragraphs.append(p.say("tasks.units_intro"))
-        paragraphs += ["- " + p.say("tasks.unit_task", text=text, units=story.units_phrase(units)) + "."
-                       for _, text, units in unit_tasks]
+        paragraphs += [
+            "- " + p.say("tasks.unit_task", text=text, units=story.units_phrase(units)) + "."
+            for _, text, units in unit_tasks
+        ]
     if len(paragraphs) == 1:
         paragraphs.append("- " + p.say("tasks.none", year=period.year))
     heading = p.say("headings.tasks", next=period.next.label)

@@ -18,8 +18,21 @@ Kind = Literal["quarter", "half", "nine_months", "year"]
 Calendar = Literal["administrative", "statistical"]
 
 ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
-_NUMERALS = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"),
-             (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
+_NUMERALS = (
+    (1000, "M"),
+    (900, "CM"),
+    (500, "D"),
+    (400, "CD"),
+    (100, "C"),
+    (90, "XC"),
+    (50, "L"),
+    (40, "XL"),
+    (10, "X"),
+    (9, "IX"),
+    (5, "V"),
+    (4, "IV"),
+    (1, "I"),
+)
 _PATTERN = re.compile(r"^\s*(\d{4})(?:\s*-\s*(Q[1-4]|H[12]|9M))?\s*$", re.IGNORECASE)
 
 

@@ -16,8 +16,18 @@ from jinja2.sandbox import SandboxedEnvironment
 from baocao.errors import ConfigError
 from baocao.vietnamese import capitalize_first, lower_first
 
-REQUIRED_GROUPS = ("summary", "lead", "completeness", "headings", "indicator", "limitations", "proposals",
-                   "tasks", "annex", "rules")
+REQUIRED_GROUPS = (
+    "summary",
+    "lead",
+    "completeness",
+    "headings",
+    "indicator",
+    "limitations",
+    "proposals",
+    "tasks",
+    "annex",
+    "rules",
+)
 
 
 def _environment() -> SandboxedEnvironment:

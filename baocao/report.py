@@ -1,6 +1,6 @@
 """One province's report for one period, end to end, without Prefect: the steps the flow orchestrates.
 
-    load_setup -> collect -> figures_for -> context_for -> write_documents
+load_setup -> collect -> figures_for -> context_for -> write_documents
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import pandas as pd
 from baocao.aggregate import report_figures
 from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
 from baocao.context import build_context, file_stem
-from baocao.errors import ConfigError
+from baocao.errors import ConfigError, PeriodError
 from baocao.intake import Intake, UnitState, collect, records_frame, unit_notes, unit_states
-from baocao.periods import Period, PeriodError, quarters_needed
+from baocao.periods import Period, quarters_needed
 from baocao.phrases import Phrases, load_phrases
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
@@ -96,7 +96,9 @@ def latest_quarter(submissions: Path) -> Period:
         if period.kind == "quarter" and any(p.is_file() for p in folder.iterdir()):
             quarters.append(period)
     if not quarters:
-        raise ConfigError("no quarter folder with submissions (expected e.g. submissions/2024-Q2/)", submissions)
+        raise ConfigError(
+            "no quarter folder with submissions (expected e.g. submissions/2024-Q2/)", submissions
+        )
     return max(quarters)
 
 
@@ -110,13 +112,25 @@ def figures_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:
     return report_figures(records_frame(intake.accepted.values()), setup.catalogue, setup.province, period)
 
 
-def context_for(setup: Setup, intake: Intake, figures: pd.DataFrame, period: Period, report_date: date,
-                number: int | None = None) -> dict[str, Any]:
+def context_for(
+    setup: Setup,
+    intake: Intake,
+    figures: pd.DataFrame,
+    period: Period,
+    report_date: date,
+    number: int | None = None,
+) -> dict[str, Any]:
     """The report context both documents are rendered from."""
     return build_context(
-        figures=figures, catalogue=setup.catalogue, province=setup.province, period=period,
-        states=unit_states(intake, setup.province, period), notes=unit_notes(intake, setup.province, period),
-        phrases=setup.phrases, report_date=report_date, number_=number,
+        figures=figures,
+        catalogue=setup.catalogue,
+        province=setup.province,
+        period=period,
+        states=unit_states(intake, setup.province, period),
+        notes=unit_notes(intake, setup.province, period),
+        phrases=setup.phrases,
+        report_date=report_date,
+        number_=number,
     )
 
 
@@ -131,8 +145,15 @@ def write_xlsx(setup: Setup, intake: Intake, figures: pd.DataFrame, period: Peri
     """The figures workbook, with the intake checks of the period's quarters."""
     quarters = {q.code for q in period.quarters}
     checked = [s for s in intake.submissions if s.findings and (s.period in quarters or s.period is None)]
-    return render_xlsx(target, figures, setup.catalogue, setup.province, period,
-                       unit_states(intake, setup.province, period), checked)
+    return render_xlsx(
+        target,
+        figures,
+        setup.catalogue,
+        setup.province,
+        period,
+        unit_states(intake, setup.province, period),
+        checked,
+    )
 
 
 def summarise(intake: Intake, setup: Setup, period: Period, paths: tuple[Path, Path, Path]) -> ReportResult:
@@ -140,12 +161,22 @@ def summarise(intake: Intake, setup: Setup, period: Period, paths: tuple[Path, P
     quarters = {q.code for q in period.quarters}
     rejected = [s.path.name for s in intake.rejected(quarters)]
     warnings = sum(len(s.warnings) for s in intake.submissions if s.period in quarters)
-    return ReportResult(*paths, states=tuple(unit_states(intake, setup.province, period)),
-                        rejected=tuple(rejected), warnings=warnings)
+    return ReportResult(
+        *paths,
+        states=tuple(unit_states(intake, setup.province, period)),
+        rejected=tuple(rejected),
+        warnings=warnings,
+    )
 
 
-def run_report(inputs: Path, period: Period, outputs: Path, report_date: date, number: int | None = None,
-               templates: Path = TEMPLATES) -> ReportResult:
+def run_report(
+    inputs: Path,
+    period: Period,
+    outputs: Path,
+    report_date: date,
+    number: int | None = None,
+    templates: Path = TEMPLATES,
+) -> ReportResult:
     """The whole report for one province and period, in-process (the flow runs these same steps)."""
     setup = load_setup(inputs, templates)
     intake = collect_for(setup, period)

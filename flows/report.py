@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from pydantic import Field
-from typing_extensions import Annotated
 
 from baocao import report as core
 from baocao.intake import Intake
@@ -57,8 +56,14 @@ def aggregate(setup: core.Setup, intake: Intake, period: Period) -> pd.DataFrame
 
 
 @step
-def build_context(setup: core.Setup, intake: Intake, figures: pd.DataFrame, period: Period,
-                  report_date: date, number: int | None) -> dict[str, Any]:
+def build_context(
+    setup: core.Setup,
+    intake: Intake,
+    figures: pd.DataFrame,
+    period: Period,
+    report_date: date,
+    number: int | None,
+) -> dict[str, Any]:
     """The report context both documents read."""
     return core.context_for(setup, intake, figures, period, report_date, number)
 
@@ -76,7 +81,9 @@ def write_pdf(context: dict[str, Any], templates: Path, target: Path) -> Path:
 
 
 @io_step
-def write_xlsx(setup: core.Setup, intake: Intake, figures: pd.DataFrame, period: Period, target: Path) -> Path:
+def write_xlsx(
+    setup: core.Setup, intake: Intake, figures: pd.DataFrame, period: Period, target: Path
+) -> Path:
     """The figures workbook."""
     return core.write_xlsx(setup, intake, figures, period, target)
 
@@ -97,6 +104,9 @@ def province_report(
     figures = aggregate(setup, intake, the_period)
     context = build_context(setup, intake, figures, the_period, report_date or date.today(), number)
     docx, pdf, xlsx = core.output_paths(outputs, setup, the_period)
-    written = (write_docx(context, templates, docx), write_pdf(context, templates, pdf),
-               write_xlsx(setup, intake, figures, the_period, xlsx))
+    written = (
+        write_docx(context, templates, docx),
+        write_pdf(context, templates, pdf),
+        write_xlsx(setup, intake, figures, the_period, xlsx),
+    )
     return core.summarise(intake, setup, the_period, written)

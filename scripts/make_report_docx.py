@@ -9,6 +9,7 @@ as the {{ ... }} and {%p ... %} tags stay. Run again after changing this script:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -18,7 +19,6 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from docx.styles.style import ParagraphStyle
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
@@ -28,7 +28,7 @@ BODY_PT = 14
 INDENT = Mm(12.7)
 
 
-def set_fonts(rpr_parent: OxmlElement, font: str = FONT) -> None:
+def set_fonts(rpr_parent: Any, font: str = FONT) -> None:
     """Set ascii/hAnsi/eastAsia/cs fonts on an rPr-holding element (docDefaults or a style)."""
     rpr = rpr_parent.find(qn("w:rPr"))
     if rpr is None:
@@ -44,9 +44,19 @@ def set_fonts(rpr_parent: OxmlElement, font: str = FONT) -> None:
         fonts.attrib.pop(qn(attr), None)
 
 
-def paragraph_style(doc: Document, name: str, *, size: float = BODY_PT, bold: bool = False, italic: bool = False,
-                    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY, first_line: Mm | None = None,
-                    before: float = 0, after: float = 6, keep_next: bool = False) -> ParagraphStyle:
+def paragraph_style(
+    doc: Any,
+    name: str,
+    *,
+    size: float = BODY_PT,
+    bold: bool = False,
+    italic: bool = False,
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY,
+    first_line: Mm | None = None,
+    before: float = 0,
+    after: float = 6,
+    keep_next: bool = False,
+) -> Any:
     style = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
     style.base_style = doc.styles["Normal"]
     style.font.size = Pt(size)
@@ -78,7 +88,7 @@ def rule(paragraph: Paragraph, left: Mm, right: Mm) -> None:
     ppr.append(border)
 
 
-def cell_margins_zero(table_element: OxmlElement) -> None:
+def cell_margins_zero(table_element: Any) -> None:
     tbl_pr = table_element.tblPr
     margins = OxmlElement("w:tblCellMar")
     for side in ("top", "left", "bottom", "right"):
@@ -89,20 +99,20 @@ def cell_margins_zero(table_element: OxmlElement) -> None:
     tbl_pr.append(margins)
 
 
-def table_indent(table_element: OxmlElement, twips: int) -> None:
+def table_indent(table_element: Any, twips: int) -> None:
     ind = OxmlElement("w:tblInd")
     ind.set(qn("w:w"), str(twips))
     ind.set(qn("w:type"), "dxa")
     table_element.tblPr.append(ind)
 
 
-def fixed_layout(table_element: OxmlElement) -> None:
+def fixed_layout(table_element: Any) -> None:
     layout = OxmlElement("w:tblLayout")
     layout.set(qn("w:type"), "fixed")
     table_element.tblPr.append(layout)
 
 
-def no_borders(table_element: OxmlElement) -> None:
+def no_borders(table_element: Any) -> None:
     borders = OxmlElement("w:tblBorders")
     for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
         b = OxmlElement(f"w:{side}")
@@ -111,14 +121,14 @@ def no_borders(table_element: OxmlElement) -> None:
     table_element.tblPr.append(borders)
 
 
-def write(cell: _Cell, text: str, style: str, first: bool = False) -> Paragraph:
+def write(cell: _Cell, text: str, style: str, first: bool = False) -> Any:
     paragraph = cell.paragraphs[0] if first else cell.add_paragraph()
     paragraph.style = style
     paragraph.add_run(text)
     return paragraph
 
 
-def page_number_header(section) -> None:  # type: ignore[no-untyped-def]
+def page_number_header(section: Any) -> None:
     """Centred PAGE field in the header from page 2; page 1 has an empty first-page header."""
     section.different_first_page_header_footer = True
     paragraph = section.header.paragraphs[0]
@@ -141,7 +151,7 @@ def page_number_header(section) -> None:  # type: ignore[no-untyped-def]
 
 
 def build(target: Path) -> None:
-    doc = Document()
+    doc: Any = Document()
     # Theme fonts (Calibri) come from docDefaults: replace them everywhere.
     defaults = doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))
     set_fonts(defaults)
@@ -164,16 +174,25 @@ def build(target: Path) -> None:
     paragraph_style(doc, "BC Rule", size=2, align=center, after=0)
     paragraph_style(doc, "BC Title", size=14, bold=True, align=center, before=18, after=0, keep_next=True)
     paragraph_style(doc, "BC Summary", size=14, bold=True, align=center, after=0, keep_next=True)
-    paragraph_style(doc, "BC Recipients Heading", size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT,
-                    after=0)
+    paragraph_style(
+        doc, "BC Recipients Heading", size=12, bold=True, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT, after=0
+    )
     paragraph_style(doc, "BC Recipients", size=11, align=WD_ALIGN_PARAGRAPH.LEFT, after=0)
     paragraph_style(doc, "BC Signer", size=14, bold=True, align=center, after=0)
     paragraph_style(doc, "BC Page Number", size=14, align=center, after=0)
     paragraph_style(doc, "BC Annex Label", size=14, bold=True, align=center, after=0)
     paragraph_style(doc, "BC Annex Title", size=14, bold=True, align=center, after=0)
     paragraph_style(doc, "BC Annex Note", size=13, italic=True, align=center, after=6)
-    paragraph_style(doc, "BC Table Caption", size=13, bold=True, align=WD_ALIGN_PARAGRAPH.LEFT, before=6, after=3,
-                    keep_next=True)
+    paragraph_style(
+        doc,
+        "BC Table Caption",
+        size=13,
+        bold=True,
+        align=WD_ALIGN_PARAGRAPH.LEFT,
+        before=6,
+        after=3,
+        keep_next=True,
+    )
     paragraph_style(doc, "BC Table Head", size=11, bold=True, align=center, after=0)
     paragraph_style(doc, "BC Table Text", size=11, align=WD_ALIGN_PARAGRAPH.LEFT, after=0)
     paragraph_style(doc, "BC Footnote", size=12, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT, before=3)
@@ -267,7 +286,7 @@ def build(target: Path) -> None:
     doc.add_paragraph("{%p endfor %}", style="Normal")
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    doc.save(target)
+    doc.save(str(target))
 
 
 if __name__ == "__main__":

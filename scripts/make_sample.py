@@ -24,35 +24,79 @@ QUARTERS = [Period.quarter(y, q) for y in (2023, 2024) for q in (1, 2, 3, 4)]
 
 # Province-wide level in 2023-Q1 and growth per quarter. Flows: per quarter; stocks: at quarter end.
 LEVELS: dict[str, tuple[float, float]] = {
-    "BC01": (285, 0.003), "BC03": (37.5, 0.02), "BC04": (940, 0.015),
-    "VT01": (16800, -0.015), "VT02": (820000, 0.008), "VT05": (2050, 0.01), "VT06": (298, 0.018),
+    "BC01": (285, 0.003),
+    "BC03": (37.5, 0.02),
+    "BC04": (940, 0.015),
+    "VT01": (16800, -0.015),
+    "VT02": (820000, 0.008),
+    "VT05": (2050, 0.01),
+    "VT06": (298, 0.018),
     "VT08": (2050, 0.0),
-    "IN01": (118000, 0.026), "IN03": (540000, 0.02),
-    "CN01": (84, 0.01), "CN02": (420, 0.0), "CN07": (6800, 0.002), "CN12": (760, 0.03), "CN13": (1150, -0.01),
-    "CN14": (17200, 0.05), "CN15": (19.5, 0.025),
-    "BX01": (12, 0.0), "BX02": (180, 0.005), "BX03": (30, 0.0),
-    "IP01": (104, 0.01), "IP02": (52000, 0.01), "IP03": (5.1, 0.01), "IP04": (0.55, 0.01),
-    "PT01": (4180, 0.004), "PT03": (5320, 0.004), "PT05": (28000, 0.01),
-    "TC01": (152, 0.0), "TC03": (1610, 0.01), "TC04": (9000, 0.015),
+    "IN01": (118000, 0.026),
+    "IN03": (540000, 0.02),
+    "CN01": (84, 0.01),
+    "CN02": (420, 0.0),
+    "CN07": (6800, 0.002),
+    "CN12": (760, 0.03),
+    "CN13": (1150, -0.01),
+    "CN14": (17200, 0.05),
+    "CN15": (19.5, 0.025),
+    "BX01": (12, 0.0),
+    "BX02": (180, 0.005),
+    "BX03": (30, 0.0),
+    "IP01": (104, 0.01),
+    "IP02": (52000, 0.01),
+    "IP03": (5.1, 0.01),
+    "IP04": (0.55, 0.01),
+    "PT01": (4180, 0.004),
+    "PT03": (5320, 0.004),
+    "PT05": (28000, 0.01),
+    "TC01": (152, 0.0),
+    "TC03": (1610, 0.01),
+    "TC04": (9000, 0.015),
 }
 # Shares of a parent (or of a denominator) and how they drift per quarter.
 SHARES: dict[str, tuple[str, float, float]] = {
-    "BC02": ("BC01", 0.41, 0.0), "IN02": ("IN01", 0.955, 0.004), "VT07": ("VT08", 0.86, 0.012),
-    "CN03": ("CN02", 0.95, 0.006), "CN05": ("CN02", 0.93, 0.01), "CN08": ("CN07", 0.84, 0.012),
-    "CN10": ("CN07", 0.93, 0.004), "PT02": ("PT01", 0.14, 0.0), "PT04": ("PT03", 0.11, 0.0),
+    "BC02": ("BC01", 0.41, 0.0),
+    "IN02": ("IN01", 0.955, 0.004),
+    "VT07": ("VT08", 0.86, 0.012),
+    "CN03": ("CN02", 0.95, 0.006),
+    "CN05": ("CN02", 0.93, 0.01),
+    "CN08": ("CN07", 0.84, 0.012),
+    "CN10": ("CN07", 0.93, 0.004),
+    "PT02": ("PT01", 0.14, 0.0),
+    "PT04": ("PT03", 0.11, 0.0),
     "TC02": ("TC01", 0.36, 0.05),
 }
 # Revenue, printing and pay-TV concentrate in the city; the rest follows population.
-CITY_WEIGHT = {"BC03": 3.0, "VT06": 2.6, "CN15": 5.0, "IP01": 12.0, "IP03": 12.0, "IP04": 4.0, "IP02": 3.0,
-               "PT05": 2.5, "BX01": 2.0}
+CITY_WEIGHT = {
+    "BC03": 3.0,
+    "VT06": 2.6,
+    "CN15": 5.0,
+    "IP01": 12.0,
+    "IP03": 12.0,
+    "IP04": 4.0,
+    "IP02": 3.0,
+    "PT05": 2.5,
+    "BX01": 2.0,
+}
 SEASON = {1: 0.96, 2: 0.99, 3: 1.0, 4: 1.06}
 
 NOTES: dict[str, list[tuple[str | None, str]]] = {
     "highlights": [
-        ("CN", "Hệ thống quản lý văn bản và điều hành được sử dụng thường xuyên; 100% văn bản đi được ký số."),
+        (
+            "CN",
+            "Hệ thống quản lý văn bản và điều hành được sử dụng thường xuyên; 100% văn bản đi được ký số.",
+        ),
         ("CN", "Bộ phận một cửa cấp huyện tiếp nhận hồ sơ trực tuyến tăng rõ rệt so với quý trước."),
-        ("TC", "Đài truyền thanh các xã duy trì tiếp sóng chương trình thời sự của Đài tỉnh và Đài Trung ương."),
-        ("PT", "Đài Truyền thanh – Truyền hình sản xuất nhiều chuyên mục tuyên truyền về xây dựng nông thôn mới."),
+        (
+            "TC",
+            "Đài truyền thanh các xã duy trì tiếp sóng chương trình thời sự của Đài tỉnh và Đài Trung ương.",
+        ),
+        (
+            "PT",
+            "Đài Truyền thanh – Truyền hình sản xuất nhiều chuyên mục tuyên truyền về xây dựng nông thôn mới.",
+        ),
         ("VT", "Doanh nghiệp viễn thông lắp đặt mới trạm BTS, phủ sóng 4G tại các thôn vùng cao."),
         ("BX", "Cổng thông tin điện tử thành viên cập nhật kịp thời tin, bài về hoạt động của địa phương."),
         ("BC", "Các điểm bưu điện văn hóa xã hoạt động ổn định, chuyển phát báo chí công ích đúng quy định."),
@@ -68,10 +112,22 @@ NOTES: dict[str, list[tuple[str | None, str]]] = {
         (None, "Biên chế của Phòng Văn hóa và Thông tin còn ít so với khối lượng công việc."),
     ],
     "proposals": [
-        ("TC", "Đề nghị Sở tham mưu UBND tỉnh hỗ trợ kinh phí chuyển đổi đài truyền thanh cơ sở sang ứng dụng CNTT – viễn thông."),
-        ("CN", "Đề nghị Sở tổ chức tập huấn cho cán bộ quản trị cổng thông tin điện tử và cán bộ một cửa cấp xã."),
-        ("VT", "Đề nghị Sở đôn đốc các doanh nghiệp viễn thông phát triển hạ tầng tại các thôn còn lõm sóng."),
-        ("PT", "Đề nghị hỗ trợ đầu tư trang thiết bị sản xuất chương trình cho Đài Truyền thanh – Truyền hình."),
+        (
+            "TC",
+            "Đề nghị Sở tham mưu UBND tỉnh hỗ trợ kinh phí chuyển đổi đài truyền thanh cơ sở sang ứng dụng CNTT – viễn thông.",
+        ),
+        (
+            "CN",
+            "Đề nghị Sở tổ chức tập huấn cho cán bộ quản trị cổng thông tin điện tử và cán bộ một cửa cấp xã.",
+        ),
+        (
+            "VT",
+            "Đề nghị Sở đôn đốc các doanh nghiệp viễn thông phát triển hạ tầng tại các thôn còn lõm sóng.",
+        ),
+        (
+            "PT",
+            "Đề nghị hỗ trợ đầu tư trang thiết bị sản xuất chương trình cho Đài Truyền thanh – Truyền hình.",
+        ),
         ("BX", "Đề nghị Sở hướng dẫn chế độ nhuận bút cho cổng thông tin điện tử thành viên."),
     ],
     "next_tasks": [
@@ -82,8 +138,17 @@ NOTES: dict[str, list[tuple[str | None, str]]] = {
         (None, "Hoàn thành các chỉ tiêu thông tin và truyền thông trong xây dựng nông thôn mới."),
     ],
 }
-PEOPLE = ["Nguyễn Thị Hồng", "Trần Văn Bình", "Lê Thị Thu Hà", "Phạm Quốc Huy", "Hoàng Văn Sơn",
-          "Vũ Thị Lan", "Đỗ Mạnh Cường", "Lý Seo Chứ", "Giàng A Pao"]
+PEOPLE = [
+    "Nguyễn Thị Hồng",
+    "Trần Văn Bình",
+    "Lê Thị Thu Hà",
+    "Phạm Quốc Huy",
+    "Hoàng Văn Sơn",
+    "Vũ Thị Lan",
+    "Đỗ Mạnh Cường",
+    "Lý Seo Chứ",
+    "Giàng A Pao",
+]
 
 
 def unit_weights(province: Province) -> dict[str, float]:
@@ -111,7 +176,8 @@ def quarter_values(
                 if ind.kind == "flow":
                     noise = rng.gauss(1, 0.06) * SEASON[quarter.first_quarter]
                 else:
-                    noise = 1 + rng.gauss(0, 0.004)
+                    # Stocks drift a little; those that do not grow (villages, stations) stay put.
+                    noise = 1 + rng.gauss(0, 0.004) if growth else 1.0
                 values[code] = max(0.0, base * share * unit_bias[unit.code] * noise)
             for code, (parent, share, drift) in SHARES.items():
                 ratio = min(1.0, share * (1 + drift) ** step * rng.uniform(0.97, 1.03))

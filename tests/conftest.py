@@ -79,3 +79,12 @@ def weasyprint_warnings_fail() -> Iterator[None]:
     if handler.records:
         messages = "; ".join(r.getMessage() for r in handler.records[:5])
         pytest.fail(f"WeasyPrint warned: {messages}")
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One temporary Prefect API for the whole session (it starts in about 10 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -1,7 +1,7 @@
 """Intake: read a province's submissions for the quarters a report needs, check them, keep the valid ones.
 
-    collect(...)        -> Intake (every file read, the accepted submission per unit and quarter)
-    records_frame(...)  -> the long DataFrame aggregation works on
+collect(...)        -> Intake (every file read, the accepted submission per unit and quarter)
+records_frame(...)  -> the long DataFrame aggregation works on
 """
 
 from __future__ import annotations
@@ -19,8 +19,17 @@ from baocao.intake.read import Expected, expected_from_path, iter_submission_fil
 from baocao.periods import Period
 
 __all__ = [
-    "Expected", "Finding", "Intake", "Note", "Submission", "UnitState", "collect", "read_file", "records_frame",
-    "unit_notes", "unit_states",
+    "Expected",
+    "Finding",
+    "Intake",
+    "Note",
+    "Submission",
+    "UnitState",
+    "collect",
+    "read_file",
+    "records_frame",
+    "unit_notes",
+    "unit_states",
 ]
 
 RECORD_COLUMNS = ["unit", "period", "indicator", "value", "is_estimate"]
@@ -37,7 +46,8 @@ class Intake:
         """Submissions set aside for errors, optionally only those of some quarters."""
         wanted = set(quarters) if quarters is not None else None
         return [
-            s for s in self.submissions
+            s
+            for s in self.submissions
             if s.errors and (wanted is None or s.period in wanted or s.period is None)
         ]
 
@@ -51,7 +61,9 @@ class Intake:
         return out
 
 
-def collect(submissions_dir: Path, quarters: Iterable[Period], catalogue: Catalogue, province: Province) -> Intake:
+def collect(
+    submissions_dir: Path, quarters: Iterable[Period], catalogue: Catalogue, province: Province
+) -> Intake:
     """Read and check every submission file of the given quarters; one bad file never stops the others."""
     intake = Intake()
     units = set(province.unit_codes)
@@ -62,8 +74,13 @@ def collect(submissions_dir: Path, quarters: Iterable[Period], catalogue: Catalo
                 subs = read_file(path, catalogue, units, expected)
             except Exception as exc:  # the last line of defence: report, never crash the run
                 sub = Submission(path=path, unit=expected.unit, period=expected.period or quarter.code)
-                sub.findings.append(Finding("error", Location(path.name),
-                                            f"lỗi không xác định khi đọc tệp ({type(exc).__name__}: {exc})"))
+                sub.findings.append(
+                    Finding(
+                        "error",
+                        Location(path.name),
+                        f"lỗi không xác định khi đọc tệp ({type(exc).__name__}: {exc})",
+                    )
+                )
                 subs = [sub]
             for sub in subs:
                 intake.submissions.append(sub)
@@ -79,10 +96,17 @@ def _accept(intake: Intake, sub: Submission) -> None:
         intake.accepted[key] = sub
         return
     # Two valid files for one unit and quarter: the newer file counts, the other is kept and mentioned.
-    newer, older = (sub, previous) if sub.path.stat().st_mtime >= previous.path.stat().st_mtime else (previous, sub)
+    newer, older = (
+        (sub, previous) if sub.path.stat().st_mtime >= previous.path.stat().st_mtime else (previous, sub)
+    )
     intake.accepted[key] = newer
-    newer.findings.append(Finding("warning", Location(newer.path.name),
-                                  f"đơn vị đã gửi thêm tệp {older.path.name} cho cùng kỳ; dùng tệp mới hơn"))
+    newer.findings.append(
+        Finding(
+            "warning",
+            Location(newer.path.name),
+            f"đơn vị đã gửi thêm tệp {older.path.name} cho cùng kỳ; dùng tệp mới hơn",
+        )
+    )
 
 
 def records_frame(submissions: Iterable[Submission]) -> pd.DataFrame:
@@ -93,8 +117,15 @@ def records_frame(submissions: Iterable[Submission]) -> pd.DataFrame:
         for code, value in s.values.items()
     ]
     frame = pd.DataFrame(rows, columns=RECORD_COLUMNS)
-    return frame.astype({"unit": "string", "period": "string", "indicator": "string",
-                         "value": "float64", "is_estimate": "bool"})
+    return frame.astype(
+        {
+            "unit": "string",
+            "period": "string",
+            "indicator": "string",
+            "value": "float64",
+            "is_estimate": "bool",
+        }
+    )
 
 
 def unit_states(intake: Intake, province: Province, period: Period) -> list[UnitState]:
@@ -105,8 +136,14 @@ def unit_states(intake: Intake, province: Province, period: Period) -> list[Unit
         if all((unit, q) in intake.accepted for q in quarters):
             states.append(UnitState(unit, "received"))
             continue
-        bad = [s for s in intake.submissions
-               if s.unit == unit and s.period in quarters and s.errors and (unit, s.period) not in intake.accepted]
+        bad = [
+            s
+            for s in intake.submissions
+            if s.unit == unit
+            and s.period in quarters
+            and s.errors
+            and (unit, s.period) not in intake.accepted
+        ]
         if bad:
             reasons = tuple(str(f) for s in bad for f in s.errors)
             states.append(UnitState(unit, "rejected", reasons, tuple(s.path.name for s in bad)))

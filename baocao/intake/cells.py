@@ -53,7 +53,9 @@ def parse_number(raw: Any) -> tuple[float | None, str | None]:
     if text.startswith("+"):
         text = text[1:]
     if text.endswith("%"):
-        raise CellValueError(f'"{raw}" có ký hiệu %; chỉ nhập con số (tỷ lệ được tính tự động từ tử số và mẫu số)')
+        raise CellValueError(
+            f'"{raw}" có ký hiệu %; chỉ nhập con số (tỷ lệ được tính tự động từ tử số và mẫu số)'
+        )
     value, note = _read_digits(text, str(raw))
     return (-value if negative else value), note
 
@@ -82,7 +84,7 @@ def _read_digits(text: str, raw: str) -> tuple[float, str | None]:
         # A single comma is the Vietnamese decimal separator ("971,8").
         note = f'"{raw}" được hiểu là {head},{tail} (dấu phẩy là dấu thập phân)' if len(tail) == 3 else None
         return float(f"{head}.{tail}"), note
-    if len(tail) == 3 and _DIGITS.match(head):
+    if len(tail) == 3 and _DIGITS.match(head) and len(head) <= 3 and not head.startswith("0"):
         # "1.234": in Vietnamese writing the dot groups thousands.
         return float(head + tail), f'"{raw}" được hiểu là {head}{tail} (dấu chấm phân cách hàng nghìn)'
     return float(f"{head}.{tail}"), None

@@ -104,27 +104,40 @@ def _info_sheet(ws: Worksheet, province: Province, unit: Unit, period: Period, c
             cell.number_format = "DD/MM/YYYY"
         if label == L.INFO_UNIT:
             cell.number_format = "@"
-    ws.cell(row=11, column=1, value="Ô nền vàng là ô cần điền. Xem trang \"Hướng dẫn\".").font = _NORMAL
+    ws.cell(row=11, column=1, value='Ô nền vàng là ô cần điền. Xem trang "Hướng dẫn".').font = _NORMAL
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["B"].width = 48
     ws.protection.sheet = True
 
 
-def _data_sheet(ws: Worksheet, catalogue: Catalogue, unit: Unit, period: Period, content: FormContent) -> None:
+def _data_sheet(
+    ws: Worksheet, catalogue: Catalogue, unit: Unit, period: Period, content: FormContent
+) -> None:
     width = len(L.DATA_COLUMNS)
     _title(ws, f"SỐ LIỆU {period.label.upper()} - {unit.full_name.upper()}", width)
-    ws.cell(row=2, column=1, value="Số liệu phát sinh trong kỳ (chỉ tiêu lũy kế: số có đến cuối kỳ).").font = _NORMAL
+    ws.cell(
+        row=2, column=1, value="Số liệu phát sinh trong kỳ (chỉ tiêu lũy kế: số có đến cuối kỳ)."
+    ).font = _NORMAL
     for col, label in enumerate(L.DATA_COLUMNS, start=1):
         cell = ws.cell(row=DATA_HEADER_ROW, column=col, value=label)
         cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BOX
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     value_check = DataValidation(
-        type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-        showErrorMessage=True, errorTitle="Giá trị không hợp lệ", error="Nhập một số không âm.",
+        type="decimal",
+        operator="greaterThanOrEqual",
+        formula1="0",
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Giá trị không hợp lệ",
+        error="Nhập một số không âm.",
     )
     status_check = DataValidation(
-        type="list", formula1=f'"{L.STATUS_ACTUAL},{L.STATUS_ESTIMATE}"', allow_blank=True,
-        showErrorMessage=True, errorTitle="Tình trạng", error=f"Chọn '{L.STATUS_ACTUAL}' hoặc '{L.STATUS_ESTIMATE}'.",
+        type="list",
+        formula1=f'"{L.STATUS_ACTUAL},{L.STATUS_ESTIMATE}"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Tình trạng",
+        error=f"Chọn '{L.STATUS_ACTUAL}' hoặc '{L.STATUS_ESTIMATE}'.",
     )
     ws.add_data_validation(value_check)
     ws.add_data_validation(status_check)
@@ -163,14 +176,18 @@ def _data_sheet(ws: Worksheet, catalogue: Catalogue, unit: Unit, period: Period,
 
 def _notes_sheet(ws: Worksheet, catalogue: Catalogue, content: FormContent) -> None:
     _title(ws, "GHI CHÚ, KIẾN NGHỊ CỦA ĐƠN VỊ", 3)
-    ws.cell(row=2, column=1, value="Mỗi ý một dòng; thêm dòng nếu cần. Cột Lĩnh vực có thể để trống.").font = _NORMAL
+    ws.cell(
+        row=2, column=1, value="Mỗi ý một dòng; thêm dòng nếu cần. Cột Lĩnh vực có thể để trống."
+    ).font = _NORMAL
     for col, label in enumerate(L.NOTE_COLUMNS, start=1):
         cell = ws.cell(row=NOTES_HEADER_ROW, column=col, value=label)
         cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BOX
-    section_check = DataValidation(type="list", formula1='"' + ",".join(L.NOTE_SECTIONS.values()) + '"',
-                                   allow_blank=True)
-    field_check = DataValidation(type="list", formula1='"' + ",".join(f.name for f in catalogue.fields) + '"',
-                                 allow_blank=True)
+    section_check = DataValidation(
+        type="list", formula1='"' + ",".join(L.NOTE_SECTIONS.values()) + '"', allow_blank=True
+    )
+    field_check = DataValidation(
+        type="list", formula1='"' + ",".join(f.name for f in catalogue.fields) + '"', allow_blank=True
+    )
     ws.add_data_validation(section_check)
     ws.add_data_validation(field_check)
     field_names = {f.code: f.name for f in catalogue.fields}
@@ -197,17 +214,17 @@ def _help_sheet(ws: Worksheet, province: Province, period: Period) -> None:
     lines = [
         "HƯỚNG DẪN ĐIỀN BÁO CÁO",
         "",
-        f"1. Trang \"{L.SHEET_INFO}\": kiểm tra mã đơn vị và kỳ báo cáo ({period.code}, tức {period.label}); "
+        f'1. Trang "{L.SHEET_INFO}": kiểm tra mã đơn vị và kỳ báo cáo ({period.code}, tức {period.label}); '
         "điền người lập, điện thoại, ngày lập.",
-        f"2. Trang \"{L.SHEET_DATA}\": nhập số vào cột \"{L.COL_VALUE}\" cho từng chỉ tiêu. Chỉ nhập con số, "
+        f'2. Trang "{L.SHEET_DATA}": nhập số vào cột "{L.COL_VALUE}" cho từng chỉ tiêu. Chỉ nhập con số, '
         "không nhập đơn vị hay ký hiệu %; số thập phân viết bằng dấu phẩy (971,8).",
         "   - Chỉ tiêu phát sinh (doanh thu, thời lượng, hồ sơ, giấy phép...): số phát sinh trong quý, không lũy kế.",
         "   - Chỉ tiêu hiện có (thuê bao, điểm, trạm, cơ quan, đài...): số có đến cuối quý.",
-        f"   - Cột \"{L.COL_STATUS}\": chọn \"{L.STATUS_ESTIMATE}\" nếu là số ước tính, "
-        f"\"{L.STATUS_ACTUAL}\" nếu là số chính thức. Số chính thức gửi sau sẽ thay số ước.",
+        f'   - Cột "{L.COL_STATUS}": chọn "{L.STATUS_ESTIMATE}" nếu là số ước tính, '
+        f'"{L.STATUS_ACTUAL}" nếu là số chính thức. Số chính thức gửi sau sẽ thay số ước.',
         "   - Chỉ tiêu không phát sinh thì nhập 0; không có số liệu thì để trống và ghi lý do ở cột Ghi chú.",
         "   - Tỷ lệ, mật độ và tổng được tính tự động; không cần nhập.",
-        f"3. Trang \"{L.SHEET_NOTES}\": mỗi ý một dòng, chọn Mục (kết quả nổi bật, khó khăn – vướng mắc, "
+        f'3. Trang "{L.SHEET_NOTES}": mỗi ý một dòng, chọn Mục (kết quả nổi bật, khó khăn – vướng mắc, '
         "kiến nghị – đề xuất, nhiệm vụ kỳ tới) và Lĩnh vực nếu có.",
         "4. Không đổi tên trang, không xóa cột Mã chỉ tiêu. Lưu tệp với tên giữ nguyên và gửi về "
         f"{province.agency.name}.",

@@ -89,7 +89,9 @@ def _open_workbook(path: Path) -> CalamineWorkbook:
             where,
         )
     if not head.startswith(_ZIP_MAGIC):
-        raise SubmissionError("tệp không phải tệp Excel (.xlsx) hợp lệ; hãy dùng mẫu báo cáo do Sở gửi", where)
+        raise SubmissionError(
+            "tệp không phải tệp Excel (.xlsx) hợp lệ; hãy dùng mẫu báo cáo do Sở gửi", where
+        )
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several unrelated types for damaged files
@@ -126,17 +128,25 @@ def _find_sheet(workbook: CalamineWorkbook, wanted: str) -> str | None:
     return None
 
 
-def _read_workbook(path: Path, catalogue: Catalogue, units: Collection[str], expected: Expected) -> Submission:
+def _read_workbook(
+    path: Path, catalogue: Catalogue, units: Collection[str], expected: Expected
+) -> Submission:
     workbook = _open_workbook(path)
     sub = Submission(path=path, unit=expected.unit, period=expected.period)
     add = _adder(sub)
     data_name = _find_sheet(workbook, L.SHEET_DATA)
     if data_name is None:
         found = ", ".join(f'"{n}"' for n in workbook.sheet_names) or "không có trang nào"
-        raise SubmissionError(f'không có trang "{L.SHEET_DATA}" (tệp có: {found}); hãy dùng mẫu báo cáo', Location(path.name))
+        raise SubmissionError(
+            f'không có trang "{L.SHEET_DATA}" (tệp có: {found}); hãy dùng mẫu báo cáo', Location(path.name)
+        )
     info_name = _find_sheet(workbook, L.SHEET_INFO)
     if info_name is None:
-        add("warning", Location(path.name), f'không có trang "{L.SHEET_INFO}"; đơn vị và kỳ lấy theo tên tệp và thư mục')
+        add(
+            "warning",
+            Location(path.name),
+            f'không có trang "{L.SHEET_INFO}"; đơn vị và kỳ lấy theo tên tệp và thư mục',
+        )
     else:
         _read_info(_Sheet(workbook, info_name, path.name), sub, units, expected, add)
     _read_data(_Sheet(workbook, data_name, path.name), sub, catalogue, add)
@@ -144,7 +154,11 @@ def _read_workbook(path: Path, catalogue: Catalogue, units: Collection[str], exp
     if notes_name is not None:
         _read_notes(_Sheet(workbook, notes_name, path.name), sub, catalogue, add)
     if sub.unit is None:
-        add("error", Location(path.name), "không xác định được đơn vị báo cáo (mã đơn vị trống hoặc không có trong danh sách)")
+        add(
+            "error",
+            Location(path.name),
+            "không xác định được đơn vị báo cáo (mã đơn vị trống hoặc không có trong danh sách)",
+        )
     if sub.period is None:
         add("error", Location(path.name), "không xác định được kỳ báo cáo (cần dạng 2024-Q2)")
     return sub
@@ -160,7 +174,9 @@ def _adder(sub: Submission) -> Adder:
     return add
 
 
-def _read_info(sheet: _Sheet, sub: Submission, units: Collection[str], expected: Expected, add: Adder) -> None:
+def _read_info(
+    sheet: _Sheet, sub: Submission, units: Collection[str], expected: Expected, add: Adder
+) -> None:
     labels = {fold(label): label for label in L.INFO_LABELS}
     found: dict[str, tuple[int, int]] = {}
     for r, row in enumerate(sheet.rows[:40]):
@@ -174,10 +190,17 @@ def _read_info(sheet: _Sheet, sub: Submission, units: Collection[str], expected:
         if not code:
             add("warning", sheet.where(r, c), "mã đơn vị để trống; lấy theo tên tệp")
         elif code not in units:
-            add("error", sheet.where(r, c), f'mã đơn vị "{code}" không có trong danh sách đơn vị báo cáo của tỉnh')
+            add(
+                "error",
+                sheet.where(r, c),
+                f'mã đơn vị "{code}" không có trong danh sách đơn vị báo cáo của tỉnh',
+            )
         elif expected.unit and code != expected.unit:
-            add("error", sheet.where(r, c),
-                f'mã đơn vị "{code}" khác với tên tệp ({expected.unit}); tệp của đơn vị nào phải mang mã đơn vị đó')
+            add(
+                "error",
+                sheet.where(r, c),
+                f'mã đơn vị "{code}" khác với tên tệp ({expected.unit}); tệp của đơn vị nào phải mang mã đơn vị đó',
+            )
         else:
             sub.unit = code
     if L.INFO_PERIOD in found:
@@ -189,10 +212,15 @@ def _read_info(sheet: _Sheet, sub: Submission, units: Collection[str], expected:
             add("error", sheet.where(r, c), f'kỳ báo cáo "{text}" không hợp lệ; cần dạng 2024-Q2 (năm-quý)')
         else:
             if period.kind != "quarter":
-                add("error", sheet.where(r, c), f'kỳ báo cáo "{text}" phải là một quý, ví dụ {period.year}-Q2')
+                add(
+                    "error", sheet.where(r, c), f'kỳ báo cáo "{text}" phải là một quý, ví dụ {period.year}-Q2'
+                )
             elif expected.period and period.code != expected.period:
-                add("error", sheet.where(r, c),
-                    f"kỳ báo cáo {period.code} khác với thư mục {expected.period} chứa tệp")
+                add(
+                    "error",
+                    sheet.where(r, c),
+                    f"kỳ báo cáo {period.code} khác với thư mục {expected.period} chứa tệp",
+                )
             else:
                 sub.period = period.code
     if L.INFO_PERSON in found:
@@ -212,7 +240,9 @@ def _unit_code(raw: Any, units: Collection[str]) -> str:
     return code.upper() if code.upper() in units else code
 
 
-def _header(sheet: _Sheet, required: Sequence[str], optional: Sequence[str] = ()) -> tuple[int, dict[str, int]]:
+def _header(
+    sheet: _Sheet, required: Sequence[str], optional: Sequence[str] = ()
+) -> tuple[int, dict[str, int]]:
     wanted = {fold(name): name for name in (*required, *optional)}
     for r, row in enumerate(sheet.rows[:30]):
         columns: dict[str, int] = {}
@@ -223,8 +253,10 @@ def _header(sheet: _Sheet, required: Sequence[str], optional: Sequence[str] = ()
         if all(name in columns for name in required):
             return r, columns
     names = ", ".join(f'"{n}"' for n in required)
-    raise SubmissionError(f"không tìm thấy dòng tiêu đề có các cột {names}; hãy dùng mẫu báo cáo",
-                          Location(sheet.file, sheet.name))
+    raise SubmissionError(
+        f"không tìm thấy dòng tiêu đề có các cột {names}; hãy dùng mẫu báo cáo",
+        Location(sheet.file, sheet.name),
+    )
 
 
 def _read_data(sheet: _Sheet, sub: Submission, catalogue: Catalogue, add: Adder) -> None:
@@ -236,17 +268,37 @@ def _read_data(sheet: _Sheet, sub: Submission, catalogue: Catalogue, add: Adder)
         raw = sheet.value(r, value_col)
         if not code:
             if raw is not None and not (isinstance(raw, str) and not raw.strip()):
-                add("error", sheet.where(r, value_col), "có giá trị nhưng không có mã chỉ tiêu ở cột Mã chỉ tiêu")
+                add(
+                    "error",
+                    sheet.where(r, value_col),
+                    "có giá trị nhưng không có mã chỉ tiêu ở cột Mã chỉ tiêu",
+                )
             continue
         status = sheet.value(r, status_col) if status_col is not None else None
-        _take_value(sub, catalogue, code, raw, status, sheet.where(r, value_col),
-                    sheet.where(r, status_col) if status_col is not None else None, seen, add)
+        _take_value(
+            sub,
+            catalogue,
+            code,
+            raw,
+            status,
+            sheet.where(r, value_col),
+            sheet.where(r, status_col) if status_col is not None else None,
+            seen,
+            add,
+        )
     _report_missing(sub, catalogue, Location(sheet.file, sheet.name), seen, add)
 
 
 def _take_value(
-    sub: Submission, catalogue: Catalogue, code: str, raw: Any, status: Any, where: Location,
-    status_where: Location | None, seen: dict[str, tuple[float, str]], add: Adder,
+    sub: Submission,
+    catalogue: Catalogue,
+    code: str,
+    raw: Any,
+    status: Any,
+    where: Location,
+    status_where: Location | None,
+    seen: dict[str, tuple[float, str]],
+    add: Adder,
 ) -> None:
     if code not in catalogue:
         if raw is not None:
@@ -273,16 +325,23 @@ def _take_value(
     if code in seen:
         previous, previous_cell = seen[code]
         if previous != value:
-            add("error", where, f"{label} đã có ở ô {previous_cell} với giá trị khác ({previous:g}); chỉ giữ một dòng")
+            add(
+                "error",
+                where,
+                f"{label} đã có ở ô {previous_cell} với giá trị khác ({previous:g}); chỉ giữ một dòng",
+            )
         else:
             add("warning", where, f"{label} bị nhập lặp lại (đã có ở ô {previous_cell})")
         return
     seen[code] = (value, where.cell or (f"dòng {where.row}" if where.row else ""))
     estimate = parse_status(status)
     if estimate is None:
-        add("warning", status_where or where,
+        add(
+            "warning",
+            status_where or where,
             f'{label}: tình trạng "{cell_text(status)}" không rõ; cần "{L.STATUS_ACTUAL}" hoặc "{L.STATUS_ESTIMATE}", '
-            "tạm coi là số ước")
+            "tạm coi là số ước",
+        )
         estimate = True
     sub.values[code] = value
     if estimate:
@@ -294,7 +353,9 @@ def _report_missing(
 ) -> None:
     missing = [i.code for i in catalogue.submitted if i.code not in seen]
     if missing:
-        shown = ", ".join(missing[:12]) + (f" và {len(missing) - 12} chỉ tiêu khác" if len(missing) > 12 else "")
+        shown = ", ".join(missing[:12]) + (
+            f" và {len(missing) - 12} chỉ tiêu khác" if len(missing) > 12 else ""
+        )
         add("warning", where, f"chưa có số liệu {len(missing)} chỉ tiêu: {shown}")
 
 
@@ -302,10 +363,16 @@ def _read_notes(sheet: _Sheet, sub: Submission, catalogue: Catalogue, add: Adder
     try:
         header_row, cols = _header(sheet, (L.COL_TEXT,), (L.COL_SECTION, L.COL_FIELD))
     except SubmissionError:
-        add("warning", Location(sheet.file, sheet.name), f'không tìm thấy cột "{L.COL_TEXT}"; bỏ qua phần ghi chú')
+        add(
+            "warning",
+            Location(sheet.file, sheet.name),
+            f'không tìm thấy cột "{L.COL_TEXT}"; bỏ qua phần ghi chú',
+        )
         return
     sections = {fold(label): key for key, label in L.NOTE_SECTIONS.items()}
-    fields = {fold(f.name): f.code for f in catalogue.fields} | {fold(f.code): f.code for f in catalogue.fields}
+    fields = {fold(f.name): f.code for f in catalogue.fields} | {
+        fold(f.code): f.code for f in catalogue.fields
+    }
     current = None
     for r in range(header_row + 1, len(sheet.rows)):
         text = clean_text(cell_text(sheet.value(r, cols[L.COL_TEXT])))
@@ -313,17 +380,28 @@ def _read_notes(sheet: _Sheet, sub: Submission, catalogue: Catalogue, add: Adder
         if section_raw:
             current = _match_section(fold(section_raw), sections)
             if current is None and text:
-                add("warning", sheet.where(r, cols[L.COL_SECTION]),
-                    f'mục "{section_raw}" không rõ; cần một trong: {", ".join(L.NOTE_SECTIONS.values())}')
+                add(
+                    "warning",
+                    sheet.where(r, cols[L.COL_SECTION]),
+                    f'mục "{section_raw}" không rõ; cần một trong: {", ".join(L.NOTE_SECTIONS.values())}',
+                )
         if not text or current is None:
             continue
         if len(text) > MAX_NOTE_CHARS:
-            add("warning", sheet.where(r, cols[L.COL_TEXT]), f"nội dung dài {len(text)} ký tự; chỉ lấy {MAX_NOTE_CHARS} ký tự đầu")
+            add(
+                "warning",
+                sheet.where(r, cols[L.COL_TEXT]),
+                f"nội dung dài {len(text)} ký tự; chỉ lấy {MAX_NOTE_CHARS} ký tự đầu",
+            )
             text = text[:MAX_NOTE_CHARS].rstrip() + "…"
         field_raw = cell_text(sheet.value(r, cols[L.COL_FIELD])) if L.COL_FIELD in cols else ""
         field_code = fields.get(fold(field_raw)) if field_raw else None
         if field_raw and field_code is None:
-            add("warning", sheet.where(r, cols[L.COL_FIELD]), f'lĩnh vực "{field_raw}" không có trong danh mục; để trống')
+            add(
+                "warning",
+                sheet.where(r, cols[L.COL_FIELD]),
+                f'lĩnh vực "{field_raw}" không có trong danh mục; để trống',
+            )
         sub.notes.append(Note(section=current, text=text, field=field_code))
 
 
@@ -344,6 +422,11 @@ def clean_text(text: str) -> str:
 
 
 def _decode(path: Path) -> str:
+    """The CSV's text in NFC (Windows-1258 writes Vietnamese tone marks as combining characters)."""
+    return unicodedata.normalize("NFC", _decode_bytes(path))
+
+
+def _decode_bytes(path: Path) -> str:
     data = path.read_bytes()
     if not data.strip():
         raise SubmissionError("tệp rỗng; cần dòng tiêu đề unit,period,indicator,value", Location(path.name))
@@ -355,10 +438,14 @@ def _decode(path: Path) -> str:
         try:
             return data.decode("cp1258")
         except UnicodeDecodeError as exc:
-            raise SubmissionError("không đọc được bảng mã của tệp; hãy lưu dạng CSV UTF-8", Location(path.name)) from exc
+            raise SubmissionError(
+                "không đọc được bảng mã của tệp; hãy lưu dạng CSV UTF-8", Location(path.name)
+            ) from exc
 
 
-def _read_csv(path: Path, catalogue: Catalogue, units: Collection[str], expected: Expected) -> list[Submission]:
+def _read_csv(
+    path: Path, catalogue: Catalogue, units: Collection[str], expected: Expected
+) -> list[Submission]:
     text = _decode(path)
     first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
@@ -384,25 +471,47 @@ def _read_csv(path: Path, catalogue: Catalogue, units: Collection[str], expected
         if target is None:
             continue
         key = (target.unit or "", target.period or "")
-        _take_value(target, catalogue, cells["indicator"].upper(), cells["value"] or None, cells.get("status"),
-                    where, where, seen.setdefault(key, {}), _adder(target))
+        _take_value(
+            target,
+            catalogue,
+            cells["indicator"].upper(),
+            cells["value"] or None,
+            cells.get("status"),
+            where,
+            where,
+            seen.setdefault(key, {}),
+            _adder(target),
+        )
     for key, sub in groups.items():
         _report_missing(sub, catalogue, Location(path.name), seen.get(key, {}), _adder(sub))
     out = list(groups.values())
     if not out and not file_level.findings:
         file_level.findings.append(Finding("error", Location(path.name), "tệp không có dòng số liệu nào"))
-    if file_level.findings:
+    if file_level.findings or any(s.errors for s in out):
         # A file is one submission: an error on any line sets aside every unit it carries.
         for sub in out:
-            sub.findings.append(Finding("error", Location(path.name), "tệp có dòng lỗi (xem các lỗi khác); "
-                                        "chưa tổng hợp số liệu của tệp này"))
-        out.append(file_level)
+            if not sub.errors:
+                sub.findings.append(
+                    Finding(
+                        "error",
+                        Location(path.name),
+                        "tệp có dòng lỗi (xem các lỗi khác); chưa tổng hợp số liệu của tệp này",
+                    )
+                )
+        if file_level.findings:
+            out.append(file_level)
     return out
 
 
 def _csv_target(
-    path: Path, unit: str, period_text: str, units: Collection[str], expected: Expected,
-    groups: dict[tuple[str, str], Submission], file_level: Submission, where: Location,
+    path: Path,
+    unit: str,
+    period_text: str,
+    units: Collection[str],
+    expected: Expected,
+    groups: dict[tuple[str, str], Submission],
+    file_level: Submission,
+    where: Location,
 ) -> Submission | None:
     def fail(message: str) -> None:
         file_level.findings.append(Finding("error", where, message))
@@ -432,6 +541,7 @@ def iter_submission_files(folder: Path) -> Iterable[Path]:
     if not folder.is_dir():
         return []
     return sorted(
-        p for p in folder.iterdir()
+        p
+        for p in folder.iterdir()
         if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", "."))
     )

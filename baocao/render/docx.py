@@ -18,7 +18,11 @@ from baocao.errors import RenderError
 from baocao.files import atomic_path
 
 ANNEX_TEXT_WIDTH_MM = 297 - 20 - 15
-_ALIGN = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
+_ALIGN = {
+    "left": WD_ALIGN_PARAGRAPH.LEFT,
+    "center": WD_ALIGN_PARAGRAPH.CENTER,
+    "right": WD_ALIGN_PARAGRAPH.RIGHT,
+}
 
 
 def _repeat_header(row: Any) -> None:
@@ -67,7 +71,9 @@ def _add_table(subdoc: Any, table: dict[str, Any]) -> None:
     for grid_row, row in zip(grid.rows[1:], rows, strict=True):
         _no_split(grid_row)
         bold = row["kind"] in ("group", "total")
-        for cell, text, align, width in zip(grid_row.cells, row["cells"], table["align"], widths, strict=True):
+        for cell, text, align, width in zip(
+            grid_row.cells, row["cells"], table["align"], widths, strict=True
+        ):
             cell.width = width
             _fill(cell, text, text_style, align, bold)
 

@@ -48,8 +48,9 @@ def render_html(context: dict[str, Any], templates: Path) -> str:
 def render_pdf(context: dict[str, Any], templates: Path, target: Path) -> Path:
     """Render the report context to a PDF/A-3b at ``target`` (written atomically)."""
     html = render_html(context, templates)
-    document = HTML(string=html, base_url=str(templates.resolve()) + "/",
-                    url_fetcher=TemplatesOnlyFetcher(templates))
+    document = HTML(
+        string=html, base_url=str(templates.resolve()) + "/", url_fetcher=TemplatesOnlyFetcher(templates)
+    )
     try:
         with atomic_path(target) as tmp:
             document.write_pdf(tmp, pdf_variant="pdf/a-3b")

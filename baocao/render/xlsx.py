@@ -18,8 +18,18 @@ from baocao.files import atomic_path
 from baocao.intake.model import Submission, UnitState
 from baocao.periods import Period
 
-TIDY_COLUMNS = ["unit_code", "unit_name", "indicator_code", "indicator_name", "unit", "value", "plan_pct",
-                "yoy_pct", "is_estimate", "period"]
+TIDY_COLUMNS = [
+    "unit_code",
+    "unit_name",
+    "indicator_code",
+    "indicator_name",
+    "unit",
+    "value",
+    "plan_pct",
+    "yoy_pct",
+    "is_estimate",
+    "period",
+]
 PROVINCE_NAME = "Toàn tỉnh"
 _HEAD = Font(name="Times New Roman", bold=True, size=11)
 _TEXT = Font(name="Times New Roman", size=11)
@@ -29,23 +39,27 @@ _BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 STATE_WORDS = {"received": "đã nhận", "missing": "chưa gửi", "rejected": "có lỗi, chưa tổng hợp"}
 
 
-def tidy_figures(figures: pd.DataFrame, catalogue: Catalogue, province: Province, period: Period) -> pd.DataFrame:
+def tidy_figures(
+    figures: pd.DataFrame, catalogue: Catalogue, province: Province, period: Period
+) -> pd.DataFrame:
     """One row per unit (the province as its own unit) and indicator, with names and units."""
     names = {u.code: u.full_name[:1].upper() + u.full_name[1:] for u in province.units}
     names[province.code] = PROVINCE_NAME
     inds = {i.code: i for i in catalogue.indicators}
-    tidy = pd.DataFrame({
-        "unit_code": figures["unit"],
-        "unit_name": figures["unit"].map(names),
-        "indicator_code": figures["indicator"],
-        "indicator_name": figures["indicator"].map(lambda c: inds[c].name),
-        "unit": figures["indicator"].map(lambda c: inds[c].unit),
-        "value": figures["value"],
-        "plan_pct": figures["plan_pct"],
-        "yoy_pct": figures["yoy_pct"],
-        "is_estimate": figures["is_estimate"].astype(bool),
-        "period": period.code,
-    })
+    tidy = pd.DataFrame(
+        {
+            "unit_code": figures["unit"],
+            "unit_name": figures["unit"].map(names),
+            "indicator_code": figures["indicator"],
+            "indicator_name": figures["indicator"].map(lambda c: inds[c].name),
+            "unit": figures["indicator"].map(lambda c: inds[c].unit),
+            "value": figures["value"],
+            "plan_pct": figures["plan_pct"],
+            "yoy_pct": figures["yoy_pct"],
+            "is_estimate": figures["is_estimate"].astype(bool),
+            "period": period.code,
+        }
+    )
     order = {code: i for i, code in enumerate([*province.unit_codes, province.code])}
     tidy["_u"] = tidy["unit_code"].map(order)
     tidy["_i"] = tidy["indicator_code"].map({c: i for i, c in enumerate(inds)})
@@ -83,13 +97,26 @@ def _tidy_sheet(ws: Worksheet, tidy: pd.DataFrame) -> None:
         ws.column_dimensions[letter].width = width
 
 
-def _province_sheet(ws: Worksheet, tidy: pd.DataFrame, catalogue: Catalogue, province: Province,
-                    figures: pd.DataFrame) -> None:
+def _province_sheet(
+    ws: Worksheet, tidy: pd.DataFrame, catalogue: Catalogue, province: Province, figures: pd.DataFrame
+) -> None:
     prov = figures[figures["unit"] == province.code].set_index("indicator")
-    ws.cell(row=1, column=1, value=f"Số liệu toàn tỉnh {province.name}").font = Font(name="Times New Roman",
-                                                                                      bold=True, size=13)
-    labels = ["Mã", "Chỉ tiêu", "Đơn vị tính", "Kế hoạch năm", "Thực hiện kỳ", "Lũy kế từ đầu năm",
-              "% kế hoạch năm", "Cùng kỳ năm trước", "So cùng kỳ (%)", "Số đơn vị báo cáo", "Ước tính"]
+    ws.cell(row=1, column=1, value=f"Số liệu toàn tỉnh {province.name}").font = Font(
+        name="Times New Roman", bold=True, size=13
+    )
+    labels = [
+        "Mã",
+        "Chỉ tiêu",
+        "Đơn vị tính",
+        "Kế hoạch năm",
+        "Thực hiện kỳ",
+        "Lũy kế từ đầu năm",
+        "% kế hoạch năm",
+        "Cùng kỳ năm trước",
+        "So cùng kỳ (%)",
+        "Số đơn vị báo cáo",
+        "Ước tính",
+    ]
     _header(ws, 3, labels)
     r = 4
     for fdef in catalogue.fields:
@@ -97,8 +124,19 @@ def _province_sheet(ws: Worksheet, tidy: pd.DataFrame, catalogue: Catalogue, pro
         r += 1
         for ind in catalogue.in_field(fdef.code):
             f = prov.loc[ind.code]
-            values = [ind.code, ind.name, ind.unit, f["plan"], f["value"], f["ytd_value"], f["plan_pct"],
-                      f["value_ly"], f["yoy_pct"], f["units_reported"], "ước" if f["is_estimate"] else ""]
+            values = [
+                ind.code,
+                ind.name,
+                ind.unit,
+                f["plan"],
+                f["value"],
+                f["ytd_value"],
+                f["plan_pct"],
+                f["value_ly"],
+                f["yoy_pct"],
+                f["units_reported"],
+                "ước" if f["is_estimate"] else "",
+            ]
             for c, v in enumerate(values, start=1):
                 cell = ws.cell(row=r, column=c, value=_value(v))
                 cell.font = _TEXT
@@ -116,7 +154,8 @@ def _units_sheet(ws: Worksheet, catalogue: Catalogue, province: Province, figure
     wide = figures.pivot(index="indicator", columns="unit", values="value")
     units = [*province.unit_codes, province.code]
     labels = ["Mã", "Chỉ tiêu", "Đơn vị tính"] + [
-        province.unit(u).name if u != province.code else PROVINCE_NAME for u in units]
+        province.unit(u).name if u != province.code else PROVINCE_NAME for u in units
+    ]
     _header(ws, 1, labels)
     for r, ind in enumerate(catalogue.indicators, start=2):
         ws.cell(row=r, column=1, value=ind.code)
@@ -131,8 +170,9 @@ def _units_sheet(ws: Worksheet, catalogue: Catalogue, province: Province, figure
         ws.column_dimensions[get_column_letter(c)].width = 13
 
 
-def _checks_sheet(ws: Worksheet, states: Sequence[UnitState], submissions: Sequence[Submission],
-                  province: Province) -> None:
+def _checks_sheet(
+    ws: Worksheet, states: Sequence[UnitState], submissions: Sequence[Submission], province: Province
+) -> None:
     _header(ws, 1, ["Đơn vị", "Tình trạng", "Tệp", "Mức", "Nội dung"])
     r = 2
     for state in states:
@@ -151,8 +191,13 @@ def _checks_sheet(ws: Worksheet, states: Sequence[UnitState], submissions: Seque
 
 
 def render_xlsx(
-    target: Path, figures: pd.DataFrame, catalogue: Catalogue, province: Province, period: Period,
-    states: Sequence[UnitState] = (), submissions: Sequence[Submission] = (),
+    target: Path,
+    figures: pd.DataFrame,
+    catalogue: Catalogue,
+    province: Province,
+    period: Period,
+    states: Sequence[UnitState] = (),
+    submissions: Sequence[Submission] = (),
 ) -> Path:
     """Write the figures workbook atomically: Toàn tỉnh, Theo đơn vị, Dữ liệu (tidy), Kiểm tra."""
     tidy = tidy_figures(figures, catalogue, province, period)

@@ -1,0 +1,91 @@
+"""Time a province quarter report: each core step in-process, the whole core, and the same through the flow.
+
+    .venv/bin/python benchmarks/report.py [--period 2024-Q2] [--repeat 5]
+
+Prints medians (seconds). The flow is timed in Prefect's local ephemeral mode, after one warm-up run (the
+first start of the ephemeral server, 8-13 s here, is reported separately).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from baocao.settings import apply_prefect_defaults
+
+apply_prefect_defaults()
+
+from baocao import report as core  # noqa: E402
+from baocao.periods import Period  # noqa: E402
+from baocao.render.docx import render_docx  # noqa: E402
+from baocao.render.pdf import render_pdf  # noqa: E402
+
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Median wall time of ``repeat`` calls, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--period", default="2024-Q2")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-flow", action="store_true", help="skip the Prefect timings")
+    args = parser.parse_args()
+    period, n = Period.parse(args.period), args.repeat
+    out = Path(tempfile.mkdtemp(prefix="baocao-bench-"))
+    inputs, templates, when = core.SAMPLE_INPUTS, core.TEMPLATES, date(2024, 7, 5)
+
+    rows: list[tuple[str, float]] = []
+    t, setup = timed(lambda: core.load_setup(inputs), n)
+    rows.append(("load configuration", t))
+    t, intake = timed(lambda: core.collect_for(setup, period), n)
+    rows.append((f"collect + validate ({len(intake.submissions)} workbooks)", t))
+    t, figures = timed(lambda: core.figures_for(setup, intake, period), n)
+    rows.append(("aggregate", t))
+    t, context = timed(lambda: core.context_for(setup, intake, figures, period, when), n)
+    rows.append(("report context (narrative)", t))
+    docx, pdf, xlsx = core.output_paths(out, setup, period)
+    t, _ = timed(lambda: render_docx(context, templates / "report.docx", docx), n)
+    rows.append(("render DOCX", t))
+    t, _ = timed(lambda: render_pdf(context, templates, pdf), n)
+    rows.append(("render PDF", t))
+    t, _ = timed(lambda: core.write_xlsx(setup, intake, figures, period, xlsx), n)
+    rows.append(("write XLSX", t))
+    t_core, _ = timed(lambda: core.run_report(inputs, period, out, when), n)
+    rows.append(("whole report, core in-process", t_core))
+
+    if not args.no_flow:
+        from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+        from flows.report import province_report
+
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            start = time.perf_counter()
+            province_report(period=period.code, inputs=inputs, outputs=out, report_date=when)
+            rows.append(("first flow run (starts the ephemeral server)", time.perf_counter() - start))
+            t_flow, _ = timed(
+                lambda: province_report(period=period.code, inputs=inputs, outputs=out, report_date=when), n
+            )
+            rows.append(("whole report, through the Prefect flow", t_flow))
+            rows.append(("  Prefect's share (flow - core)", t_flow - t_core))
+
+    width = max(len(name) for name, _ in rows)
+    print(f"province {setup.province.name}, period {period.code}, median of {n} runs")
+    for name, seconds in rows:
+        print(f"  {name:<{width}}  {seconds:7.3f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,392 @@
+"""The indicator catalogue and a province's configuration: loading and validation (baocao/catalogue.py)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
+from baocao.errors import ConfigError
+from baocao.report import SAMPLE_INPUTS, TEMPLATES
+
+# --- the real files -------------------------------------------------------------------------------
+
+# The fields DOMAIN.md lists, as the catalogue names them (the press field is split in two).
+DOMAIN_FIELDS = [
+    "Bưu chính",
+    "Viễn thông",
+    "Internet",
+    "Ứng dụng công nghệ thông tin",
+    "Báo chí – Xuất bản",
+    "In – Phát hành",
+    "Phát thanh – Truyền hình",
+    "Thông tin cơ sở",
+]
+
+LAO_CAI_UNITS = [
+    "LAOCAI",
+    "BATXAT",
+    "MUONGKHUONG",
+    "SIMACAI",
+    "BACHA",
+    "BAOTHANG",
+    "BAOYEN",
+    "SAPA",
+    "VANBAN",
+]
+
+
+def test_real_catalogue_has_enough_indicators(catalogue: Catalogue) -> None:
+    assert len(catalogue.indicators) >= 30
+
+
+@pytest.mark.parametrize("name", DOMAIN_FIELDS)
+def test_real_catalogue_covers_every_domain_field(catalogue: Catalogue, name: str) -> None:
+    fields = [f for f in catalogue.fields if f.name == name]
+    assert len(fields) == 1, f"field {name!r} missing"
+    assert catalogue.in_field(fields[0].code), f"field {name!r} has no indicator"
+
+
+def test_real_catalogue_loads_from_its_path() -> None:
+    loaded = load_catalogue(TEMPLATES / "indicators.yaml")
+    assert "BC03" in loaded
+    assert "ZZ99" not in loaded
+    assert loaded.get("BC03").name == "Doanh thu bưu chính"
+    assert loaded.get("BC03").unit == "tỷ đồng"
+
+
+def test_real_catalogue_submits_only_flows_and_stocks(catalogue: Catalogue) -> None:
+    assert {i.kind for i in catalogue.submitted} == {"flow", "stock"}
+    assert "TH01" not in {i.code for i in catalogue.submitted}
+    assert "VT04" not in {i.code for i in catalogue.submitted}
+
+
+def test_get_unknown_indicator_raises_key_error(catalogue: Catalogue) -> None:
+    with pytest.raises(KeyError):
+        catalogue.get("ZZ99")
+
+
+def test_real_province_has_nine_units(province: Province) -> None:
+    assert len(province.units) == 9
+    assert list(province.unit_codes) == LAO_CAI_UNITS
+    assert province.code == "LCI"
+    assert province.calendar == "administrative"
+    assert province.deadline_working_days == 5
+
+
+def test_real_province_loads_from_its_path(catalogue: Catalogue) -> None:
+    loaded = load_province(SAMPLE_INPUTS / "province.yaml", catalogue)
+    assert loaded.unit("SAPA").full_name == "thị xã Sa Pa"
+    assert loaded.unit("BATXAT").people_committee == "UBND huyện Bát Xát"
+    assert loaded.unit("LAOCAI").full_name == "thành phố Lào Cai"
+
+
+# --- time rules -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "rule"),
+    [
+        ("BC03", "flow"),  # postal revenue
+        ("PT01", "flow"),  # broadcast hours
+        ("BC01", "stock"),  # postal service points
+        ("VT01", "stock"),  # fixed subscribers
+        ("TH01", "flow"),  # sum of revenues
+        ("VT03", "stock"),  # sum of subscribers
+        ("VT09", "stock"),  # ratio
+        ("VT04", "stock"),  # density
+        ("IN04", "stock"),  # density
+    ],
+)
+def test_time_rule(catalogue: Catalogue, code: str, rule: str) -> None:
+    assert catalogue.time_rule(code) == rule
+
+
+# --- population and plans -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [(2024, 133480), (2023, 131250), (2025, 133480), (2030, 133480), (2022, None), (1990, None)],
+)
+def test_population_in_falls_back_to_the_latest_earlier_year(
+    province: Province, year: int, expected: int | None
+) -> None:
+    assert province.unit("LAOCAI").population_in(year) == expected
+
+
+def test_population_in_with_a_gap(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "province.yaml",
+        PROVINCE.replace("population: {2020: 1000, 2023: 1300}", "population: {2023: 1300, 2020: 1000}"),
+    )
+    unit = load_province(path).unit("XA01")
+    assert unit.population_in(2019) is None
+    assert unit.population_in(2020) == 1000
+    assert unit.population_in(2022) == 1000
+    assert unit.population_in(2023) == 1300
+    assert unit.population_in(2026) == 1300
+
+
+@pytest.mark.parametrize(
+    ("code", "year", "expected"),
+    [
+        ("BC03", 2024, 172.0),
+        ("IP03", 2024, 22.5),
+        ("TH01", 2023, 1480.0),
+        ("VT01", 2024, None),
+        ("BC03", 2022, None),
+        ("ZZ99", 2024, None),
+    ],
+)
+def test_plan_for_province(province: Province, code: str, year: int, expected: float | None) -> None:
+    value = province.plan_for(code, year)
+    assert value == expected
+    if expected is not None:
+        assert isinstance(value, float)
+
+
+def test_plan_for_unit(tmp_path: Path) -> None:
+    province = load_province(write(tmp_path, "province.yaml", PROVINCE))
+    assert province.plan_for("A01", 2024) == 500.0
+    assert province.plan_for("A01", 2024, unit="XA01") == 120.0
+    assert province.plan_for("A01", 2024, unit="PH02") is None
+    assert province.plan_for("A01", 2023, unit="XA01") is None
+    with pytest.raises(KeyError):
+        province.plan_for("A01", 2024, unit="NOPE")
+
+
+def test_real_units_have_no_plans_of_their_own(province: Province) -> None:
+    assert province.plan_for("BC03", 2024, unit="BATXAT") is None
+
+
+def test_unit_kinds_phrase_for_districts(province: Province) -> None:
+    assert province.unit_kinds_phrase == "huyện, thị xã, thành phố"
+
+
+def test_unit_kinds_phrase_for_communes(tmp_path: Path) -> None:
+    # Units listed ward first: the phrase still says 'xã, phường'.
+    province = load_province(write(tmp_path, "province.yaml", PROVINCE))
+    assert province.unit_kinds_phrase == "xã, phường"
+
+
+# --- bad configurations ---------------------------------------------------------------------------
+
+CATALOGUE = """\
+fields:
+  - {code: F1, name: "Bưu chính"}
+  - {code: F2, name: "Viễn thông"}
+indicators:
+  - {code: A01, field: F1, kind: flow, unit: tỷ đồng, name: "Doanh thu"}
+  - {code: A02, field: F1, kind: flow, unit: tỷ đồng, name: "Doanh thu khác"}
+  - {code: B01, field: F2, kind: stock, unit: thuê bao, name: "Thuê bao cố định"}
+  - {code: B02, field: F2, kind: stock, unit: thuê bao, name: "Thuê bao di động"}
+"""
+
+PROVINCE = """\
+code: TINH
+name: Thử
+parent_body: Ủy ban nhân dân tỉnh Thử
+agency: {name: Sở Khoa học và Công nghệ, abbreviation: SKHCN}
+place: Thử
+units:
+  - {code: PH02, name: Một, kind: phường, population: {2024: 2000}}
+  - {code: XA01, name: Hai, kind: xã, population: {2020: 1000, 2023: 1300}, plans: {2024: {A01: 120}}}
+plans:
+  2024: {A01: 500}
+signer: {name: Nguyễn Văn A}
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_minimal_configurations_are_valid(tmp_path: Path) -> None:
+    # The bases the bad cases below are made from must themselves load.
+    catalogue = load_catalogue(write(tmp_path, "indicators.yaml", CATALOGUE))
+    province = load_province(write(tmp_path, "province.yaml", PROVINCE), catalogue)
+    assert [i.code for i in catalogue.indicators] == ["A01", "A02", "B01", "B02"]
+    assert province.unit_codes == ("PH02", "XA01")
+    assert province.calendar == "administrative"
+
+
+def with_indicator(line: str) -> str:
+    return CATALOGUE + f"  - {line}\n"
+
+
+BAD_CATALOGUES = [
+    pytest.param(
+        with_indicator("{code: A01, field: F1, kind: flow, unit: x, name: Lặp}"),
+        "indicator codes used twice: A01",
+        id="duplicate-code",
+    ),
+    pytest.param(
+        with_indicator("{code: C01, field: ZZ, kind: flow, unit: x, name: Lạ}"),
+        "C01: unknown field 'ZZ'",
+        id="unknown-field",
+    ),
+    pytest.param(
+        with_indicator("{code: R01, field: F2, kind: ratio, numerator: B01, unit: '%', name: Tỷ lệ}"),
+        "R01: a ratio needs 'numerator' and 'denominator'",
+        id="ratio-without-denominator",
+    ),
+    pytest.param(
+        with_indicator("{code: D01, field: F1, kind: density, base: A01, unit: /100 dân, name: Mật độ}"),
+        "D01: the base of a density must be a stock",
+        id="density-of-a-flow",
+    ),
+    pytest.param(
+        with_indicator("{code: D01, field: F2, kind: density, unit: /100 dân, name: Mật độ}"),
+        "D01: a density needs 'base'",
+        id="density-without-base",
+    ),
+    pytest.param(
+        with_indicator("{code: S01, field: F1, kind: sum, parts: [A01, B01], unit: x, name: Tổng}"),
+        "S01: the parts of a sum must all be flows or all stocks",
+        id="sum-of-flow-and-stock",
+    ),
+    pytest.param(
+        with_indicator("{code: S01, field: F1, kind: sum, parts: [A01], unit: x, name: Tổng}"),
+        "S01: a sum needs at least two 'parts'",
+        id="sum-of-one-part",
+    ),
+    pytest.param(
+        with_indicator("{code: S01, field: F1, kind: sum, parts: [A01, X99], unit: x, name: Tổng}"),
+        "S01: refers to unknown indicator 'X99'",
+        id="sum-refers-to-unknown",
+    ),
+    pytest.param(
+        with_indicator(
+            "{code: R01, field: F2, kind: ratio, numerator: B01, denominator: X98, unit: x, name: R}"
+        ),
+        "R01: refers to unknown indicator 'X98'",
+        id="ratio-refers-to-unknown",
+    ),
+    pytest.param(
+        with_indicator("{code: C02, field: F2, kind: stock, parent: X97, unit: x, name: Trong đó}"),
+        "C02: refers to unknown indicator 'X97'",
+        id="parent-unknown",
+    ),
+    pytest.param(
+        with_indicator("{code: C03, field: F2, kind: stock, unit: x, name: Thừa, colour: red}"),
+        "colour",
+        id="unknown-key",
+    ),
+    pytest.param(
+        with_indicator("{code: C04, field: F2, kind: average, unit: x, name: Trung bình}"),
+        "kind",
+        id="unknown-kind",
+    ),
+    pytest.param(
+        with_indicator("{code: D02, field: F1, kind: density, base: S02, unit: /100 dân, name: Mật độ}")
+        + "  - {code: S02, field: F1, kind: sum, parts: [A01, A02], unit: x, name: Tổng doanh thu}\n",
+        "D02: the base of a density must be a stock",
+        id="density-of-a-sum-of-flows",
+    ),
+    pytest.param("fields: [\n  - {code: F1", "not valid YAML", id="invalid-yaml"),
+    pytest.param("fields: []\n", "indicators", id="missing-indicators"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_CATALOGUES)
+def test_bad_catalogue(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, "indicators.yaml", text)
+    with pytest.raises(ConfigError) as info:
+        load_catalogue(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert info.value.path == str(path)
+    assert expected in message
+
+
+def with_unit_code(code: str) -> str:
+    return PROVINCE.replace("{code: PH02,", f"{{code: {code},")
+
+
+BAD_PROVINCES = [
+    pytest.param(with_unit_code("PH 02"), "unit code 'PH 02' must be ASCII", id="code-with-space"),
+    pytest.param(with_unit_code("PHƯỜNG2"), "unit code 'PHƯỜNG2' must be ASCII", id="code-non-ascii"),
+    pytest.param(with_unit_code("'PH/02'"), "unit code 'PH/02'", id="code-with-slash"),
+    pytest.param(with_unit_code("''"), "unit code ''", id="code-empty"),
+    pytest.param(with_unit_code("XA01"), "unit codes used twice: XA01", id="unit-twice"),
+    pytest.param(
+        PROVINCE.replace("code: TINH", "code: XA01"),
+        "province code 'XA01' is also a unit code",
+        id="province-is-unit",
+    ),
+    pytest.param(PROVINCE.replace("kind: phường", "kind: làng"), "kind", id="unknown-unit-kind"),
+    pytest.param(PROVINCE.replace("place: Thử\n", ""), "place", id="missing-place"),
+    pytest.param(PROVINCE + "calendar: lunar\n", "calendar", id="unknown-calendar"),
+    pytest.param("code: [unclosed\n", "not valid YAML", id="invalid-yaml"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_PROVINCES)
+def test_bad_province(tmp_path: Path, text: str, expected: str) -> None:
+    path = write(tmp_path, "province.yaml", text)
+    with pytest.raises(ConfigError) as info:
+        load_province(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert expected in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            PROVINCE.replace("2024: {A01: 500}", "2024: {A01: 500, Z99: 1}"),
+            "plans name unknown indicators: Z99",
+            id="province-plan",
+        ),
+        pytest.param(
+            PROVINCE.replace("plans: {2024: {A01: 120}}", "plans: {2024: {Q42: 1}}"),
+            "plans name unknown indicators: Q42",
+            id="unit-plan",
+        ),
+        pytest.param(
+            PROVINCE + "standing_tasks:\n  F9: [Một việc]\n",
+            "standing_tasks name unknown fields: F9",
+            id="standing-task-field",
+        ),
+    ],
+)
+def test_province_checked_against_catalogue(tmp_path: Path, text: str, expected: str) -> None:
+    catalogue = load_catalogue(write(tmp_path, "indicators.yaml", CATALOGUE))
+    path = write(tmp_path, "province.yaml", text)
+    load_province(path)  # fine on its own: only the catalogue knows the codes
+    with pytest.raises(ConfigError) as info:
+        load_province(path, catalogue)
+    assert str(path) in str(info.value)
+    assert expected in str(info.value)
+
+
+@pytest.mark.parametrize("loader", [load_catalogue, load_province])
+def test_missing_file(tmp_path: Path, loader: Callable[[Path], object]) -> None:
+    path = tmp_path / "absent.yaml"
+    with pytest.raises(ConfigError) as info:
+        loader(path)
+    assert str(info.value) == f"{path}: file not found"
+
+
+def test_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "indicators.yaml"
+    path.write_bytes("fields: []  # Bưu chính\n".encode("cp1258"))
+    with pytest.raises(ConfigError) as info:
+        load_catalogue(path)
+    assert str(path) in str(info.value)
+    assert "not UTF-8" in str(info.value)
+
+
+def test_names_are_normalised_to_nfc(tmp_path: Path) -> None:
+    decomposed = unicodedata.normalize("NFD", "Doanh thu bưu chính")
+    text = CATALOGUE.replace('name: "Doanh thu"}', f'name: "  {decomposed} "}}')
+    catalogue = load_catalogue(write(tmp_path, "indicators.yaml", text))
+    assert catalogue.get("A01").name == "Doanh thu bưu chính"

@@ -1,0 +1,102 @@
+"""The report context: plain JSON data, the official header lines, annex tables of the right shape."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from baocao.catalogue import Signer
+from baocao.context import build_context, document_number, file_stem, printable
+from baocao.intake.model import Note, UnitState
+from baocao.periods import Period
+from baocao.report import Setup, collect_for, figures_for
+
+PERIOD = Period.parse("2024-H1")
+
+
+@pytest.fixture(scope="module")
+def figures(sample_setup: Setup) -> pd.DataFrame:
+    """The sample's 2024-H1 figures."""
+    return figures_for(sample_setup, collect_for(sample_setup, PERIOD), PERIOD)
+
+
+def context(setup: Setup, figures: pd.DataFrame, number: int | None = 5, **changes: object) -> dict:  # type: ignore[type-arg]
+    province = setup.province.model_copy(update=changes) if changes else setup.province
+    return build_context(
+        figures=figures,
+        catalogue=setup.catalogue,
+        province=province,
+        period=PERIOD,
+        states=[UnitState(u, "received") for u in province.unit_codes],
+        notes=[("SAPA", Note("proposals", "Đề nghị\x0b hỗ trợ\x00 kinh phí"))],
+        phrases=setup.phrases,
+        report_date=date(2024, 7, 5),
+        number_=number,
+    )
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [
+        (5, "Số: 05/BC-STTTT"),
+        (12, "Số: 12/BC-STTTT"),
+        (305, "Số: 305/BC-STTTT"),
+        (None, "Số:       /BC-STTTT"),
+    ],
+)
+def test_document_number(number: int | None, expected: str) -> None:
+    assert document_number(number, "STTTT") == expected
+
+
+def test_file_stem(sample_setup: Setup) -> None:
+    assert file_stem(PERIOD, sample_setup.province) == "BC-2024-H1-STTTT"
+
+
+def test_context_is_plain_json(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    ctx = context(sample_setup, figures)
+    assert json.loads(json.dumps(ctx, ensure_ascii=False)) == ctx
+
+
+def test_header_lines(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    doc = context(sample_setup, figures)["doc"]
+    assert doc["parent_body"] == "ỦY BAN NHÂN DÂN TỈNH LÀO CAI"
+    assert doc["agency"] == "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
+    assert doc["number"] == "Số: 05/BC-STTTT"
+    assert doc["place_date"] == "Lào Cai, ngày 05 tháng 7 năm 2024"
+    assert doc["summary"] == "Sơ kết công tác 6 tháng đầu năm và nhiệm vụ trọng tâm 6 tháng cuối năm 2024"
+    assert doc["author"] == "Sở Thông tin và Truyền thông tỉnh Lào Cai"
+
+
+def test_signature_of_a_deputy(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    deputy = Signer(name="Lê Văn B", title="Phó Giám đốc", on_behalf_of="Giám đốc")
+    assert context(sample_setup, figures, signer=deputy)["signature"] == {
+        "delegation": "KT. GIÁM ĐỐC",
+        "title": "PHÓ GIÁM ĐỐC",
+        "name": "Lê Văn B",
+    }
+    assert context(sample_setup, figures)["signature"]["delegation"] == ""
+
+
+def test_annex_tables_are_rectangular(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    annexes = context(sample_setup, figures)["annexes"]
+    assert [a["label"] for a in annexes] == ["PHỤ LỤC I", "PHỤ LỤC II"]
+    assert "(Kèm theo Báo cáo số 05/BC-STTTT ngày 05/07/2024" in annexes[0]["note"]
+    for annex in annexes:
+        for table in annex["tables"]:
+            width = len(table["columns"])
+            assert len(table["widths"]) == len(table["align"]) == width
+            assert all(len(row["cells"]) == width for row in table["rows"])
+    province_rows = annexes[0]["tables"][0]["rows"]
+    assert sum(r["kind"] == "data" for r in province_rows) == len(sample_setup.catalogue.indicators)
+    units_table = annexes[1]["tables"][0]
+    assert [r["cells"][1] for r in units_table["rows"]][-1] == "Toàn tỉnh"
+    assert len(units_table["rows"]) == len(sample_setup.province.units) + 1
+
+
+def test_control_characters_never_reach_the_documents(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    text = json.dumps(context(sample_setup, figures), ensure_ascii=False)
+    assert "đề nghị hỗ trợ kinh phí" in text and "\x0b" not in text and "\x00" not in text
+    assert printable({"a": ["x\x07y", 1]}) == {"a": ["xy", 1]}

@@ -1,0 +1,96 @@
+"""One end-to-end run through Prefect, as `baocao run` does it, against a temporary Prefect API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from baocao.cli import app
+from tests.support import tidy_sheet
+
+pytestmark = pytest.mark.prefect
+
+
+def test_run_through_the_flow_matches_the_core(prefect_harness: None, tmp_path: Path) -> None:
+    runner = CliRunner()
+    via_flow = runner.invoke(
+        app,
+        [
+            "run",
+            "--period",
+            "2024-H1",
+            "--outputs",
+            str(tmp_path / "flow"),
+            "--date",
+            "2024-07-05",
+            "--number",
+            "5",
+        ],
+    )
+    assert via_flow.exit_code == 0, via_flow.output
+    in_process = runner.invoke(
+        app,
+        [
+            "run",
+            "--period",
+            "2024-H1",
+            "--outputs",
+            str(tmp_path / "core"),
+            "--date",
+            "2024-07-05",
+            "--number",
+            "5",
+            "--no-prefect",
+        ],
+    )
+    assert in_process.exit_code == 0, in_process.output
+    flow_xlsx = tmp_path / "flow" / "lao-cai" / "2024-H1" / "BC-2024-H1-STTTT.xlsx"
+    core_xlsx = tmp_path / "core" / "lao-cai" / "2024-H1" / "BC-2024-H1-STTTT.xlsx"
+    assert str(flow_xlsx) in via_flow.output
+    assert tidy_sheet(flow_xlsx) == tidy_sheet(core_xlsx)
+    assert (flow_xlsx.with_suffix(".docx")).stat().st_size > 5000
+
+
+def test_the_flow_rejects_a_bad_period_at_the_door(prefect_harness: None, tmp_path: Path) -> None:
+    from prefect.exceptions import ParameterTypeError
+
+    from flows.report import province_report
+
+    with pytest.raises(ParameterTypeError, match="period"):
+        province_report(period="2024-Q5", outputs=tmp_path)
+    assert not any(tmp_path.iterdir())
+
+
+def test_flow_run_is_recorded_with_its_tasks(prefect_harness: None, tmp_path: Path) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.report import province_report
+
+    state = province_report(period="2024-Q1", outputs=tmp_path, return_state=True)
+    assert state.is_completed()
+    result = state.result()
+    assert [p.suffix for p in result.paths] == [".docx", ".pdf", ".xlsx"]
+
+    import asyncio
+
+    async def task_names() -> list[str]:
+        async with get_client() as client:
+            runs = await client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id]))
+            )
+            return sorted({r.name.rsplit("-", 1)[0] for r in runs})
+
+    assert asyncio.run(task_names()) == sorted(
+        [
+            "load_setup",
+            "collect_submissions",
+            "aggregate",
+            "build_context",
+            "write_docx",
+            "write_pdf",
+            "write_xlsx",
+        ]
+    )

@@ -1,0 +1,242 @@
+"""The report's sections: the seeds' wording, attribution, folding, what the data shows, nothing raw."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from baocao.intake.model import Note, UnitState
+from baocao.narrative import (
+    Story,
+    figures_index,
+    lead_paragraphs,
+    limitations_section,
+    proposals_section,
+    report_sections,
+    results_section,
+    summary_line,
+    tasks_section,
+)
+from baocao.periods import Period
+from baocao.phrases import Phrases
+from baocao.report import Setup, collect_for, figures_for
+from tests.support import openpyxl_figures, vn
+
+PERIOD = Period.parse("2024-Q2")
+
+
+@pytest.fixture(scope="module")
+def figures(sample_setup: Setup) -> pd.DataFrame:
+    """The sample's 2024-Q2 figures."""
+    return figures_for(sample_setup, collect_for(sample_setup, PERIOD), PERIOD)
+
+
+def story(
+    setup: Setup,
+    figures: pd.DataFrame,
+    notes: Sequence[tuple[str, Note]] = (),
+    states: Sequence[UnitState] | None = None,
+    period: Period = PERIOD,
+) -> Story:
+    states = states if states is not None else [UnitState(u, "received") for u in setup.province.unit_codes]
+    return Story(
+        setup.catalogue,
+        setup.province,
+        period,
+        figures_index(figures),
+        states,
+        notes,
+        setup.phrases,
+        date_text="ngày 05 tháng 7 năm 2024",
+    )
+
+
+def all_text(sections: list[dict[str, Any]]) -> str:
+    parts = []
+    for s in sections:
+        parts += [s["heading"], *s["paragraphs"]]
+        for sub in s["subsections"]:
+            parts += [sub["heading"], *sub["paragraphs"]]
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("2024-Q2", "Kết quả công tác quý II/2024 và nhiệm vụ trọng tâm quý III/2024"),
+        ("2024-Q4", "Kết quả công tác quý IV/2024 và nhiệm vụ trọng tâm quý I/2025"),
+        ("2024-H1", "Sơ kết công tác 6 tháng đầu năm và nhiệm vụ trọng tâm 6 tháng cuối năm 2024"),
+        ("2024-H2", "Kết quả công tác 6 tháng cuối năm 2024 và nhiệm vụ trọng tâm 6 tháng đầu năm 2025"),
+        ("2024-9M", "Kết quả công tác 9 tháng đầu năm 2024 và nhiệm vụ trọng tâm quý IV/2024"),
+        ("2024", "Tổng kết công tác năm 2024 và phương hướng, nhiệm vụ năm 2025"),
+    ],
+)
+def test_summary_line_by_period_kind(phrases: Phrases, code: str, expected: str) -> None:
+    assert summary_line(Period.parse(code), phrases) == expected
+
+
+def test_sections_in_the_seeds_order(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    sections = report_sections(story(sample_setup, figures))
+    assert [s["heading"] for s in sections] == [
+        "I. KẾT QUẢ ĐẠT ĐƯỢC",
+        "II. TỒN TẠI, HẠN CHẾ",
+        "III. KIẾN NGHỊ, ĐỀ XUẤT",
+        "IV. NHIỆM VỤ TRỌNG TÂM QUÝ III/2024",
+    ]
+    results = sections[0]
+    assert [s["heading"] for s in results["subsections"]][:3] == [
+        "1. Bưu chính",
+        "2. Viễn thông",
+        "3. Internet",
+    ]
+    for section in sections:
+        assert section["paragraphs"] or section["subsections"]
+
+
+def test_no_raw_codes_none_or_nan(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    text = all_text(report_sections(story(sample_setup, figures)))
+    assert not re.search(r"\b(BC|VT|IN|CN|BX|IP|PT|TC|TH)\d\d\b", text)
+    for bad in ("None", "nan", "NaN", "inf", "{{", "{%"):
+        assert bad not in text
+
+
+def test_estimate_plan_growth_and_year_to_date_in_one_sentence(
+    sample_setup: Setup, figures: pd.DataFrame
+) -> None:
+    sub = next(
+        s
+        for s in results_section(story(sample_setup, figures), 1)["subsections"]
+        if s["heading"] == "1. Bưu chính"
+    )
+    sentence = next(s for s in sub["paragraphs"][0].split(". ") if s.startswith("Doanh thu bưu chính"))
+    # Two units sent estimates for Q2 revenue in the sample: the figure is an estimate.
+    assert re.fullmatch(
+        r"Doanh thu bưu chính quý II/2024 ước đạt [\d.]+,\d+ tỷ đồng, tăng [\d,]+% so với cùng kỳ năm 2023; "
+        r"lũy kế 6 tháng đầu năm 2024 ước đạt [\d.]+,\d+ tỷ đồng, đạt [\d,]+% kế hoạch năm",
+        sentence,
+    )
+
+
+def test_actual_figures_say_dat_not_uoc_dat(
+    sample_setup: Setup, figures: pd.DataFrame, sample_submissions
+) -> None:  # type: ignore[no-untyped-def]
+    raw = [
+        openpyxl_figures(sample_submissions / "2024-Q2" / f"{u}.xlsx")
+        for u in sample_setup.province.unit_codes
+    ]
+    points = sum(r["BC01"][0] for r in raw)
+    phones = sum(r["VT01"][0] + r["VT02"][0] for r in raw)
+    people = sum(u.population_in(2024) or 0 for u in sample_setup.province.units)
+    text = all_text([results_section(story(sample_setup, figures), 1)])
+    assert f"Số điểm phục vụ bưu chính đến cuối quý II/2024 đạt {vn(points, 0)} điểm" in text
+    assert "trong đó điểm bưu điện văn hóa xã" in text
+    assert f"mật độ {vn(phones / people * 100, 1)} thuê bao/100 dân" in text
+
+
+def test_proposals_are_attributed_and_folded(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    notes = [
+        ("BATXAT", Note("proposals", "Đề nghị Sở hỗ trợ kinh phí sửa chữa loa truyền thanh.")),
+        ("SAPA", Note("proposals", "đề nghị sở hỗ trợ kinh phí sửa chữa loa truyền thanh")),
+        ("BACHA", Note("proposals", "Cần có cơ chế nhuận bút cho cổng thông tin điện tử")),
+    ]
+    section = proposals_section(story(sample_setup, figures, notes), 3)
+    assert section["paragraphs"] == [
+        "Trong kỳ, các đơn vị có 3 ý kiến, kiến nghị, tập trung vào các nội dung sau:",
+        "- UBND huyện Bát Xát và thị xã Sa Pa đề nghị Sở hỗ trợ kinh phí sửa chữa loa truyền thanh.",
+        "- UBND huyện Bắc Hà kiến nghị: Cần có cơ chế nhuận bút cho cổng thông tin điện tử.",
+    ]
+
+
+def test_no_proposals_is_said(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    section = proposals_section(story(sample_setup, figures), 3)
+    assert section["paragraphs"] == ["Trong kỳ, các đơn vị không có kiến nghị, đề xuất."]
+
+
+def test_missing_and_rejected_units_are_named_everywhere(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    states = [UnitState(u, "received") for u in sample_setup.province.unit_codes]
+    states[3] = UnitState("SIMACAI", "missing")
+    states[1] = UnitState(
+        "BATXAT", "rejected", ('Lỗi – tệp BATXAT.xlsx, trang "Số liệu", ô E7: "abc" không phải là số',)
+    )
+    s = story(sample_setup, figures, states=states)
+    lead = lead_paragraphs(s)[1]
+    assert "nhận được báo cáo quý II/2024 của 7/9 đơn vị" in lead
+    assert "huyện Si Ma Cai chưa gửi báo cáo" in lead
+    assert "báo cáo của huyện Bát Xát có lỗi nên chưa được tổng hợp" in lead
+    limits = "\n".join(limitations_section(s, 2)["paragraphs"])
+    assert "- Huyện Si Ma Cai chưa gửi báo cáo quý II/2024" in limits
+    assert 'Báo cáo quý II/2024 của huyện Bát Xát có lỗi ("abc" không phải là số)' in limits
+    tasks = "\n".join(tasks_section(s, 4)["paragraphs"])
+    assert "Đôn đốc huyện Bát Xát và huyện Si Ma Cai gửi báo cáo quý II/2024" in tasks
+
+
+def test_a_unit_without_figures_is_excluded_by_name(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    gone = figures.copy()
+    gone.loc[gone["unit"] == "SIMACAI", "value"] = float("nan")
+    text = all_text([results_section(story(sample_setup, gone), 1)])
+    assert "(chưa bao gồm số liệu của huyện Si Ma Cai)" in text
+
+
+def test_behind_plan_is_a_limitation_and_a_task(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    slow = figures.copy()
+    row = (slow["unit"] == sample_setup.province.code) & (slow["indicator"] == "VT06")
+    slow.loc[row, "plan_pct"] = 31.25  # pace at the end of Q2 is 50%
+    s = story(sample_setup, slow)
+    limits = "\n".join(limitations_section(s, 2)["paragraphs"])
+    assert (
+        "Doanh thu viễn thông lũy kế 6 tháng đầu năm 2024 mới ước đạt 31,25% kế hoạch năm, thấp hơn tiến độ "
+        "cần đạt (50%)"
+    ) in limits
+    tasks = "\n".join(tasks_section(s, 4)["paragraphs"])
+    assert "chỉ tiêu doanh thu viễn thông (lũy kế 6 tháng đầu năm 2024 mới đạt 31,25% kế hoạch năm)" in tasks
+
+
+def test_declines_are_limitations(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    limits = "\n".join(limitations_section(story(sample_setup, figures), 2)["paragraphs"])
+    fixed = figures[(figures["unit"] == sample_setup.province.code) & (figures["indicator"] == "VT01")]
+    assert float(fixed["yoy_pct"].iloc[0]) < -5  # the sample's fixed lines shrink
+    assert "Thuê bao điện thoại cố định đến cuối quý II/2024 giảm" in limits
+
+
+def test_difficulties_are_folded_with_their_units(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    notes = [
+        (u, Note("difficulties", "Thiếu kinh phí sửa chữa đài truyền thanh", "TC"))
+        for u in ("LAOCAI", "VANBAN")
+    ]
+    limits = limitations_section(story(sample_setup, figures, notes), 2)["paragraphs"]
+    assert (
+        limits.count("- Thiếu kinh phí sửa chữa đài truyền thanh (thành phố Lào Cai và huyện Văn Bàn).") == 1
+    )
+
+
+def test_tasks_hold_standing_tasks_and_units_plans(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    notes = [("SAPA", Note("next_tasks", "Hoàn thành số hóa hồ sơ một cửa"))]
+    paragraphs = tasks_section(story(sample_setup, figures, notes), 4)["paragraphs"]
+    standing = [t for tasks in sample_setup.province.standing_tasks.values() for t in tasks]
+    for task in standing:
+        assert f"- {task}" in paragraphs
+    assert "- Hoàn thành số hóa hồ sơ một cửa (thị xã Sa Pa)." in paragraphs
+
+
+def test_a_field_without_data_says_so(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    empty = figures.copy()
+    codes = [i.code for i in sample_setup.catalogue.in_field("IP")]
+    empty.loc[empty["indicator"].isin(codes), "value"] = float("nan")
+    sub = next(
+        s
+        for s in results_section(story(sample_setup, empty), 1)["subsections"]
+        if s["heading"].endswith("In – Phát hành")
+    )
+    assert sub["paragraphs"] == ["Các đơn vị chưa báo cáo số liệu lĩnh vực In – Phát hành quý II/2024."]
+
+
+def test_edited_wording_is_used(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    data = dict(sample_setup.phrases.data)
+    data["proposals"] = {**data["proposals"], "none": "Không có ý kiến nào."}
+    edited = replace(sample_setup, phrases=Phrases(data))
+    assert proposals_section(story(edited, figures), 3)["paragraphs"] == ["Không có ý kiến nào."]
