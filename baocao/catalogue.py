@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from baocao.errors import ConfigError
 from baocao.periods import Calendar
@@ -119,15 +127,17 @@ class Catalogue(_Model):
                 raise ValueError(f"{ind.code}: numerator and denominator must be submitted indicators")
         return self
 
+    _by_code: dict[str, Indicator] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._by_code = {ind.code: ind for ind in self.indicators}
+
     def get(self, code: str) -> Indicator:
-        """The indicator with this code."""
-        for ind in self.indicators:
-            if ind.code == code:
-                return ind
-        raise KeyError(code)
+        """The indicator with this code (KeyError if none)."""
+        return self._by_code[code]
 
     def __contains__(self, code: object) -> bool:
-        return any(ind.code == code for ind in self.indicators)
+        return code in self._by_code
 
     @property
     def submitted(self) -> tuple[Indicator, ...]:
@@ -234,12 +244,14 @@ class Province(_Model):
             )
         return self
 
+    _by_code: dict[str, Unit] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._by_code = {u.code: u for u in self.units}
+
     def unit(self, code: str) -> Unit:
-        """The unit with this code."""
-        for u in self.units:
-            if u.code == code:
-                return u
-        raise KeyError(code)
+        """The unit with this code (KeyError if none)."""
+        return self._by_code[code]
 
     @property
     def unit_codes(self) -> tuple[str, ...]:

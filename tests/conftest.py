@@ -88,3 +88,17 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+def _hypothesis_profiles() -> None:
+    """Fixed examples by default so CI is repeatable; BAOCAO_HYPOTHESIS_RANDOM=1 explores new ones."""
+    import os
+
+    from hypothesis import settings
+
+    settings.register_profile("repeatable", derandomize=True, print_blob=True)
+    settings.register_profile("explore", derandomize=False, print_blob=True)
+    settings.load_profile("explore" if os.environ.get("BAOCAO_HYPOTHESIS_RANDOM") else "repeatable")
+
+
+_hypothesis_profiles()

@@ -71,3 +71,12 @@ def tidy_sheet(path: Path) -> list[dict[str, Any]]:
     ws = load_workbook(path, read_only=True, data_only=True)["Dữ liệu"]
     rows = list(ws.iter_rows(values_only=True))
     return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def read_one(path: Path, catalogue: Any, province: Any) -> Any:
+    """Read one file as `baocao` does for a submission at its place (one submission expected)."""
+    from baocao.intake.read import expected_from_path, read_file
+
+    units = set(province.unit_codes)
+    [sub] = read_file(path, catalogue, units, expected_from_path(path, units))
+    return sub

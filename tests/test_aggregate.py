@@ -30,20 +30,62 @@ CATALOGUE_DATA: dict[str, Any] = {
         {"code": "VT", "name": "Viễn thông"},
     ],
     "indicators": [
-        {"code": "REV", "field": "BC", "kind": "flow", "unit": "tỷ đồng", "decimals": 2, "plan": True,
-         "name": "Doanh thu bưu chính"},
-        {"code": "REV2", "field": "BC", "kind": "flow", "unit": "tỷ đồng", "decimals": 2,
-         "name": "Doanh thu chuyển phát"},
-        {"code": "TOT", "field": "BC", "kind": "sum", "parts": ["REV", "REV2"], "unit": "tỷ đồng",
-         "decimals": 2, "name": "Tổng doanh thu"},
-        {"code": "SUB", "field": "VT", "kind": "stock", "unit": "thuê bao", "plan": True,
-         "name": "Thuê bao điện thoại"},
-        {"code": "DEN", "field": "VT", "kind": "density", "base": "SUB", "unit": "thuê bao/100 dân",
-         "decimals": 1, "name": "Mật độ thuê bao điện thoại"},
+        {
+            "code": "REV",
+            "field": "BC",
+            "kind": "flow",
+            "unit": "tỷ đồng",
+            "decimals": 2,
+            "plan": True,
+            "name": "Doanh thu bưu chính",
+        },
+        {
+            "code": "REV2",
+            "field": "BC",
+            "kind": "flow",
+            "unit": "tỷ đồng",
+            "decimals": 2,
+            "name": "Doanh thu chuyển phát",
+        },
+        {
+            "code": "TOT",
+            "field": "BC",
+            "kind": "sum",
+            "parts": ["REV", "REV2"],
+            "unit": "tỷ đồng",
+            "decimals": 2,
+            "name": "Tổng doanh thu",
+        },
+        {
+            "code": "SUB",
+            "field": "VT",
+            "kind": "stock",
+            "unit": "thuê bao",
+            "plan": True,
+            "name": "Thuê bao điện thoại",
+        },
+        {
+            "code": "DEN",
+            "field": "VT",
+            "kind": "density",
+            "base": "SUB",
+            "unit": "thuê bao/100 dân",
+            "decimals": 1,
+            "name": "Mật độ thuê bao điện thoại",
+        },
         {"code": "COV", "field": "VT", "kind": "stock", "unit": "thôn", "name": "Số thôn có sóng di động"},
         {"code": "VIL", "field": "VT", "kind": "stock", "unit": "thôn", "name": "Tổng số thôn"},
-        {"code": "PCT", "field": "VT", "kind": "ratio", "numerator": "COV", "denominator": "VIL",
-         "scale": 100, "unit": "%", "decimals": 1, "name": "Tỷ lệ thôn có sóng di động"},
+        {
+            "code": "PCT",
+            "field": "VT",
+            "kind": "ratio",
+            "numerator": "COV",
+            "denominator": "VIL",
+            "scale": 100,
+            "unit": "%",
+            "decimals": 1,
+            "name": "Tỷ lệ thôn có sóng di động",
+        },
     ],
 }
 ALL_CODES = [i["code"] for i in CATALOGUE_DATA["indicators"]]
@@ -61,8 +103,13 @@ def province_data(units: Iterable[tuple[str, str, dict[int, int]]]) -> dict[str,
         "agency": {"name": "Sở Khoa học và Công nghệ", "abbreviation": "SKHCN"},
         "place": "Thử",
         "units": [
-            {"code": code, "name": f"Đơn vị {code}", "kind": kind, "population": population,
-             "plans": {2024: {"REV": 40}} if code == "A" else {}}
+            {
+                "code": code,
+                "name": f"Đơn vị {code}",
+                "kind": kind,
+                "population": population,
+                "plans": {2024: {"REV": 40}} if code == "A" else {},
+            }
             for code, kind, population in units
         ],
         "plans": {2024: {"REV": 100, "SUB": 2000}},
@@ -72,28 +119,43 @@ def province_data(units: Iterable[tuple[str, str, dict[int, int]]]) -> dict[str,
 
 # Submitted values per indicator, unit and year, quarters I..IV (hand-worked tests refer to these).
 BASE: dict[str, dict[str, dict[int, list[float]]]] = {
-    "REV": {"A": {2023: [8, 10, 12, 14], 2024: [10, 12, 14, 16]},
-            "B": {2023: [4, 5, 6, 7], 2024: [5, 6, 7, 8]},
-            "C": {2023: [1, 1, 2, 2], 2024: [1, 2, 3, 4]}},
-    "REV2": {"A": {2023: [1, 1, 1, 1], 2024: [1, 1, 1, 1]},
-             "B": {2023: [1, 1, 1, 1], 2024: [2, 2, 2, 2]},
-             "C": {2023: [1, 1, 1, 1], 2024: [3, 3, 3, 3]}},
-    "SUB": {"A": {2023: [900, 950, 980, 1000], 2024: [1000, 1100, 1150, 1200]},
-            "B": {2023: [450, 460, 470, 480], 2024: [500, 520, 540, 560]},
-            "C": {2023: [90, 95, 98, 100], 2024: [100, 110, 120, 130]}},
-    "COV": {"A": {2023: [80] * 4, 2024: [90] * 4},
-            "B": {2023: [5] * 4, 2024: [10] * 4},
-            "C": {2023: [5] * 4, 2024: [5] * 4}},
-    "VIL": {"A": {2023: [100] * 4, 2024: [100] * 4},
-            "B": {2023: [50] * 4, 2024: [50] * 4},
-            "C": {2023: [10] * 4, 2024: [10] * 4}},
+    "REV": {
+        "A": {2023: [8, 10, 12, 14], 2024: [10, 12, 14, 16]},
+        "B": {2023: [4, 5, 6, 7], 2024: [5, 6, 7, 8]},
+        "C": {2023: [1, 1, 2, 2], 2024: [1, 2, 3, 4]},
+    },
+    "REV2": {
+        "A": {2023: [1, 1, 1, 1], 2024: [1, 1, 1, 1]},
+        "B": {2023: [1, 1, 1, 1], 2024: [2, 2, 2, 2]},
+        "C": {2023: [1, 1, 1, 1], 2024: [3, 3, 3, 3]},
+    },
+    "SUB": {
+        "A": {2023: [900, 950, 980, 1000], 2024: [1000, 1100, 1150, 1200]},
+        "B": {2023: [450, 460, 470, 480], 2024: [500, 520, 540, 560]},
+        "C": {2023: [90, 95, 98, 100], 2024: [100, 110, 120, 130]},
+    },
+    "COV": {
+        "A": {2023: [80] * 4, 2024: [90] * 4},
+        "B": {2023: [5] * 4, 2024: [10] * 4},
+        "C": {2023: [5] * 4, 2024: [5] * 4},
+    },
+    "VIL": {
+        "A": {2023: [100] * 4, 2024: [100] * 4},
+        "B": {2023: [50] * 4, 2024: [50] * 4},
+        "C": {2023: [10] * 4, 2024: [10] * 4},
+    },
 }
 
 
 def frame(rows: Iterable[tuple[str, str, str, float, bool]]) -> pd.DataFrame:
     """Records with the dtypes intake gives them."""
-    dtypes = {"unit": "string", "period": "string", "indicator": "string", "value": "float64",
-              "is_estimate": "bool"}
+    dtypes = {
+        "unit": "string",
+        "period": "string",
+        "indicator": "string",
+        "value": "float64",
+        "is_estimate": "bool",
+    }
     return pd.DataFrame(list(rows), columns=RECORD_COLUMNS).astype(dtypes)
 
 
@@ -150,18 +212,28 @@ def small_catalogue() -> Catalogue:
 @pytest.fixture(scope="module")
 def small_province() -> Province:
     """Province P with units A, B (huyện) and C (xã); plans for 2024: P REV 100, SUB 2000; A REV 40."""
-    return Province.model_validate(province_data([
-        ("A", "huyện", POPULATION["A"]), ("B", "huyện", POPULATION["B"]), ("C", "xã", POPULATION["C"]),
-    ]))
+    return Province.model_validate(
+        province_data(
+            [
+                ("A", "huyện", POPULATION["A"]),
+                ("B", "huyện", POPULATION["B"]),
+                ("C", "xã", POPULATION["C"]),
+            ]
+        )
+    )
 
 
 def base_records() -> pd.DataFrame:
     """Every unit reports every submitted indicator for the 8 quarters of 2023-2024, no estimates (BASE)."""
-    return records_from({
-        code: {unit: {(y, q + 1): v for y, values in years.items() for q, v in enumerate(values)}
-               for unit, years in per_unit.items()}
-        for code, per_unit in BASE.items()
-    })
+    return records_from(
+        {
+            code: {
+                unit: {(y, q + 1): v for y, values in years.items() for q, v in enumerate(values)}
+                for unit, years in per_unit.items()
+            }
+            for code, per_unit in BASE.items()
+        }
+    )
 
 
 @pytest.fixture
@@ -315,9 +387,15 @@ def test_density_counts_only_the_population_of_units_that_reported(
 
 
 def test_density_falls_back_to_the_latest_population_given(records, small_catalogue) -> None:
-    province = Province.model_validate(province_data([
-        ("A", "huyện", POPULATION["A"]), ("B", "huyện", POPULATION["B"]), ("C", "xã", {2023: 5000}),
-    ]))
+    province = Province.model_validate(
+        province_data(
+            [
+                ("A", "huyện", POPULATION["A"]),
+                ("B", "huyện", POPULATION["B"]),
+                ("C", "xã", {2023: 5000}),
+            ]
+        )
+    )
     figures = figures_for(records, small_catalogue, province, "2024-H1")
     # C has no 2024 population: its 2023 one is used, 110 / 5000 x 100 = 2.2;
     # province 1730 / (20000 + 10000 + 5000) x 100.
@@ -614,9 +692,9 @@ def datasets(draw: st.DrawFn, codes: tuple[str, ...]) -> tuple[list[str], Data]:
 
 
 def province_of(units: list[str]) -> Province:
-    return Province.model_validate(province_data(
-        (u, "xã", {2023: 1000 * (i + 1), 2024: 1100 * (i + 1)}) for i, u in enumerate(units)
-    ))
+    return Province.model_validate(
+        province_data((u, "xã", {2023: 1000 * (i + 1), 2024: 1100 * (i + 1)}) for i, u in enumerate(units))
+    )
 
 
 def quarters_of(period: str) -> list[tuple[int, int]]:
@@ -729,8 +807,9 @@ def test_property_doubling_a_flow_doubles_the_province_and_keeps_growth(
     units, data = dataset
     # REV2 is REV with every value multiplied by 2: one report_figures call compares the two flows.
     # A few quarters go missing (the same for both), so growth is sometimes like for like.
-    rev = {u: {yq: v for yq, v in per_q.items() if (u, yq) not in missing}
-           for u, per_q in data["REV"].items()}
+    rev = {
+        u: {yq: v for yq, v in per_q.items() if (u, yq) not in missing} for u, per_q in data["REV"].items()
+    }
     doubled = {u: {yq: 2 * v for yq, v in per_q.items()} for u, per_q in rev.items()}
     recs = records_from({"REV": rev, "REV2": doubled})
     figures = figures_for(recs, FLOWS, province_of(units), period)

@@ -12,7 +12,7 @@ from baocao.catalogue import Catalogue, Province
 from baocao.intake import collect, records_frame, unit_states
 from baocao.intake.read import expected_from_path, read_file
 from baocao.periods import Period
-from tests.support import DATA_SHEET, cell_of, openpyxl_figures, set_cell
+from tests.support import DATA_SHEET, cell_of, openpyxl_figures, read_one, set_cell
 
 SAMPLE_FILE = "2024-Q2/BATXAT.xlsx"
 
@@ -24,12 +24,6 @@ def batxat(tmp_path: Path, sample_submissions: Path) -> Path:
     target.parent.mkdir()
     shutil.copy(sample_submissions / SAMPLE_FILE, target)
     return target
-
-
-def read_one(path: Path, catalogue: Catalogue, province: Province):  # type: ignore[no-untyped-def]
-    units = set(province.unit_codes)
-    [sub] = read_file(path, catalogue, units, expected_from_path(path, units))
-    return sub
 
 
 def test_sample_file_reads_as_openpyxl_sees_it(

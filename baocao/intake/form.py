@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
@@ -80,6 +81,16 @@ def _title(ws: Worksheet, text: str, width: int) -> None:
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
 
 
+def _header_row(ws: Worksheet, row: int, labels: tuple[str, ...]) -> list[Any]:
+    """Write a bold, shaded header row and return its cells."""
+    cells = []
+    for col, label in enumerate(labels, start=1):
+        cell = ws.cell(row=row, column=col, value=label)
+        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BOX
+        cells.append(cell)
+    return cells
+
+
 def _info_sheet(ws: Worksheet, province: Province, unit: Unit, period: Period, content: FormContent) -> None:
     _title(ws, f"BÁO CÁO SỐ LIỆU THÔNG TIN VÀ TRUYỀN THÔNG {period.label.upper()}", 2)
     ws.cell(row=2, column=1, value=f"Gửi: {province.agency.name} tỉnh {province.name}").font = _NORMAL
@@ -118,9 +129,7 @@ def _data_sheet(
     ws.cell(
         row=2, column=1, value="Số liệu phát sinh trong kỳ (chỉ tiêu lũy kế: số có đến cuối kỳ)."
     ).font = _NORMAL
-    for col, label in enumerate(L.DATA_COLUMNS, start=1):
-        cell = ws.cell(row=DATA_HEADER_ROW, column=col, value=label)
-        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BOX
+    for cell in _header_row(ws, DATA_HEADER_ROW, L.DATA_COLUMNS):
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     value_check = DataValidation(
         type="decimal",
@@ -179,9 +188,7 @@ def _notes_sheet(ws: Worksheet, catalogue: Catalogue, content: FormContent) -> N
     ws.cell(
         row=2, column=1, value="Mỗi ý một dòng; thêm dòng nếu cần. Cột Lĩnh vực có thể để trống."
     ).font = _NORMAL
-    for col, label in enumerate(L.NOTE_COLUMNS, start=1):
-        cell = ws.cell(row=NOTES_HEADER_ROW, column=col, value=label)
-        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BOX
+    _header_row(ws, NOTES_HEADER_ROW, L.NOTE_COLUMNS)
     section_check = DataValidation(
         type="list", formula1='"' + ",".join(L.NOTE_SECTIONS.values()) + '"', allow_blank=True
     )
