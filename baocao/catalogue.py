@@ -156,7 +156,8 @@ class Catalogue(_Model):
         return "flow" if ind.kind == "flow" else "stock"
 
 
-UnitKind = Literal["huyện", "thị xã", "thành phố", "quận", "xã", "phường", "đặc khu", "tỉnh"]
+# The customary order of unit kinds in running text ("các huyện, thị xã, thành phố"); other kinds are allowed.
+UNIT_KIND_ORDER = ("huyện", "quận", "thị xã", "thành phố", "xã", "phường", "thị trấn", "đặc khu")
 
 
 class Unit(_Model):
@@ -164,9 +165,15 @@ class Unit(_Model):
 
     code: str
     name: str
-    kind: UnitKind
+    kind: str = Field(min_length=1)
     population: dict[int, int] = Field(default_factory=dict)
     plans: dict[int, dict[str, float]] = Field(default_factory=dict)
+
+    @field_validator("code", mode="before")
+    @classmethod
+    def _code_as_text(cls, value: Any) -> Any:
+        # YAML reads `code: 8001` as a number; a code is text.
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("code")
     @classmethod
@@ -218,9 +225,9 @@ class Province(_Model):
 
     code: str
     name: str
-    parent_body: str
+    parent_body: str = ""
     agency: Agency
-    place: str
+    place: str = ""
     calendar: Calendar = "administrative"
     deadline_working_days: int = Field(default=5, ge=0, le=60)
     units: tuple[Unit, ...]
@@ -229,6 +236,15 @@ class Province(_Model):
     recipients: tuple[str, ...] = ()
     standing_tasks: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     participants: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_from_name(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("name"):
+            data = dict(data)
+            data.setdefault("parent_body", f"Ủy ban nhân dân tỉnh {data['name']}")
+            data.setdefault("place", data["name"])
+        return data
 
     @model_validator(mode="after")
     def _unique_units(self) -> Province:
@@ -267,9 +283,9 @@ class Province(_Model):
     @property
     def unit_kinds_phrase(self) -> str:
         """'huyện, thị xã, thành phố' or 'xã, phường': the kinds present, in the customary order."""
-        order = ["huyện", "quận", "thị xã", "thành phố", "xã", "phường", "đặc khu"]
-        present = {u.kind for u in self.units}
-        return ", ".join(k for k in order if k in present)
+        present = list(dict.fromkeys(u.kind for u in self.units))
+        known = [k for k in UNIT_KIND_ORDER if k in present]
+        return ", ".join(known + [k for k in present if k not in UNIT_KIND_ORDER])
 
 
 def _read_yaml(path: Path) -> Any:

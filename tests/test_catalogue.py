@@ -321,8 +321,7 @@ BAD_PROVINCES = [
         "province code 'XA01' is also a unit code",
         id="province-is-unit",
     ),
-    pytest.param(PROVINCE.replace("kind: phường", "kind: làng"), "kind", id="unknown-unit-kind"),
-    pytest.param(PROVINCE.replace("place: Thử\n", ""), "place", id="missing-place"),
+    pytest.param(PROVINCE.replace("kind: phường", "kind: ''"), "kind", id="empty-unit-kind"),
     pytest.param(PROVINCE + "calendar: lunar\n", "calendar", id="unknown-calendar"),
     pytest.param("code: [unclosed\n", "not valid YAML", id="invalid-yaml"),
 ]
@@ -390,3 +389,15 @@ def test_names_are_normalised_to_nfc(tmp_path: Path) -> None:
     text = CATALOGUE.replace('name: "Doanh thu"}', f'name: "  {decomposed} "}}')
     catalogue = load_catalogue(write(tmp_path, "indicators.yaml", text))
     assert catalogue.get("A01").name == "Doanh thu bưu chính"
+
+
+def test_lenient_province_fields(tmp_path: Path) -> None:
+    """A province written by hand: numeric codes, an uncommon unit kind, no place or parent body."""
+    text = PROVINCE.replace("place: Thử\n", "").replace("kind: phường", "kind: thị trấn")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("parent_body"))
+    text = text.replace("code: XA01", "code: 8001")
+    province = load_province(write(tmp_path, "province.yaml", text))
+    assert province.place == province.name
+    assert province.parent_body == f"Ủy ban nhân dân tỉnh {province.name}"
+    assert "8001" in province.unit_codes
+    assert "thị trấn" in province.unit_kinds_phrase
