@@ -104,8 +104,12 @@ def test_inputs_without_province_yaml_fails_with_one_line(tmp_path: Path) -> Non
 
 def test_broken_configuration_fails_with_one_line(sample_inputs_copy: Path) -> None:
     config = sample_inputs_copy / "province.yaml"
-    text = config.read_text(encoding="utf-8").replace("population: {2023: 82540", "population: {2023: nhiều", 1)
+    text = config.read_text(encoding="utf-8").replace(
+        "population: {2023: 82540", "population: {2023: nhiều", 1
+    )
     config.write_text(text, encoding="utf-8")
     result = runner.invoke(app, ["run", "--inputs", str(sample_inputs_copy), "--no-prefect"])
-    assert result.exit_code == 1 and "province.yaml" in result.output and "units.1.population" in result.output
+    assert (
+        result.exit_code == 1 and "province.yaml" in result.output and "units.1.population" in result.output
+    )
     assert len([line for line in result.output.splitlines() if line.strip()]) == 1
