@@ -118,31 +118,50 @@ def _contributors(series: pd.Series) -> list[str]:
 
 
 def period_table(
-    quarterly: pd.DataFrame, catalogue: Catalogue, province: Province, period: Period
+    quarterly: pd.DataFrame,
+    catalogue: Catalogue,
+    province: Province,
+    period: Period,
+    codes: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Long table of one period: value, estimate flag and contributors per unit and for the province."""
     values, estimates = unit_period_values(quarterly, catalogue, period, province.unit_codes)
-    population = populations(province, period.year)
-    rows = []
-    for ind in catalogue.indicators:
-        per_unit = indicator_values(ind, values, population)
-        est = indicator_estimates(ind, estimates)
-        contributors = _contributors(per_unit)
-        for unit in province.unit_codes:
-            value = per_unit.get(unit, np.nan)
-            rows.append(
-                (unit, ind.code, value, bool(est.get(unit, False)) and pd.notna(value), int(pd.notna(value)))
-            )
-        rows.append(
-            (
-                province.code,
-                ind.code,
-                province_value(ind, values, population, contributors),
-                bool(est.loc[contributors].any()) if contributors else False,
-                len(contributors),
-            )
-        )
-    return pd.DataFrame(rows, columns=["unit", "indicator", "value", "is_estimate", "units_reported"])
+    population = populations(province, period.year).reindex(values.index)
+    wanted = list(catalogue.indicators) if codes is None else [catalogue.get(c) for c in codes]
+    order = [ind.code for ind in wanted]
+    additive = [ind.code for ind in wanted if ind.kind not in ("ratio", "density")]
+    derived = [ind for ind in wanted if ind.kind in ("ratio", "density")]
+    # Additive indicators in one go; the few derived ones column by column.
+    per_unit = pd.concat(
+        [values[additive], pd.DataFrame({i.code: indicator_values(i, values, population) for i in derived})],
+        axis=1,
+    )[order]
+    reported = per_unit.notna()
+    flags = (
+        pd.concat(
+            [estimates[additive], pd.DataFrame({i.code: indicator_estimates(i, estimates) for i in derived})],
+            axis=1,
+        )[order].astype(bool)
+        & reported
+    )
+    totals = per_unit[additive].sum(min_count=1)
+    for ind in derived:
+        totals[ind.code] = province_value(ind, values, population, _contributors(per_unit[ind.code]))
+    province_values = totals.reindex(order).to_numpy(dtype="float64")
+    # Units first, then the province, indicator by indicator (the order readers expect).
+    table = np.vstack([per_unit.to_numpy(dtype="float64"), np.array([province_values], dtype="float64")])
+    est = np.vstack([flags.to_numpy(dtype=bool), flags.any().to_numpy(dtype=bool)[None, :]])
+    counts = np.vstack([reported.to_numpy(dtype=int), reported.sum().to_numpy(dtype=int)[None, :]])
+    rows = [*province.unit_codes, province.code]
+    return pd.DataFrame(
+        {
+            "unit": np.tile(rows, len(wanted)),
+            "indicator": np.repeat([ind.code for ind in wanted], len(rows)),
+            "value": table.T.ravel(),
+            "is_estimate": est.T.ravel(),
+            "units_reported": counts.T.ravel(),
+        }
+    )
 
 
 def report_figures(
@@ -224,7 +243,7 @@ def quarterly_series(
     quarterly = with_sums(quarterly, catalogue)
     data = {}
     for quarter in quarters:
-        table = period_table(quarterly, catalogue, province, quarter)
+        table = period_table(quarterly, catalogue, province, quarter, codes)
         prov = table[(table["unit"] == province.code) & table["indicator"].isin(codes)]
         data[quarter.code] = prov.set_index("indicator")["value"].where(
             prov.set_index("indicator")["units_reported"] > 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,7 +24,7 @@ from pydantic import (
 )
 
 from baocao.errors import ConfigError
-from baocao.periods import Calendar
+from baocao.periods import Calendar, Period, deadline
 
 IndicatorKind = Literal["flow", "stock", "ratio", "density", "sum"]
 SUBMITTED_KINDS: frozenset[str] = frozenset({"flow", "stock"})
@@ -94,11 +95,19 @@ class Indicator(_Model):
         return self.parts
 
 
+class ChartDef(_Model):
+    """A chart of the report: one indicator by unit for the period, or the province over recent quarters."""
+
+    kind: Literal["units", "trend"]
+    indicator: str
+
+
 class Catalogue(_Model):
-    """The ordered list of fields and indicators."""
+    """The ordered list of fields and indicators, and the report's charts."""
 
     fields: tuple[FieldDef, ...]
     indicators: tuple[Indicator, ...]
+    charts: tuple[ChartDef, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
@@ -125,6 +134,9 @@ class Catalogue(_Model):
                     raise ValueError(f"{ind.code}: the parts of a sum must all be flows or all stocks")
             if ind.kind == "ratio" and not all(by_code[r].submitted for r in ind.inputs):
                 raise ValueError(f"{ind.code}: numerator and denominator must be submitted indicators")
+        for chart in self.charts:
+            if chart.indicator not in by_code:
+                raise ValueError(f"charts: unknown indicator {chart.indicator!r}")
         return self
 
     _by_code: dict[str, Indicator] = PrivateAttr(default_factory=dict)
@@ -220,6 +232,16 @@ class Signer(_Model):
     on_behalf_of: str | None = None
 
 
+class Layout(_Model):
+    """Page margins and body size, within the ranges of Nghị định 30/2020 (Phụ lục I)."""
+
+    top_mm: float = Field(default=20, ge=20, le=25)
+    bottom_mm: float = Field(default=20, ge=20, le=25)
+    left_mm: float = Field(default=30, ge=30, le=35)
+    right_mm: float = Field(default=15, ge=15, le=20)
+    body_pt: float = Field(default=14, ge=13, le=14)
+
+
 class Province(_Model):
     """A province's configuration: agency, units, population, plans, signer, recipients."""
 
@@ -230,12 +252,14 @@ class Province(_Model):
     place: str = ""
     calendar: Calendar = "administrative"
     deadline_working_days: int = Field(default=5, ge=0, le=60)
+    holidays: tuple[date, ...] = ()
     units: tuple[Unit, ...]
     plans: dict[int, dict[str, float]] = Field(default_factory=dict)
     signer: Signer
     recipients: tuple[str, ...] = ()
     standing_tasks: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     participants: str | None = None
+    layout: Layout = Field(default_factory=Layout)
 
     @model_validator(mode="before")
     @classmethod
@@ -273,6 +297,10 @@ class Province(_Model):
     def unit_codes(self) -> tuple[str, ...]:
         """Codes of the expected reporting units, in configuration order."""
         return tuple(u.code for u in self.units)
+
+    def deadline(self, quarter: Period) -> date:
+        """When a unit's submission for ``quarter`` is due under this province's calendar."""
+        return deadline(quarter, self.calendar, self.deadline_working_days, frozenset(self.holidays))
 
     def plan_for(self, indicator: str, year: int, unit: str | None = None) -> float | None:
         """The annual plan target of an indicator (province-wide, or for one unit)."""

@@ -3,9 +3,11 @@
 Shape (every value a str, number, bool, list or dict):
     doc         header lines, title, summary, metadata, file stem
     lead        [paragraph]
-    sections    [{heading, paragraphs, subsections: [{heading, paragraphs}]}]
+    sections    [{heading, paragraphs, subsections: [{heading, paragraphs}], charts: [chart]}]
+    chart       {id, kind: units|trend, caption, unit, decimals, labels, values, highlight: [index]}
     signature   {delegation, title, name}
     recipients  [line]
+    layout      {top_mm, bottom_mm, left_mm, right_mm, body_pt}
     annexes     [{label, title, note, orientation, footnote, tables: [table]}]
     table       {caption, columns, widths, align, rows: [{cells, kind: group|data|total}]}
 """
@@ -20,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from baocao.catalogue import Catalogue, Indicator, Province
-from baocao.intake.model import Note, UnitState
+from baocao.intake.model import Note, QuarterStatus, UnitState
 from baocao.narrative import Story, figures_index, lead_paragraphs, report_sections, summary_line
 from baocao.periods import Period, official_date, roman
 from baocao.phrases import Phrases
@@ -65,8 +67,10 @@ def build_context(
     phrases: Phrases,
     report_date: date,
     number_: int | None = None,
+    trend: pd.DataFrame | None = None,
+    statuses: Sequence[QuarterStatus] = (),
 ) -> dict[str, Any]:
-    """The whole report as plain data."""
+    """The whole report as plain data; ``trend`` holds province values by quarter for the trend charts."""
     story = Story(
         catalogue,
         province,
@@ -98,17 +102,65 @@ def build_context(
                 "file_stem": file_stem(period, province),
             },
             "lead": lead_paragraphs(story),
-            "sections": report_sections(story),
+            "sections": with_charts(report_sections(story), chart_specs(story, trend)),
             "signature": {
                 "delegation": f"KT. {signer.on_behalf_of.upper()}" if signer.on_behalf_of else "",
                 "title": signer.title.upper(),
                 "name": signer.name,
             },
             "recipients": [f"- {r}" for r in province.recipients],
-            "annexes": annexes(story, doc_number, report_date),
+            "layout": province.layout.model_dump(),
+            "annexes": annexes(story, doc_number, report_date, statuses),
         }
     )
     return context
+
+
+def with_charts(sections: list[dict[str, Any]], charts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every section gets a chart list; the charts go with the results (section I)."""
+    return [{**s, "charts": charts if i == 0 else []} for i, s in enumerate(sections)]
+
+
+def _finite(value: Any) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def chart_specs(story: Story, trend: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """The catalogue's charts as plain data: labels, values, caption; charts without any value are left out."""
+    p, period = story.phrases, story.period
+    specs: list[dict[str, Any]] = []
+    for chart in story.catalogue.charts:
+        ind = story.catalogue.get(chart.indicator)
+        if chart.kind == "units":
+            labels = [u.name for u in story.province.units]
+            values = [_finite(story.fig(ind.code, u.code).get("value")) for u in story.province.units]
+            key, highlight = "charts.units", []
+        else:
+            if trend is None or ind.code not in trend.columns:
+                continue
+            series = trend[ind.code]
+            first = series.first_valid_index()
+            series = series.loc[first:] if first is not None else series
+            quarters = [Period.parse(q) for q in series.index]
+            labels = [f"{roman(q.first_quarter)}/{q.year}" for q in quarters]
+            values = [_finite(v) for v in series]
+            key, highlight = "charts.trend", [i for i, q in enumerate(quarters) if q in period.quarters]
+        if all(v is None for v in values):
+            continue
+        number_ = len(specs) + 1
+        specs.append(
+            {
+                "id": f"chart{number_}",
+                "kind": chart.kind,
+                "caption": p.say(key, number=number_, name=ind.name, unit=ind.unit, period=period.label),
+                "unit": ind.unit,
+                "decimals": ind.decimals,
+                "labels": labels,
+                "values": values,
+                "highlight": highlight,
+            }
+        )
+    return specs
 
 
 def _cell(value: Any, ind: Indicator, estimate: bool = False, decimals: int | None = None) -> str:
@@ -201,7 +253,7 @@ def unit_tables(story: Story) -> list[dict[str, Any]]:
             part = " (tiếp theo)" if start else ""
             tables.append(
                 {
-                    "caption": f"{fdef.name}{part}",
+                    "caption": p.say("headings.annex_units_caption", field=fdef.name) + part,
                     "columns": columns,
                     "widths": [10, 45] + [28] * len(chunk),
                     "align": ["center", "left"] + ["right"] * len(chunk),
@@ -211,32 +263,87 @@ def unit_tables(story: Story) -> list[dict[str, Any]]:
     return tables
 
 
-def annexes(story: Story, doc_number: str, report_date: date) -> list[dict[str, Any]]:
-    """The annexes: province summary (portrait) and figures by unit (landscape)."""
-    p, period = story.phrases, story.period
-    number_text = doc_number.removeprefix("Số: ")
+def submissions_table(story: Story, statuses: Sequence[QuarterStatus]) -> dict[str, Any]:
+    """Phụ lục II: who sent what and when, against the deadline, quarter by quarter."""
+    p, prov = story.phrases, story.province
+    columns = [
+        p.say("annex.number"),
+        p.say("annex.reporting_unit"),
+        p.say("annex.quarter"),
+        p.say("annex.file"),
+        p.say("annex.received"),
+        p.say("annex.deadline"),
+        p.say("annex.state"),
+        p.say("annex.estimates"),
+        p.say("annex.warnings"),
+    ]
+    rows = []
+    for n, row in enumerate(statuses, start=1):
+        if row.state == "late" and row.received_on:
+            state = p.say("annex.state_late", days=(row.received_on - row.deadline).days)
+        else:
+            state = p.say(f"annex.state_{row.state}")
+        received = "–" if row.received_on is None else f"{row.received_on:%d/%m/%Y}"
+        unit = prov.unit(row.unit).full_name
+        rows.append(
+            {
+                "cells": [
+                    str(n),
+                    unit[:1].upper() + unit[1:],
+                    Period.parse(row.quarter).label,
+                    row.file or "–",
+                    received,
+                    f"{row.deadline:%d/%m/%Y}",
+                    state,
+                    str(row.estimates) if row.file and row.state != "rejected" else "–",
+                    str(row.warnings) if row.file and row.state != "rejected" else "–",
+                ],
+                "kind": "data",
+            }
+        )
+    return {
+        "caption": "",
+        "columns": columns,
+        "widths": [8, 36, 22, 30, 18, 18, 26, 14, 14],
+        "align": ["center", "left", "center", "left", "center", "center", "left", "right", "right"],
+        "rows": rows,
+    }
+
+
+def annexes(
+    story: Story, doc_number: str, report_date: date, statuses: Sequence[QuarterStatus]
+) -> list[dict[str, Any]]:
+    """Phụ lục I, the figures (province, then by unit); Phụ lục II, the units' submissions."""
+    p, period, prov = story.phrases, story.period, story.province
     note = p.say(
         "headings.annex_note",
-        number=number_text,
+        number=doc_number.removeprefix("Số: "),
         date=f"{report_date.day:02d}/{report_date.month:02d}/{report_date.year}",
-        agency=story.province.agency.name,
+        agency=prov.agency.name,
     )
-    footnote = p.say("annex.estimate_note")
-    return [
+    province_part = {**province_table(story), "caption": p.say("headings.annex_province_caption")}
+    annex_list = [
         {
-            "label": p.say("headings.annex_province_label"),
-            "title": p.say("headings.annex_province", period=period.label),
+            "label": p.say("headings.annex_figures_label"),
+            "title": p.say("headings.annex_figures", period=period.label),
             "note": note,
             "orientation": "landscape",
-            "footnote": footnote,
-            "tables": [province_table(story)],
-        },
-        {
-            "label": p.say("headings.annex_units_label"),
-            "title": p.say("headings.annex_units", period=period.label),
-            "note": note,
-            "orientation": "landscape",
-            "footnote": footnote,
-            "tables": unit_tables(story),
-        },
+            "footnote": p.say("annex.estimate_note"),
+            "tables": [province_part, *unit_tables(story)],
+        }
     ]
+    if statuses:
+        calendar = p.say(f"annex.calendar_{prov.calendar}")
+        annex_list.append(
+            {
+                "label": p.say("headings.annex_submissions_label"),
+                "title": p.say("headings.annex_submissions", period=period.label),
+                "note": note,
+                "orientation": "landscape",
+                "footnote": p.say(
+                    "annex.submissions_note", days=prov.deadline_working_days, calendar=calendar
+                ),
+                "tables": [submissions_table(story, statuses)],
+            }
+        )
+    return annex_list

@@ -19,7 +19,7 @@ from baocao.intake.layout import NoteSection
 from baocao.intake.model import Note, UnitState
 from baocao.periods import Period, roman
 from baocao.phrases import Phrases
-from baocao.vietnamese import capitalize_first, join, lower_first, number, percent
+from baocao.vietnamese import capitalize_first, join, lower_first, number
 
 Section = dict[str, Any]
 Figures = dict[tuple[str, str], dict[str, Any]]
@@ -86,11 +86,13 @@ def lead_paragraphs(story: Story) -> list[str]:
     received = [s for s in story.states if s.state == "received"]
     missing = [s.unit for s in story.states if s.state == "missing"]
     rejected = [s.unit for s in story.states if s.state == "rejected"]
+    late = story.units_phrase(s.unit for s in received if s.late)
     common = {
         "date": story.date_text,
         "agency_short": agency_short,
         "period": story.period.label,
         "expected": len(story.states),
+        "late": late,
     }
     if not missing and not rejected:
         status = p.say("completeness.all", **common)
@@ -328,58 +330,81 @@ def _first_reason(state: UnitState) -> str:
     return reason + (f" và {more} lỗi khác" if more > 0 else "")
 
 
+def _grouped(story: Story, items: Sequence[tuple[str | None, str]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """List items as general paragraphs (no field) and one numbered subsection per field, in catalogue order."""
+    general = [f"- {capitalize_first(text)}" for field, text in items if field is None]
+    subsections: list[dict[str, Any]] = []
+    for fdef in story.catalogue.fields:
+        texts = [f"- {capitalize_first(text)}" for field, text in items if field == fdef.code]
+        if texts:
+            subsections.append({"heading": f"{len(subsections) + 1}. {fdef.name}", "paragraphs": texts})
+    return general, subsections
+
+
+def _warning_example(state: UnitState) -> str:
+    first = state.warnings[0]
+    return first.split(": ", 1)[-1] if ": " in first else first
+
+
 def limitations_section(story: Story, number_: int) -> Section:
-    """II. Tồn tại, hạn chế: what the data shows, then the units' own difficulties."""
+    """II. Tồn tại, hạn chế: who did not report, what the data shows, the units' difficulties, by field."""
     p, period = story.phrases, story.period
-    items: list[str] = []
-    ytd = period.year_to_date.label
-    for ind, fig in behind_plan(story):
-        items.append(
-            p.say(
-                "limitations.behind_plan",
-                name=ind.name,
-                period=ytd,
-                pct=number(fig["plan_pct"], 2),
-                pace=number(period.year_fraction * 100),
-                verb=_verb(story, bool(fig["ytd_is_estimate"])),
-            )
-        )
-    for ind, fig in declines(story):
-        flow = story.catalogue.time_rule(ind.code) == "flow"
-        items.append(
-            p.say(
-                "limitations.decline" if flow else "limitations.decline_stock",
-                name=ind.name,
-                period=period.label if flow else _stock_period(period),
-                pct=number(abs(fig["yoy_pct"]), 1),
-                last_year=period.year - 1,
-            )
-        )
+    items: list[tuple[str | None, str]] = []
     missing = [s.unit for s in story.states if s.state == "missing"]
     if missing:
         items.append(
-            capitalize_first(
-                p.say("limitations.missing", units=story.units_phrase(missing), period=period.label)
-            )
+            (None, p.say("limitations.missing", units=story.units_phrase(missing), period=period.label))
         )
+    late = [s.unit for s in story.states if s.state == "received" and s.late]
+    if late:
+        items.append((None, p.say("limitations.late", units=story.units_phrase(late), period=period.label)))
     for state in story.states:
         if state.state == "rejected":
-            items.append(
-                p.say(
-                    "limitations.rejected",
-                    unit=story.unit_name(state.unit),
-                    period=period.label,
-                    reason=_first_reason(state),
-                )
+            reason = _first_reason(state)
+            text = p.say(
+                "limitations.rejected", unit=story.unit_name(state.unit), period=period.label, reason=reason
             )
-    for _, text, units in folded_notes(story, "difficulties"):
-        items.append(p.say("limitations.attributed", text=text, units=story.units_phrase(units)) + ".")
+            items.append((None, text))
+        elif state.warnings:
+            text = p.say(
+                "limitations.warnings",
+                unit=story.unit_name(state.unit),
+                period=period.label,
+                count=len(state.warnings),
+                example=_warning_example(state),
+            )
+            items.append((None, text))
+    for ind, fig in behind_plan(story):
+        text = p.say(
+            "limitations.behind_plan",
+            name=ind.name,
+            period=period.year_to_date.label,
+            pct=number(fig["plan_pct"], 2),
+            pace=number(period.year_fraction * 100),
+            verb=_verb(story, bool(fig["ytd_is_estimate"])),
+        )
+        items.append((ind.field, text))
+    for ind, fig in declines(story):
+        flow = story.catalogue.time_rule(ind.code) == "flow"
+        text = p.say(
+            "limitations.decline" if flow else "limitations.decline_stock",
+            name=ind.name,
+            period=period.label if flow else _stock_period(period),
+            pct=number(abs(fig["yoy_pct"]), 1),
+            last_year=period.year - 1,
+        )
+        items.append((ind.field, text))
+    for field, text, units in folded_notes(story, "difficulties"):
+        items.append(
+            (field, p.say("limitations.attributed", text=text, units=story.units_phrase(units)) + ".")
+        )
+    general, subsections = _grouped(story, items)
     if not items:
-        items.append(p.say("limitations.none"))
+        general = [p.say("limitations.none")]
     return {
         "heading": f"{roman(number_)}. {p.say('headings.limitations')}",
-        "paragraphs": [f"- {capitalize_first(i)}" for i in items],
-        "subsections": [],
+        "paragraphs": general,
+        "subsections": subsections,
     }
 
 
@@ -410,38 +435,36 @@ def proposals_section(story: Story, number_: int) -> Section:
 
 
 def tasks_section(story: Story, number_: int) -> Section:
-    """IV. Nhiệm vụ trọng tâm kỳ tới: standing tasks by field, what the figures call for, the units' plans."""
+    """IV. Nhiệm vụ trọng tâm kỳ tới: the department's standing tasks, what the figures call for, the units'
+    own plans, grouped by field."""
     p, period, prov = story.phrases, story.period, story.province
-    paragraphs = [p.say("tasks.intro", next=period.next.label, agency=prov.agency.name)]
-    for fdef in story.catalogue.fields:
-        paragraphs += [f"- {t}" for t in prov.standing_tasks.get(fdef.code, ())]
-    for ind, fig in behind_plan(story):
-        paragraphs.append(
-            "- "
-            + p.say(
-                "tasks.behind_plan",
-                name=ind.name,
-                period=period.year_to_date.label,
-                pct=number(fig["plan_pct"], 2),
-                year=period.year,
-            )
-        )
+    items: list[tuple[str | None, str]] = []
     missing = [s.unit for s in story.states if s.state in ("missing", "rejected")]
     if missing:
-        paragraphs.append(
-            "- " + p.say("tasks.missing", units=story.units_phrase(missing), period=period.label)
+        items.append((None, p.say("tasks.missing", units=story.units_phrase(missing), period=period.label)))
+    for fdef in story.catalogue.fields:
+        items += [(fdef.code, task) for task in prov.standing_tasks.get(fdef.code, ())]
+    for ind, fig in behind_plan(story):
+        text = p.say(
+            "tasks.behind_plan",
+            name=ind.name,
+            period=period.year_to_date.label,
+            pct=number(fig["plan_pct"], 2),
+            year=period.year,
         )
-    unit_tasks = folded_notes(story, "next_tasks")
-    if unit_tasks:
-        paragraphs.append(p.say("tasks.units_intro"))
-        paragraphs += [
-            "- " + p.say("tasks.unit_task", text=text, units=story.units_phrase(units)) + "."
-            for _, text, units in unit_tasks
-        ]
-    if len(paragraphs) == 1:
-        paragraphs.append("- " + p.say("tasks.none", year=period.year))
+        items.append((ind.field, text))
+    for field, text, units in folded_notes(story, "next_tasks"):
+        items.append((field, p.say("tasks.unit_task", text=text, units=story.units_phrase(units)) + "."))
+    general, subsections = _grouped(story, items)
+    if not items:
+        general = ["- " + p.say("tasks.none", year=period.year)]
+    intro = p.say("tasks.intro", next=period.next.label, agency=prov.agency.name)
     heading = p.say("headings.tasks", next=period.next.label)
-    return {"heading": f"{roman(number_)}. {heading}", "paragraphs": paragraphs, "subsections": []}
+    return {
+        "heading": f"{roman(number_)}. {heading}",
+        "paragraphs": [intro, *general],
+        "subsections": subsections,
+    }
 
 
 def report_sections(story: Story) -> list[Section]:
@@ -452,8 +475,3 @@ def report_sections(story: Story) -> list[Section]:
         proposals_section(story, 3),
         tasks_section(story, 4),
     ]
-
-
-def percent_text(value: float | None) -> str:
-    """A percentage for tables: '48,97%' or '–'."""
-    return percent(value, 2)

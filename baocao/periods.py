@@ -175,6 +175,13 @@ class Period:
         return date(self.year, month, calendar.monthrange(self.year, month)[1])
 
 
+def deadline(
+    period: Period, cal: Calendar, working_days: int, holidays: frozenset[date] = frozenset()
+) -> date:
+    """The day a unit's submission for ``period`` is due: ``working_days`` working days after the cut-off."""
+    return add_working_days(period.end(cal), working_days, holidays)
+
+
 def quarters_needed(period: Period, history: int = 8) -> tuple[Period, ...]:
     """Every quarter a report on ``period`` reads: the year to date, last year's, and a trend window."""
     needed = set(period.year_to_date.quarters) | set(period.same_period_last_year.year_to_date.quarters)

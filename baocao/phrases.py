@@ -25,6 +25,7 @@ REQUIRED_GROUPS = (
     "limitations",
     "proposals",
     "tasks",
+    "charts",
     "annex",
     "rules",
 )

@@ -14,13 +14,14 @@ from typing import Any
 
 import pandas as pd
 
-from baocao.aggregate import report_figures
+from baocao.aggregate import quarterly_series, report_figures
 from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
 from baocao.context import build_context, file_stem
 from baocao.errors import ConfigError, PeriodError
-from baocao.intake import Intake, UnitState, collect, records_frame, unit_notes, unit_states
+from baocao.intake import Intake, UnitState, collect, quarter_statuses, records_frame, unit_notes, unit_states
 from baocao.periods import Period, quarters_needed
 from baocao.phrases import Phrases, load_phrases
+from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
 from baocao.render.xlsx import render_xlsx
@@ -112,6 +113,13 @@ def figures_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:
     return report_figures(records_frame(intake.accepted.values()), setup.catalogue, setup.province, period)
 
 
+def trend_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:
+    """Province values of the trend charts' indicators over the eight quarters up to the period's end."""
+    codes = sorted({c.indicator for c in setup.catalogue.charts if c.kind == "trend"})
+    records = records_frame(intake.accepted.values())
+    return quarterly_series(records, setup.catalogue, setup.province, period.previous_quarters(8), codes)
+
+
 def context_for(
     setup: Setup,
     intake: Intake,
@@ -119,8 +127,9 @@ def context_for(
     period: Period,
     report_date: date,
     number: int | None = None,
+    trend: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """The report context both documents are rendered from."""
+    """The report context both documents are rendered from (charts as data, not yet drawn)."""
     return build_context(
         figures=figures,
         catalogue=setup.catalogue,
@@ -131,6 +140,8 @@ def context_for(
         phrases=setup.phrases,
         report_date=report_date,
         number_=number,
+        trend=trend,
+        statuses=quarter_statuses(intake, setup.province, period),
     )
 
 
@@ -181,7 +192,8 @@ def run_report(
     setup = load_setup(inputs, templates)
     intake = collect_for(setup, period)
     figures = figures_for(setup, intake, period)
-    context = context_for(setup, intake, figures, period, report_date, number)
+    trend = trend_for(setup, intake, period)
+    context = with_chart_images(context_for(setup, intake, figures, period, report_date, number, trend))
     docx, pdf, xlsx = output_paths(outputs, setup, period)
     render_docx(context, templates / "report.docx", docx)
     render_pdf(context, templates, pdf)

@@ -23,6 +23,7 @@ apply_prefect_defaults()
 
 from baocao import report as core  # noqa: E402
 from baocao.periods import Period  # noqa: E402
+from baocao.render.charts import with_chart_images  # noqa: E402
 from baocao.render.docx import render_docx  # noqa: E402
 from baocao.render.pdf import render_pdf  # noqa: E402
 
@@ -54,8 +55,12 @@ def main() -> None:
     rows.append((f"collect + validate ({len(intake.submissions)} workbooks)", t))
     t, figures = timed(lambda: core.figures_for(setup, intake, period), n)
     rows.append(("aggregate", t))
-    t, context = timed(lambda: core.context_for(setup, intake, figures, period, when), n)
+    t, trend = timed(lambda: core.trend_for(setup, intake, period), n)
+    rows.append(("trend (8 quarters)", t))
+    t, context = timed(lambda: core.context_for(setup, intake, figures, period, when, None, trend), n)
     rows.append(("report context (narrative)", t))
+    t, context = timed(lambda: with_chart_images(context), n)
+    rows.append((f"charts ({sum(len(s['charts']) for s in context['sections'])})", t))
     docx, pdf, xlsx = core.output_paths(out, setup, period)
     t, _ = timed(lambda: render_docx(context, templates / "report.docx", docx), n)
     rows.append(("render DOCX", t))

@@ -14,6 +14,7 @@ from pydantic import Field
 from baocao import report as core
 from baocao.intake import Intake
 from baocao.periods import Period
+from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
 
@@ -56,6 +57,12 @@ def aggregate(setup: core.Setup, intake: Intake, period: Period) -> pd.DataFrame
 
 
 @step
+def quarterly_trend(setup: core.Setup, intake: Intake, period: Period) -> pd.DataFrame:
+    """Province values over the last eight quarters, for the trend charts."""
+    return core.trend_for(setup, intake, period)
+
+
+@step
 def build_context(
     setup: core.Setup,
     intake: Intake,
@@ -63,9 +70,16 @@ def build_context(
     period: Period,
     report_date: date,
     number: int | None,
+    trend: pd.DataFrame,
 ) -> dict[str, Any]:
     """The report context both documents read."""
-    return core.context_for(setup, intake, figures, period, report_date, number)
+    return core.context_for(setup, intake, figures, period, report_date, number, trend)
+
+
+@step
+def draw_charts(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with its charts drawn (PNG)."""
+    return with_chart_images(context)
 
 
 @io_step
@@ -102,7 +116,9 @@ def province_report(
     setup = load_setup(inputs, templates)
     intake = collect_submissions(setup, the_period)
     figures = aggregate(setup, intake, the_period)
-    context = build_context(setup, intake, figures, the_period, report_date or date.today(), number)
+    trend = quarterly_trend(setup, intake, the_period)
+    context = build_context(setup, intake, figures, the_period, report_date or date.today(), number, trend)
+    context = draw_charts(context)
     docx, pdf, xlsx = core.output_paths(outputs, setup, the_period)
     written = (
         write_docx(context, templates, docx),

@@ -195,6 +195,8 @@ def build(target: Path) -> None:
     )
     paragraph_style(doc, "BC Table Head", size=11, bold=True, align=center, after=0)
     paragraph_style(doc, "BC Table Text", size=11, align=WD_ALIGN_PARAGRAPH.LEFT, after=0)
+    paragraph_style(doc, "BC Figure", align=center, before=6, after=0, keep_next=True)
+    paragraph_style(doc, "BC Caption", size=12, italic=True, align=center, after=6)
     paragraph_style(doc, "BC Footnote", size=12, italic=True, align=WD_ALIGN_PARAGRAPH.LEFT, before=3)
 
     section = doc.sections[0]
@@ -246,6 +248,10 @@ def build(target: Path) -> None:
     doc.add_paragraph("{%p for para in sub.paragraphs %}", style="BC Body")
     doc.add_paragraph("{{ para }}", style="BC Body")
     doc.add_paragraph("{%p endfor %}", style="BC Body")
+    doc.add_paragraph("{%p endfor %}", style="BC Body")
+    doc.add_paragraph("{%p for ch in s.charts %}", style="BC Body")
+    doc.add_paragraph("{{ chart_images[ch.id] }}", style="BC Figure")
+    doc.add_paragraph("{{ ch.caption }}", style="BC Caption")
     doc.add_paragraph("{%p endfor %}", style="BC Body")
     doc.add_paragraph("{%p endfor %}", style="BC Body")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import random
-from datetime import timedelta
 from pathlib import Path
 
 from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
@@ -215,13 +214,14 @@ def write_sample(inputs: Path) -> list[Path]:
                 estimates = frozenset(flows)  # written before the quarter's books close
             if quarter.code == "2024-Q2" and n in (2, 5):
                 estimates = frozenset({"BC03", "VT06", "CN15"})
+            late = quarter.code == "2024-Q4" and unit.code == "BAOYEN"  # one unit past the deadline
             content = FormContent(
                 values=values,
                 estimates=estimates,
                 notes=unit_notes(rng),
                 person=PEOPLE[n % len(PEOPLE)],
                 phone=f"0214.38{rng.randint(10000, 99999)}",
-                prepared_on=add_working_days(cutoff, rng.randint(1, 4)) - timedelta(days=0),
+                prepared_on=add_working_days(cutoff, 8 if late else rng.randint(1, 4)),
             )
             target = inputs / "submissions" / quarter.code / f"{unit.code}.xlsx"
             written.append(write_form(target, catalogue, province, unit, quarter, content))

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import pytest
 
 from baocao.catalogue import Signer
 from baocao.context import build_context, document_number, file_stem, printable
-from baocao.intake.model import Note, UnitState
+from baocao.intake.model import Note, QuarterStatus, UnitState
 from baocao.periods import Period
 from baocao.report import Setup, collect_for, figures_for
 
@@ -23,7 +25,13 @@ def figures(sample_setup: Setup) -> pd.DataFrame:
     return figures_for(sample_setup, collect_for(sample_setup, PERIOD), PERIOD)
 
 
-def context(setup: Setup, figures: pd.DataFrame, number: int | None = 5, **changes: object) -> dict:  # type: ignore[type-arg]
+def context(
+    setup: Setup,
+    figures: pd.DataFrame,
+    number: int | None = 5,
+    statuses: Sequence[QuarterStatus] = (),
+    **changes: object,
+) -> dict[str, Any]:
     province = setup.province.model_copy(update=changes) if changes else setup.province
     return build_context(
         figures=figures,
@@ -35,6 +43,7 @@ def context(setup: Setup, figures: pd.DataFrame, number: int | None = 5, **chang
         phrases=setup.phrases,
         report_date=date(2024, 7, 5),
         number_=number,
+        statuses=statuses,
     )
 
 
@@ -81,7 +90,12 @@ def test_signature_of_a_deputy(sample_setup: Setup, figures: pd.DataFrame) -> No
 
 
 def test_annex_tables_are_rectangular(sample_setup: Setup, figures: pd.DataFrame) -> None:
-    annexes = context(sample_setup, figures)["annexes"]
+    statuses = [
+        QuarterStatus(u, q.code, "on_time", date(2024, 6, 21), f"{u}.xlsx", date(2024, 6, 18))
+        for u in sample_setup.province.unit_codes
+        for q in PERIOD.quarters
+    ]
+    annexes = context(sample_setup, figures, statuses=statuses)["annexes"]
     assert [a["label"] for a in annexes] == ["PHỤ LỤC I", "PHỤ LỤC II"]
     assert "(Kèm theo Báo cáo số 05/BC-STTTT ngày 05/07/2024" in annexes[0]["note"]
     for annex in annexes:
@@ -89,11 +103,41 @@ def test_annex_tables_are_rectangular(sample_setup: Setup, figures: pd.DataFrame
             width = len(table["columns"])
             assert len(table["widths"]) == len(table["align"]) == width
             assert all(len(row["cells"]) == width for row in table["rows"])
-    province_rows = annexes[0]["tables"][0]["rows"]
-    assert sum(r["kind"] == "data" for r in province_rows) == len(sample_setup.catalogue.indicators)
-    units_table = annexes[1]["tables"][0]
+    province_table, units_table = annexes[0]["tables"][:2]
+    assert province_table["caption"] == "A. Toàn tỉnh"
+    assert sum(r["kind"] == "data" for r in province_table["rows"]) == len(sample_setup.catalogue.indicators)
+    assert units_table["caption"].startswith("B. Theo đơn vị – ")
     assert [r["cells"][1] for r in units_table["rows"]][-1] == "Toàn tỉnh"
     assert len(units_table["rows"]) == len(sample_setup.province.units) + 1
+    assert len(annexes[1]["tables"][0]["rows"]) == len(statuses)
+
+
+def test_submission_states_in_the_annex(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    due = date(2024, 6, 21)
+    statuses = [
+        QuarterStatus("LAOCAI", "2024-Q2", "on_time", due, "LAOCAI.xlsx", date(2024, 6, 20), 3, 1),
+        QuarterStatus("SAPA", "2024-Q2", "late", due, "SAPA.xlsx", date(2024, 6, 25)),
+        QuarterStatus("BACHA", "2024-Q2", "missing", due),
+        QuarterStatus("BATXAT", "2024-Q2", "rejected", due, "BATXAT.xlsx", date(2024, 6, 19), errors=("x",)),
+    ]
+    rows = [
+        r["cells"]
+        for r in context(sample_setup, figures, statuses=statuses)["annexes"][1]["tables"][0]["rows"]
+    ]
+    assert rows[0] == [
+        "1",
+        "Thành phố Lào Cai",
+        "quý II/2024",
+        "LAOCAI.xlsx",
+        "20/06/2024",
+        "21/06/2024",
+        "Đúng hạn",
+        "3",
+        "1",
+    ]
+    assert rows[1][6] == "Chậm 4 ngày"  # 25/6 against 21/6
+    assert rows[2][3:7] == ["–", "–", "21/06/2024", "Chưa gửi"]
+    assert rows[3][6] == "Có lỗi, chưa tổng hợp" and rows[3][7] == "–"
 
 
 def test_control_characters_never_reach_the_documents(sample_setup: Setup, figures: pd.DataFrame) -> None:

@@ -168,10 +168,10 @@ def test_missing_and_rejected_units_are_named_everywhere(sample_setup: Setup, fi
     assert "nhận được báo cáo quý II/2024 của 7/9 đơn vị" in lead
     assert "huyện Si Ma Cai chưa gửi báo cáo" in lead
     assert "báo cáo của huyện Bát Xát có lỗi nên chưa được tổng hợp" in lead
-    limits = "\n".join(limitations_section(s, 2)["paragraphs"])
+    limits = all_text([limitations_section(s, 2)])
     assert "- Huyện Si Ma Cai chưa gửi báo cáo quý II/2024" in limits
     assert 'Báo cáo quý II/2024 của huyện Bát Xát có lỗi ("abc" không phải là số)' in limits
-    tasks = "\n".join(tasks_section(s, 4)["paragraphs"])
+    tasks = all_text([tasks_section(s, 4)])
     assert "Đôn đốc huyện Bát Xát và huyện Si Ma Cai gửi báo cáo quý II/2024" in tasks
 
 
@@ -187,17 +187,17 @@ def test_behind_plan_is_a_limitation_and_a_task(sample_setup: Setup, figures: pd
     row = (slow["unit"] == sample_setup.province.code) & (slow["indicator"] == "VT06")
     slow.loc[row, "plan_pct"] = 31.25  # pace at the end of Q2 is 50%
     s = story(sample_setup, slow)
-    limits = "\n".join(limitations_section(s, 2)["paragraphs"])
+    limits = all_text([limitations_section(s, 2)])
     assert (
         "Doanh thu viễn thông lũy kế 6 tháng đầu năm 2024 mới ước đạt 31,25% kế hoạch năm, thấp hơn tiến độ "
         "cần đạt (50%)"
     ) in limits
-    tasks = "\n".join(tasks_section(s, 4)["paragraphs"])
+    tasks = all_text([tasks_section(s, 4)])
     assert "chỉ tiêu doanh thu viễn thông (lũy kế 6 tháng đầu năm 2024 mới đạt 31,25% kế hoạch năm)" in tasks
 
 
 def test_declines_are_limitations(sample_setup: Setup, figures: pd.DataFrame) -> None:
-    limits = "\n".join(limitations_section(story(sample_setup, figures), 2)["paragraphs"])
+    limits = all_text([limitations_section(story(sample_setup, figures), 2)])
     fixed = figures[(figures["unit"] == sample_setup.province.code) & (figures["indicator"] == "VT01")]
     assert float(fixed["yoy_pct"].iloc[0]) < -5  # the sample's fixed lines shrink
     assert "Thuê bao điện thoại cố định đến cuối quý II/2024 giảm" in limits
@@ -208,7 +208,7 @@ def test_difficulties_are_folded_with_their_units(sample_setup: Setup, figures: 
         (u, Note("difficulties", "Thiếu kinh phí sửa chữa đài truyền thanh", "TC"))
         for u in ("LAOCAI", "VANBAN")
     ]
-    limits = limitations_section(story(sample_setup, figures, notes), 2)["paragraphs"]
+    limits = all_text([limitations_section(story(sample_setup, figures, notes), 2)]).splitlines()
     assert (
         limits.count("- Thiếu kinh phí sửa chữa đài truyền thanh (thành phố Lào Cai và huyện Văn Bàn).") == 1
     )
@@ -216,7 +216,7 @@ def test_difficulties_are_folded_with_their_units(sample_setup: Setup, figures: 
 
 def test_tasks_hold_standing_tasks_and_units_plans(sample_setup: Setup, figures: pd.DataFrame) -> None:
     notes = [("SAPA", Note("next_tasks", "Hoàn thành số hóa hồ sơ một cửa"))]
-    paragraphs = tasks_section(story(sample_setup, figures, notes), 4)["paragraphs"]
+    paragraphs = all_text([tasks_section(story(sample_setup, figures, notes), 4)]).splitlines()
     standing = [t for tasks in sample_setup.province.standing_tasks.values() for t in tasks]
     for task in standing:
         assert f"- {task}" in paragraphs

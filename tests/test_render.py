@@ -19,10 +19,20 @@ from pypdf import PdfReader
 
 from baocao.intake.model import Note
 from baocao.periods import Period
+from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_html, render_pdf
 from baocao.render.xlsx import TIDY_COLUMNS
-from baocao.report import TEMPLATES, Setup, collect_for, context_for, figures_for, output_paths, write_xlsx
+from baocao.report import (
+    TEMPLATES,
+    Setup,
+    collect_for,
+    context_for,
+    figures_for,
+    output_paths,
+    trend_for,
+    write_xlsx,
+)
 
 HOSTILE = "Đề nghị <b>hỗ trợ</b> & {{ 7*7 }} {% if x %}kinh phí{% endif %} ]]> \x07cuối"
 
@@ -34,7 +44,10 @@ def rendered(sample_setup: Setup, tmp_path_factory: pytest.TempPathFactory) -> d
     intake = collect_for(sample_setup, period)
     intake.accepted[("SAPA", "2024-Q2")].notes.append(Note("proposals", HOSTILE))
     figures = figures_for(sample_setup, intake, period)
-    context = context_for(sample_setup, intake, figures, period, date(2024, 7, 5), 5)
+    trend = trend_for(sample_setup, intake, period)
+    context = with_chart_images(
+        context_for(sample_setup, intake, figures, period, date(2024, 7, 5), 5, trend)
+    )
     docx, pdf, xlsx = output_paths(tmp_path_factory.mktemp("out"), sample_setup, period)
     render_docx(context, TEMPLATES / "report.docx", docx)
     render_pdf(context, TEMPLATES, pdf)

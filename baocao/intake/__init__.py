@@ -14,7 +14,7 @@ import pandas as pd
 
 from baocao.catalogue import Catalogue, Province
 from baocao.errors import Location
-from baocao.intake.model import Finding, Note, Submission, UnitState
+from baocao.intake.model import Finding, Note, QuarterState, QuarterStatus, Submission, UnitState
 from baocao.intake.read import Expected, expected_from_path, iter_submission_files, read_file
 from baocao.periods import Period
 
@@ -23,9 +23,11 @@ __all__ = [
     "Finding",
     "Intake",
     "Note",
+    "QuarterStatus",
     "Submission",
     "UnitState",
     "collect",
+    "quarter_statuses",
     "read_file",
     "records_frame",
     "unit_notes",
@@ -128,25 +130,79 @@ def records_frame(submissions: Iterable[Submission]) -> pd.DataFrame:
     )
 
 
+def quarter_statuses(intake: Intake, province: Province, period: Period) -> list[QuarterStatus]:
+    """Per expected unit and quarter of the period: the file used, its date, the deadline, on time or not."""
+    rows = []
+    for unit in province.unit_codes:
+        for quarter in period.quarters:
+            due = province.deadline(quarter)
+            sub = intake.accepted.get((unit, quarter.code))
+            if sub is None:
+                bad = [
+                    s for s in intake.submissions if s.unit == unit and s.period == quarter.code and s.errors
+                ]
+                if bad:
+                    errors = tuple(str(f) for s in bad for f in s.errors)
+                    rows.append(
+                        QuarterStatus(
+                            unit,
+                            quarter.code,
+                            "rejected",
+                            due,
+                            bad[-1].path.name,
+                            bad[-1].received_on,
+                            errors=errors,
+                        )
+                    )
+                else:
+                    rows.append(QuarterStatus(unit, quarter.code, "missing", due))
+                continue
+            received = sub.received_on
+            state: QuarterState = "undated" if received is None else "on_time" if received <= due else "late"
+            rows.append(
+                QuarterStatus(
+                    unit,
+                    quarter.code,
+                    state,
+                    due,
+                    sub.path.name,
+                    received,
+                    len(sub.estimates),
+                    len(sub.warnings),
+                )
+            )
+    return rows
+
+
 def unit_states(intake: Intake, province: Province, period: Period) -> list[UnitState]:
     """Per expected unit: received (every quarter of the period accepted), rejected, or missing."""
-    quarters = [q.code for q in period.quarters]
+    by_unit: dict[str, list[QuarterStatus]] = {}
+    for row in quarter_statuses(intake, province, period):
+        by_unit.setdefault(row.unit, []).append(row)
     states = []
-    for unit in province.unit_codes:
-        if all((unit, q) in intake.accepted for q in quarters):
-            states.append(UnitState(unit, "received"))
-            continue
-        bad = [
-            s
-            for s in intake.submissions
-            if s.unit == unit
-            and s.period in quarters
-            and s.errors
-            and (unit, s.period) not in intake.accepted
-        ]
-        if bad:
-            reasons = tuple(str(f) for s in bad for f in s.errors)
-            states.append(UnitState(unit, "rejected", reasons, tuple(s.path.name for s in bad)))
+    for unit, rows in by_unit.items():
+        if all(r.state in ("on_time", "late", "undated") for r in rows):
+            subs = [intake.accepted[(unit, r.quarter)] for r in rows]
+            warnings = tuple(str(f) for s in subs for f in s.warnings)
+            states.append(
+                UnitState(
+                    unit,
+                    "received",
+                    files=tuple(r.file or "" for r in rows),
+                    warnings=warnings,
+                    late=any(r.state == "late" for r in rows),
+                )
+            )
+        elif any(r.state == "rejected" for r in rows):
+            bad = [r for r in rows if r.state == "rejected"]
+            states.append(
+                UnitState(
+                    unit,
+                    "rejected",
+                    tuple(e for r in bad for e in r.errors),
+                    tuple(r.file or "" for r in bad),
+                )
+            )
         else:
             states.append(UnitState(unit, "missing"))
     return states

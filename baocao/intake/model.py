@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -47,6 +47,7 @@ class Submission:
     notes: list[Note] = field(default_factory=list)
     person: str | None = None
     prepared_on: date | None = None
+    received_at: datetime | None = None
     findings: list[Finding] = field(default_factory=list)
 
     @property
@@ -58,6 +59,11 @@ class Submission:
     def warnings(self) -> list[Finding]:
         """Findings that are reported but do not set the submission aside."""
         return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def received_on(self) -> date | None:
+        """When it arrived: the store's receipt time if known, else the date the unit wrote on the form."""
+        return self.received_at.date() if self.received_at else self.prepared_on
 
     @property
     def accepted(self) -> bool:
@@ -76,3 +82,23 @@ class UnitState:
     state: UnitStateName
     reasons: tuple[str, ...] = ()
     files: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    late: bool = False
+
+
+QuarterState = Literal["on_time", "late", "undated", "missing", "rejected"]
+
+
+@dataclass(frozen=True)
+class QuarterStatus:
+    """One unit's submission for one quarter: which file, when, against which deadline, in what state."""
+
+    unit: str
+    quarter: str
+    state: QuarterState
+    deadline: date
+    file: str | None = None
+    received_on: date | None = None
+    estimates: int = 0
+    warnings: int = 0
+    errors: tuple[str, ...] = ()

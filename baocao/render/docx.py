@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -10,14 +12,15 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm
-from docxtpl import DocxTemplate
+from docx.shared import Mm, Pt
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import Environment, StrictUndefined, TemplateError
 
 from baocao.errors import RenderError
 from baocao.files import atomic_path
 
-ANNEX_TEXT_WIDTH_MM = 297 - 20 - 15
+A4_LONG_SIDE_MM = 297
+CHART_WIDTH_MM = 150
 _ALIGN = {
     "left": WD_ALIGN_PARAGRAPH.LEFT,
     "center": WD_ALIGN_PARAGRAPH.CENTER,
@@ -49,7 +52,7 @@ def _fill(cell: Any, text: str, style_id: str, align: str, bold: bool = False) -
         run.bold = True
 
 
-def _add_table(subdoc: Any, table: dict[str, Any]) -> None:
+def _add_table(subdoc: Any, table: dict[str, Any], text_width_mm: float) -> None:
     if table["caption"]:
         subdoc.add_paragraph(table["caption"], style="BC Table Caption")
     columns, rows = table["columns"], table["rows"]
@@ -58,7 +61,7 @@ def _add_table(subdoc: Any, table: dict[str, Any]) -> None:
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     grid.autofit = False
     total = sum(table["widths"])
-    widths = [Mm(ANNEX_TEXT_WIDTH_MM * w / total) for w in table["widths"]]
+    widths = [Mm(text_width_mm * w / total) for w in table["widths"]]
     for column, width in zip(grid.columns, widths, strict=True):
         column.width = width  # gridCol: LibreOffice lays the table out from it, not from cell widths
     head_style = subdoc.styles["BC Table Head"].style_id
@@ -78,7 +81,7 @@ def _add_table(subdoc: Any, table: dict[str, Any]) -> None:
             _fill(cell, text, text_style, align, bold)
 
 
-def _annex_subdoc(tpl: DocxTemplate, annex: dict[str, Any], first: bool) -> Any:
+def _annex_subdoc(tpl: DocxTemplate, annex: dict[str, Any], first: bool, layout: dict[str, float]) -> Any:
     subdoc = tpl.new_subdoc()
     label = subdoc.add_paragraph(style="BC Annex Label")
     if not first:
@@ -86,19 +89,40 @@ def _annex_subdoc(tpl: DocxTemplate, annex: dict[str, Any], first: bool) -> Any:
     label.add_run(annex["label"])
     subdoc.add_paragraph(annex["title"], style="BC Annex Title")
     subdoc.add_paragraph(annex["note"], style="BC Annex Note")
+    width = A4_LONG_SIDE_MM - layout["left_mm"] - layout["right_mm"]  # annexes are landscape
     for table in annex["tables"]:
-        _add_table(subdoc, table)
+        _add_table(subdoc, table, width)
     subdoc.add_paragraph(annex["footnote"], style="BC Footnote")
     return subdoc
+
+
+def _apply_layout(document: Any, layout: dict[str, float]) -> None:
+    """Margins and body size from the context (the province's layout within the decree's ranges)."""
+    for section in document.sections:
+        section.top_margin, section.bottom_margin = Mm(layout["top_mm"]), Mm(layout["bottom_mm"])
+        section.left_margin, section.right_margin = Mm(layout["left_mm"]), Mm(layout["right_mm"])
+    for name in ("BC Body", "BC Heading 1", "BC Heading 2"):
+        document.styles[name].font.size = Pt(layout["body_pt"])
 
 
 def render_docx(context: dict[str, Any], template: Path, target: Path) -> Path:
     """Render the report context into a DOCX at ``target`` (written atomically)."""
     try:
         tpl = DocxTemplate(template)
-        annex_body = [_annex_subdoc(tpl, a, i == 0) for i, a in enumerate(context["annexes"])]
+        annex_body = [
+            _annex_subdoc(tpl, a, i == 0, context["layout"]) for i, a in enumerate(context["annexes"])
+        ]
+        chart_images = {
+            chart["id"]: InlineImage(
+                tpl, io.BytesIO(base64.b64decode(chart["image"])), width=Mm(CHART_WIDTH_MM)
+            )
+            for section in context["sections"]
+            for chart in section["charts"]
+        }
         env = Environment(undefined=StrictUndefined, autoescape=True)
-        tpl.render({**context, "annex_body": annex_body}, jinja_env=env, autoescape=True)
+        extra = {"annex_body": annex_body, "chart_images": chart_images}
+        tpl.render({**context, **extra}, jinja_env=env, autoescape=True)
+        _apply_layout(tpl.docx, context["layout"])
         props = tpl.docx.core_properties
         props.created = props.modified = datetime.fromisoformat(context["doc"]["date_iso"])
         props.last_modified_by = context["doc"]["author"]
