@@ -304,7 +304,7 @@ def submissions_table(story: Story, statuses: Sequence[QuarterStatus]) -> dict[s
     return {
         "caption": "",
         "columns": columns,
-        "widths": [8, 36, 22, 30, 18, 18, 26, 14, 14],
+        "widths": [10, 36, 22, 36, 18, 18, 24, 13, 13],
         "align": ["center", "left", "center", "left", "center", "center", "left", "right", "right"],
         "rows": rows,
     }

@@ -6,6 +6,7 @@ import logging
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,3 +103,33 @@ def _hypothesis_profiles() -> None:
 
 
 _hypothesis_profiles()
+
+
+HOSTILE_NOTE = "Đề nghị <b>hỗ trợ</b> & {{ 7*7 }} {% if x %}kinh phí{% endif %} ]]> \x07cuối"
+
+
+@pytest.fixture(scope="session")
+def sample_documents(sample_setup: Setup, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The sample's 2024-Q2 report, a hostile proposal added to one unit's notes, as DOCX, PDF and XLSX."""
+    from datetime import date
+
+    from baocao.intake.model import Note
+    from baocao.periods import Period
+    from baocao.render.charts import with_chart_images
+    from baocao.render.docx import render_docx
+    from baocao.render.pdf import render_pdf
+    from baocao.report import collect_for, context_for, figures_for, output_paths, trend_for, write_xlsx
+
+    period = Period.parse("2024-Q2")
+    intake = collect_for(sample_setup, period)
+    intake.accepted[("SAPA", "2024-Q2")].notes.append(Note("proposals", HOSTILE_NOTE))
+    figures = figures_for(sample_setup, intake, period)
+    trend = trend_for(sample_setup, intake, period)
+    context = with_chart_images(
+        context_for(sample_setup, intake, figures, period, date(2024, 7, 5), 5, trend)
+    )
+    docx, pdf, xlsx = output_paths(tmp_path_factory.mktemp("documents"), sample_setup, period)
+    render_docx(context, TEMPLATES / "report.docx", docx)
+    render_pdf(context, TEMPLATES, pdf)
+    write_xlsx(sample_setup, intake, figures, period, xlsx)
+    return {"context": context, "docx": docx, "pdf": pdf, "xlsx": xlsx}

@@ -1,58 +1,32 @@
-"""The documents, re-opened and inspected: DOCX with python-docx and LibreOffice, PDF with pdfplumber/pypdf."""
+"""The documents' content, re-opened: DOCX (python-docx, LibreOffice), PDF (pdfplumber), XLSX (openpyxl)."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
 import unicodedata
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pdfplumber
 import pytest
 from docx import Document
-from docx.shared import Mm
-from lxml import etree
 from openpyxl import load_workbook
-from pypdf import PdfReader
 
-from baocao.intake.model import Note
-from baocao.periods import Period
-from baocao.render.charts import with_chart_images
-from baocao.render.docx import render_docx
-from baocao.render.pdf import render_html, render_pdf
+from baocao.render.pdf import render_html
 from baocao.render.xlsx import TIDY_COLUMNS
 from baocao.report import (
     TEMPLATES,
     Setup,
-    collect_for,
-    context_for,
-    figures_for,
-    output_paths,
-    trend_for,
-    write_xlsx,
 )
 
 HOSTILE = "Đề nghị <b>hỗ trợ</b> & {{ 7*7 }} {% if x %}kinh phí{% endif %} ]]> \x07cuối"
 
 
 @pytest.fixture(scope="module")
-def rendered(sample_setup: Setup, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The 2024-Q2 sample report, with a hostile proposal added to one unit's notes, in all three formats."""
-    period = Period.parse("2024-Q2")
-    intake = collect_for(sample_setup, period)
-    intake.accepted[("SAPA", "2024-Q2")].notes.append(Note("proposals", HOSTILE))
-    figures = figures_for(sample_setup, intake, period)
-    trend = trend_for(sample_setup, intake, period)
-    context = with_chart_images(
-        context_for(sample_setup, intake, figures, period, date(2024, 7, 5), 5, trend)
-    )
-    docx, pdf, xlsx = output_paths(tmp_path_factory.mktemp("out"), sample_setup, period)
-    render_docx(context, TEMPLATES / "report.docx", docx)
-    render_pdf(context, TEMPLATES, pdf)
-    write_xlsx(sample_setup, intake, figures, period, xlsx)
-    return {"context": context, "docx": docx, "pdf": pdf, "xlsx": xlsx}
+def rendered(sample_documents: dict[str, Any]) -> dict[str, Any]:
+    """The shared 2024-Q2 sample documents (see conftest)."""
+    return sample_documents
 
 
 def body_paragraphs(context: dict[str, Any]) -> list[str]:
@@ -68,54 +42,6 @@ def body_paragraphs(context: dict[str, Any]) -> list[str]:
 # --- DOCX ------------------------------------------------------------------------------------------------
 
 
-def test_docx_page_and_margins(rendered: dict[str, Any]) -> None:
-    doc = Document(str(rendered["docx"]))
-    first, annex = doc.sections[0], doc.sections[-1]
-    tolerance = Mm(0.5)
-    assert abs(first.page_width - Mm(210)) < tolerance and abs(first.page_height - Mm(297)) < tolerance
-    for actual, expected in (
-        (first.top_margin, 20),
-        (first.bottom_margin, 20),
-        (first.left_margin, 30),
-        (first.right_margin, 15),
-    ):
-        assert abs(actual - Mm(expected)) < tolerance
-    assert annex.page_width > annex.page_height, "annexes are on landscape pages"
-
-
-def test_docx_body_is_times_new_roman_14_justified_indented(rendered: dict[str, Any]) -> None:
-    doc = Document(str(rendered["docx"]))
-    body = doc.styles["BC Body"]
-    assert body.font.name == "Times New Roman" and body.font.size.pt == 14
-    assert body.paragraph_format.alignment == 3  # justify
-    assert abs(body.paragraph_format.first_line_indent - Mm(12.7)) < Mm(0.5)
-    assert body.paragraph_format.space_after.pt == 6
-    defaults = etree.tostring(
-        doc.styles.element.find("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}docDefaults"),
-        encoding="unicode",
-    )
-    assert "Times New Roman" in defaults and "Theme" not in defaults
-
-
-def test_docx_header_table_and_page_numbers(rendered: dict[str, Any]) -> None:
-    doc = Document(str(rendered["docx"]))
-    left, right = doc.tables[0].rows[0].cells
-    assert [p.text for p in left.paragraphs if p.text] == [
-        "ỦY BAN NHÂN DÂN TỈNH LÀO CAI",
-        "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
-        "Số: 05/BC-STTTT",
-    ]
-    assert [p.text for p in right.paragraphs if p.text] == [
-        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
-        "Độc lập - Tự do - Hạnh phúc",
-        "Lào Cai, ngày 05 tháng 7 năm 2024",
-    ]
-    section = doc.sections[0]
-    assert section.different_first_page_header_footer, "no page number on page 1"
-    assert "PAGE" in section.header._element.xml
-    assert not section.first_page_header.paragraphs[0].text
-
-
 def test_docx_holds_the_context_text_literally(rendered: dict[str, Any]) -> None:
     doc = Document(str(rendered["docx"]))
     texts = [p.text for p in doc.paragraphs]
@@ -125,21 +51,6 @@ def test_docx_holds_the_context_text_literally(rendered: dict[str, Any]) -> None
     hostile = next(t for t in texts if "hỗ trợ</b>" in t)
     assert "<b>hỗ trợ</b> & {{ 7*7 }} {% if x %}kinh phí{% endif %} ]]>" in hostile
     assert "\x07" not in hostile and "cuối" in hostile
-
-
-def test_docx_metadata(rendered: dict[str, Any]) -> None:
-    props = Document(str(rendered["docx"])).core_properties
-    assert props.author == "Sở Thông tin và Truyền thông tỉnh Lào Cai"
-    assert props.title.startswith("Báo cáo kết quả công tác quý II/2024")
-    assert props.created.date() == date(2024, 7, 5)
-
-
-def test_docx_annex_tables_repeat_their_header(rendered: dict[str, Any]) -> None:
-    doc = Document(str(rendered["docx"]))
-    data_tables = [t for t in doc.tables if t.rows[0].cells[0].text == "STT"]
-    assert len(data_tables) == sum(len(a["tables"]) for a in rendered["context"]["annexes"])
-    for table in data_tables:
-        assert "tblHeader" in table.rows[0]._tr.xml
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by scripts/test.sh")
@@ -187,43 +98,6 @@ def test_pdf_first_page_has_correct_vietnamese(rendered: dict[str, Any]) -> None
         assert phrase in text
 
 
-def test_pdf_page_numbers_from_page_two(rendered: dict[str, Any]) -> None:
-    with pdfplumber.open(rendered["pdf"]) as pdf:
-
-        def top_words(index: int) -> list[str]:
-            page = pdf.pages[index]
-            return [w["text"] for w in page.extract_words() if w["bottom"] < 20 / 25.4 * 72]
-
-        assert top_words(0) == []
-        assert top_words(1) == ["2"]
-        assert top_words(2) == ["3"]
-
-
-def test_pdf_margins_from_text_positions(rendered: dict[str, Any]) -> None:
-    mm = 72 / 25.4
-    with pdfplumber.open(rendered["pdf"]) as pdf:
-        page = pdf.pages[1]
-        words = page.extract_words()
-    body = [w for w in words if w["top"] > 20 * mm]
-    assert min(w["x0"] for w in body) == pytest.approx(30 * mm, abs=1.0)
-    assert max(w["x1"] for w in body) <= page.width - 15 * mm + 1.0
-    assert max(w["x1"] for w in body) == pytest.approx(page.width - 15 * mm, abs=2.0)  # justified text
-
-
-def test_pdf_embeds_a_times_compatible_font_and_metadata(rendered: dict[str, Any]) -> None:
-    reader = PdfReader(rendered["pdf"])
-    fonts = set()
-    for page in reader.pages[:2]:
-        for font in page["/Resources"]["/Font"].values():
-            descriptor = font.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            assert "/FontFile2" in descriptor, "font embedded"
-            fonts.add(str(font.get_object()["/BaseFont"]).split("+")[-1])
-    assert fonts and all(f.startswith(("Liberation-Serif", "TimesNewRoman", "Times")) for f in fonts)
-    meta = reader.metadata
-    assert meta.title.startswith("Báo cáo kết quả công tác quý II/2024")
-    assert meta.author == "Sở Thông tin và Truyền thông tỉnh Lào Cai"
-
-
 def test_pdf_and_docx_carry_the_same_text(rendered: dict[str, Any]) -> None:
     with pdfplumber.open(rendered["pdf"]) as pdf:
         # The body only: the page number in the top margin would split a paragraph that crosses pages.
@@ -247,7 +121,8 @@ def test_html_escapes_user_text(rendered: dict[str, Any]) -> None:
 
 def test_xlsx_sheets_and_tidy_table(rendered: dict[str, Any], sample_setup: Setup) -> None:
     wb = load_workbook(rendered["xlsx"])
-    assert wb.sheetnames == ["Toàn tỉnh", "Theo đơn vị", "Dữ liệu", "Kiểm tra"]
+    fields = [f.name for f in sample_setup.catalogue.fields]
+    assert wb.sheetnames == ["Toàn tỉnh", *fields, "Dữ liệu", "Kiểm tra"]
     rows = list(wb["Dữ liệu"].iter_rows(values_only=True))
     assert list(rows[0]) == TIDY_COLUMNS
     units = len(sample_setup.province.units) + 1
@@ -258,3 +133,16 @@ def test_xlsx_sheets_and_tidy_table(rendered: dict[str, Any], sample_setup: Setu
         for row in ws.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", f"{ws.title}!{cell.coordinate} is a formula"
+
+
+def test_xlsx_field_sheet_is_readable(rendered: dict[str, Any], sample_setup: Setup) -> None:
+    ws = load_workbook(rendered["xlsx"])["Viễn thông"]
+    assert ws.freeze_panes == "C3"
+    header = [c.value for c in ws[2]]
+    assert header[:3] == ["STT", "Đơn vị", "Thuê bao điện thoại cố định (thuê bao)"]
+    names = [ws.cell(row=r, column=2).value for r in range(3, 3 + len(sample_setup.province.units) + 1)]
+    assert names[0] == "Thành phố Lào Cai" and names[-1] == "Toàn tỉnh"
+    total = ws.cell(row=3 + len(sample_setup.province.units), column=3)
+    units = [ws.cell(row=r, column=3).value for r in range(3, 3 + len(sample_setup.province.units))]
+    assert total.value == sum(units) and total.font.bold
+    assert ws.cell(row=3, column=3).number_format == "#,##0"

@@ -105,6 +105,18 @@ def _apply_layout(document: Any, layout: dict[str, float]) -> None:
         document.styles[name].font.size = Pt(layout["body_pt"])
 
 
+def _keep_signature_with_text(document: Any) -> None:
+    """The signature block never stands alone on a page: the paragraph before it keeps with it."""
+    for table in document.tables:
+        if table.rows and table.rows[0].cells[0].text.startswith("Nơi nhận"):
+            _no_split(table.rows[0])
+            previous = table._tbl.getprevious()
+            if previous is not None and previous.tag == qn("w:p"):
+                keep = OxmlElement("w:keepNext")
+                previous.get_or_add_pPr().insert(0, keep)
+            return
+
+
 def render_docx(context: dict[str, Any], template: Path, target: Path) -> Path:
     """Render the report context into a DOCX at ``target`` (written atomically)."""
     try:
@@ -123,6 +135,7 @@ def render_docx(context: dict[str, Any], template: Path, target: Path) -> Path:
         extra = {"annex_body": annex_body, "chart_images": chart_images}
         tpl.render({**context, **extra}, jinja_env=env, autoescape=True)
         _apply_layout(tpl.docx, context["layout"])
+        _keep_signature_with_text(tpl.docx)
         props = tpl.docx.core_properties
         props.created = props.modified = datetime.fromisoformat(context["doc"]["date_iso"])
         props.last_modified_by = context["doc"]["author"]

@@ -141,7 +141,7 @@ def _province_sheet(
                 cell = ws.cell(row=r, column=c, value=_value(v))
                 cell.font = _TEXT
                 if c in (4, 5, 6, 8):
-                    cell.number_format = "#,##0" + ("." + "0" * ind.decimals if ind.decimals else "")
+                    cell.number_format = _number_format(ind.decimals)
                 elif c in (7, 9):
                     cell.number_format = "0.00"
             r += 1
@@ -150,24 +150,46 @@ def _province_sheet(
         ws.column_dimensions[letter].width = width
 
 
-def _units_sheet(ws: Worksheet, catalogue: Catalogue, province: Province, figures: pd.DataFrame) -> None:
-    wide = figures.pivot(index="indicator", columns="unit", values="value")
-    units = [*province.unit_codes, province.code]
-    labels = ["Mã", "Chỉ tiêu", "Đơn vị tính"] + [
-        province.unit(u).name if u != province.code else PROVINCE_NAME for u in units
+def _number_format(decimals: int) -> str:
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+def _sheet_title(name: str) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\."""
+    return "".join(c for c in name if c not in "[]:*?/\\")[:31]
+
+
+def _field_sheet(
+    ws: Worksheet, field_code: str, catalogue: Catalogue, province: Province, figures: pd.DataFrame
+) -> None:
+    """One field: units down, the field's indicators across, the province last; estimates in italics."""
+    inds = catalogue.in_field(field_code)
+    values = figures.pivot(index="unit", columns="indicator", values="value")
+    estimates = figures.pivot(index="unit", columns="indicator", values="is_estimate")
+    ws.cell(row=1, column=1, value="Số liệu in nghiêng là số ước thực hiện.").font = Font(
+        name="Times New Roman", italic=True, size=10
+    )
+    _header(ws, 2, ["STT", "Đơn vị"] + [f"{i.name} ({i.unit})" for i in inds])
+    ws.row_dimensions[2].height = 60
+    rows = [
+        (str(n), u.code, u.full_name[:1].upper() + u.full_name[1:]) for n, u in enumerate(province.units, 1)
     ]
-    _header(ws, 1, labels)
-    for r, ind in enumerate(catalogue.indicators, start=2):
-        ws.cell(row=r, column=1, value=ind.code)
-        ws.cell(row=r, column=2, value=ind.name)
-        ws.cell(row=r, column=3, value=ind.unit)
-        for c, unit in enumerate(units, start=4):
-            cell = ws.cell(row=r, column=c, value=_value(wide.at[ind.code, unit]))
-            cell.number_format = "#,##0" + ("." + "0" * ind.decimals if ind.decimals else "")
-    ws.freeze_panes = "D2"
-    ws.column_dimensions["B"].width = 55
-    for c in range(4, 4 + len(units)):
-        ws.column_dimensions[get_column_letter(c)].width = 13
+    rows.append(("", province.code, PROVINCE_NAME))
+    for r, (number, code, name) in enumerate(rows, start=3):
+        total = code == province.code
+        ws.cell(row=r, column=1, value=number)
+        ws.cell(row=r, column=2, value=name).font = _HEAD if total else _TEXT
+        for c, ind in enumerate(inds, start=3):
+            cell = ws.cell(row=r, column=c, value=_value(values.at[code, ind.code]))
+            cell.number_format = _number_format(ind.decimals)
+            cell.font = Font(
+                name="Times New Roman", size=11, bold=total, italic=bool(estimates.at[code, ind.code])
+            )
+    ws.freeze_panes = "C3"
+    ws.column_dimensions["A"].width = 5
+    ws.column_dimensions["B"].width = 26
+    for c in range(3, 3 + len(inds)):
+        ws.column_dimensions[get_column_letter(c)].width = 16
 
 
 def _checks_sheet(
@@ -199,14 +221,15 @@ def render_xlsx(
     states: Sequence[UnitState] = (),
     submissions: Sequence[Submission] = (),
 ) -> Path:
-    """Write the figures workbook atomically: Toàn tỉnh, Theo đơn vị, Dữ liệu (tidy), Kiểm tra."""
+    """Write the figures workbook atomically: Toàn tỉnh, a sheet per field, Dữ liệu (tidy), Kiểm tra."""
     tidy = tidy_figures(figures, catalogue, province, period)
     wb = Workbook()
     first = wb.active
     assert first is not None
     first.title = "Toàn tỉnh"
     _province_sheet(first, tidy, catalogue, province, figures)
-    _units_sheet(wb.create_sheet("Theo đơn vị"), catalogue, province, figures)
+    for fdef in catalogue.fields:
+        _field_sheet(wb.create_sheet(_sheet_title(fdef.name)), fdef.code, catalogue, province, figures)
     _tidy_sheet(wb.create_sheet("Dữ liệu"), tidy)
     _checks_sheet(wb.create_sheet("Kiểm tra"), states, submissions, province)
     wb.properties.creator = f"{province.agency.name} tỉnh {province.name}"
