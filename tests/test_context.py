@@ -144,3 +144,22 @@ def test_control_characters_never_reach_the_documents(sample_setup: Setup, figur
     text = json.dumps(context(sample_setup, figures), ensure_ascii=False)
     assert "đề nghị hỗ trợ kinh phí" in text and "\x0b" not in text and "\x00" not in text
     assert printable({"a": ["x\x07y", 1]}) == {"a": ["xy", 1]}
+
+
+def test_chart_specs_follow_the_figures(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    gone = figures.copy()
+    gone.loc[gone["unit"] == "SAPA", "value"] = float("nan")
+    gone.loc[gone["indicator"] == "IN04", "value"] = float("nan")
+    charts = context(sample_setup, gone)["sections"][0]["charts"]
+    # No trend given, and the density chart has no value at all: only the revenue-by-unit chart is left.
+    [chart] = charts
+    assert chart["kind"] == "units" and chart["caption"].startswith("Biểu đồ 1. Tổng doanh thu")
+    expected = [
+        None
+        if u.code == "SAPA"
+        else float(figures[(figures["unit"] == u.code) & (figures["indicator"] == "TH01")]["value"].iloc[0])
+        for u in sample_setup.province.units
+    ]
+    assert chart["values"] == expected
+    assert chart["labels"] == [u.name for u in sample_setup.province.units]
+    assert all(s["charts"] == [] for s in context(sample_setup, gone)["sections"][1:])

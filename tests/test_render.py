@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 import subprocess
 import unicodedata
@@ -146,3 +147,23 @@ def test_xlsx_field_sheet_is_readable(rendered: dict[str, Any], sample_setup: Se
     units = [ws.cell(row=r, column=3).value for r in range(3, 3 + len(sample_setup.province.units))]
     assert total.value == sum(units) and total.font.bold
     assert ws.cell(row=3, column=3).number_format == "#,##0"
+
+
+def test_charts_in_both_documents(rendered: dict[str, Any]) -> None:
+    charts = [c for s in rendered["context"]["sections"] for c in s["charts"]]
+    assert [c["kind"] for c in charts] == ["trend", "units", "units"]
+    assert charts[0]["labels"][0] == "I/2023" and charts[0]["labels"][-1] == "II/2024"
+    assert charts[0]["highlight"] == [len(charts[0]["labels"]) - 1]
+    doc = Document(str(rendered["docx"]))
+    assert len(doc.inline_shapes) == len(charts)
+    texts = [p.text for p in doc.paragraphs]
+    for chart in charts:
+        assert chart["caption"] in texts
+        assert base64.b64decode(chart["image"]).startswith(b"\x89PNG")
+    with pdfplumber.open(rendered["pdf"]) as pdf:
+        images = sum(len(page.images) for page in pdf.pages)
+        text = " ".join(page.extract_text() for page in pdf.pages)
+    assert images == len(charts)
+    assert (
+        "Biểu đồ 1. Tổng doanh thu bưu chính, viễn thông và công nghệ thông tin toàn tỉnh qua các quý" in text
+    )
