@@ -19,10 +19,11 @@ from baocao.settings import apply_prefect_defaults
 apply_prefect_defaults()
 
 from baocao import report as core  # noqa: E402 - Prefect settings must be in the environment first
-from baocao.intake import read_file  # noqa: E402
+from baocao.intake import quarter_statuses, read_file  # noqa: E402
 from baocao.intake.form import form_filename, write_form  # noqa: E402
 from baocao.intake.read import expected_from_path  # noqa: E402
 from baocao.periods import Period  # noqa: E402
+from baocao.store import process_inbox  # noqa: E402
 
 app = typer.Typer(
     help="Báo cáo định kỳ của Sở: thu thập, kiểm tra, tổng hợp và xuất báo cáo.",
@@ -203,6 +204,100 @@ def template(
         path = write_form(folder / form_filename(u), setup.catalogue, setup.province, u, quarter)
         table.add_row(u.full_name, str(path))
     out.print(table)
+
+
+@app.command()
+def collect(
+    inputs: InputsOption = core.SAMPLE_INPUTS,
+    prefect: Annotated[bool, typer.Option(help="Run through the Prefect flow.")] = True,
+) -> None:
+    """File the inbox: store and publish valid submissions, set the others aside with a feedback file."""
+    try:
+        setup = core.load_setup(inputs)
+        if prefect:
+            from flows.collect import collect_inbox
+
+            result = collect_inbox(inputs=inputs)
+        else:
+            result = process_inbox(setup.inputs, setup.catalogue, setup.province)
+    except BaocaoError as exc:
+        _fail(str(exc))
+        return
+    for version in result.accepted:
+        out.print(f"[green]✓[/] {version.original_name} → {version.unit} {version.quarter}", highlight=False)
+    for moved, feedback in result.rejected:
+        out.print(f"[red]✗[/] {moved.name}: xem {feedback}", highlight=False)
+    for name in result.duplicates:
+        out.print(f"= {name}: đã nhận trước đó", highlight=False)
+    if not (result.accepted or result.rejected or result.duplicates):
+        out.print(f"inbox empty: {inputs / 'inbox'}", highlight=False)
+
+
+STATE_WORDS = {
+    "on_time": "đúng hạn",
+    "late": "chậm",
+    "undated": "đã nhận",
+    "missing": "chưa gửi",
+    "rejected": "có lỗi",
+}
+
+
+@app.command()
+def status(
+    period: Annotated[
+        str | None, typer.Option(help="Period; default: the latest quarter with submissions.")
+    ] = None,
+    inputs: InputsOption = core.SAMPLE_INPUTS,
+) -> None:
+    """Who has sent, on time or late, who is missing, whose file was rejected."""
+    try:
+        setup = core.load_setup(inputs)
+        the_period = _period(period, setup)
+        intake = core.collect_for(setup, the_period)
+    except BaocaoError as exc:
+        _fail(str(exc))
+        return
+    rows = quarter_statuses(intake, setup.province, the_period)
+    table = Table(
+        "Đơn vị",
+        "Kỳ",
+        "Tệp",
+        "Ngày nhận",
+        "Hạn gửi",
+        "Tình trạng",
+        "Số ước",
+        "Lưu ý",
+        title=f"{setup.province.name} – {the_period.label}",
+    )
+    for column in table.columns[1:5]:
+        column.no_wrap = True
+    for row in rows:
+        received = f"{row.received_on:%d/%m/%Y}" if row.received_on else "–"
+        state = STATE_WORDS[row.state]
+        if row.state == "late" and row.received_on:
+            state += f" {(row.received_on - row.deadline).days} ngày"
+        name = setup.province.unit(row.unit).full_name
+        table.add_row(
+            name[:1].upper() + name[1:],
+            Period.parse(row.quarter).label,
+            row.file or "–",
+            received,
+            f"{row.deadline:%d/%m/%Y}",
+            state,
+            str(row.estimates),
+            str(row.warnings),
+        )
+    out.print(table)
+    counts = {key: sum(r.state == key for r in rows) for key in STATE_WORDS}
+    arrived = counts["on_time"] + counts["late"] + counts["undated"]
+    out.print(
+        f"đã nhận {arrived}/{len(rows)}: đúng hạn {counts['on_time']}, chậm {counts['late']}, "
+        f"chưa gửi {counts['missing']}, có lỗi {counts['rejected']}",
+        highlight=False,
+    )
+    for row in rows:
+        for error in row.errors[:3]:
+            out.print(f"  {setup.province.unit(row.unit).full_name}: {error}", highlight=False)
 
 
 def main() -> None:

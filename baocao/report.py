@@ -25,6 +25,7 @@ from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
 from baocao.render.xlsx import render_xlsx
+from baocao.store import received_times, rejected_submissions
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(os.environ.get("BAOCAO_TEMPLATES", PROJECT_ROOT / "templates"))
@@ -105,7 +106,10 @@ def latest_quarter(submissions: Path) -> Period:
 
 def collect_for(setup: Setup, period: Period) -> Intake:
     """Read every submission the report on ``period`` needs (the year to date, last year, the trend)."""
-    return collect(setup.submissions, quarters_needed(period), setup.catalogue, setup.province)
+    received = received_times(setup.inputs)
+    intake = collect(setup.submissions, quarters_needed(period), setup.catalogue, setup.province, received)
+    intake.submissions.extend(rejected_submissions(setup.inputs))
+    return intake
 
 
 def figures_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:

@@ -6,14 +6,16 @@ records_frame(...)  -> the long DataFrame aggregation works on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
 from baocao.catalogue import Catalogue, Province
 from baocao.errors import Location
+from baocao.files import file_sha256
 from baocao.intake.model import Finding, Note, QuarterState, QuarterStatus, Submission, UnitState
 from baocao.intake.read import Expected, expected_from_path, iter_submission_files, read_file
 from baocao.periods import Period
@@ -29,6 +31,7 @@ __all__ = [
     "collect",
     "quarter_statuses",
     "read_file",
+    "read_file_safely",
     "records_frame",
     "unit_notes",
     "unit_states",
@@ -63,28 +66,45 @@ class Intake:
         return out
 
 
+def read_file_safely(
+    path: Path, catalogue: Catalogue, units: set[str], expected: Expected, quarter: str | None = None
+) -> list[Submission]:
+    """Read one file, never raising: an unexpected failure becomes an error finding. Submissions carry the
+    file's SHA-256 (the store and the provenance manifest key versions on it)."""
+    try:
+        subs = read_file(path, catalogue, units, expected)
+    except Exception as exc:  # the last line of defence: report, never crash the run
+        sub = Submission(path=path, unit=expected.unit, period=expected.period or quarter)
+        sub.findings.append(
+            Finding(
+                "error", Location(path.name), f"lỗi không xác định khi đọc tệp ({type(exc).__name__}: {exc})"
+            )
+        )
+        subs = [sub]
+    digest = file_sha256(path) if path.is_file() else None
+    for sub in subs:
+        sub.sha256 = digest
+    return subs
+
+
 def collect(
-    submissions_dir: Path, quarters: Iterable[Period], catalogue: Catalogue, province: Province
+    submissions_dir: Path,
+    quarters: Iterable[Period],
+    catalogue: Catalogue,
+    province: Province,
+    received: Mapping[str, datetime] | None = None,
 ) -> Intake:
-    """Read and check every submission file of the given quarters; one bad file never stops the others."""
+    """Read and check every submission file of the given quarters; one bad file never stops the others.
+
+    ``received`` maps a file's SHA-256 to when the store received it (for timeliness)."""
     intake = Intake()
     units = set(province.unit_codes)
     for quarter in quarters:
         for path in iter_submission_files(submissions_dir / quarter.code):
-            expected = expected_from_path(path, units)
-            try:
-                subs = read_file(path, catalogue, units, expected)
-            except Exception as exc:  # the last line of defence: report, never crash the run
-                sub = Submission(path=path, unit=expected.unit, period=expected.period or quarter.code)
-                sub.findings.append(
-                    Finding(
-                        "error",
-                        Location(path.name),
-                        f"lỗi không xác định khi đọc tệp ({type(exc).__name__}: {exc})",
-                    )
-                )
-                subs = [sub]
+            subs = read_file_safely(path, catalogue, units, expected_from_path(path, units), quarter.code)
             for sub in subs:
+                if received and sub.sha256 is not None:
+                    sub.received_at = received.get(sub.sha256)
                 intake.submissions.append(sub)
                 if sub.accepted:
                     _accept(intake, sub)

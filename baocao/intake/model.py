@@ -48,6 +48,7 @@ class Submission:
     person: str | None = None
     prepared_on: date | None = None
     received_at: datetime | None = None
+    sha256: str | None = None
     findings: list[Finding] = field(default_factory=list)
 
     @property

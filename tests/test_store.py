@@ -1,0 +1,174 @@
+"""The inbox and the versioned store: nothing lost, newest valid version counts, feedback for rejected files."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from baocao.intake import quarter_statuses
+from baocao.intake.form import FormContent, write_form
+from baocao.periods import Period
+from baocao.report import Setup, collect_for, figures_for, load_setup
+from baocao.store import TZ, process_inbox, read_index, read_rejections
+from tests.support import DATA_SHEET, cell_of, openpyxl_figures, set_cell
+
+QUARTER = Period.parse("2025-Q1")
+
+
+@pytest.fixture
+def province_dir(sample_inputs_copy: Path) -> Path:
+    """A writable copy of the sample province with an empty inbox."""
+    (sample_inputs_copy / "inbox").mkdir()
+    return sample_inputs_copy
+
+
+def drop(
+    setup: Setup,
+    unit: str,
+    name: str,
+    values: dict[str, float],
+    estimates: frozenset[str] = frozenset(),
+    quarter: Period = QUARTER,
+) -> Path:
+    """A unit's filled form dropped into the inbox under any file name."""
+    content = FormContent(values=values, estimates=estimates, prepared_on=date(2025, 3, 17))
+    return write_form(
+        setup.inputs / "inbox" / name,
+        setup.catalogue,
+        setup.province,
+        setup.province.unit(unit),
+        quarter,
+        content,
+    )
+
+
+def at(day: int, month: int = 3, hour: int = 9) -> datetime:
+    return datetime(2025, month, day, hour, 0, tzinfo=TZ)
+
+
+def test_a_valid_file_is_stored_and_published(province_dir: Path) -> None:
+    setup = load_setup(province_dir)
+    dropped = drop(setup, "BATXAT", "bao cao quy 1 - Bat Xat.xlsx", {"BC01": 33, "BC03": 4.25})
+    data = dropped.read_bytes()
+    result = process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))
+    [version] = result.accepted
+    assert (version.unit, version.quarter, version.original_name) == ("BATXAT", "2025-Q1", dropped.name)
+    stored = province_dir / "store" / version.path
+    assert stored.read_bytes() == data and stored.parent == province_dir / "store" / "2025-Q1" / "BATXAT"
+    current = province_dir / "submissions" / "2025-Q1" / "BATXAT.xlsx"
+    assert current.read_bytes() == data
+    assert not dropped.exists()
+    assert read_index(province_dir) == [version]
+    assert version.received == at(18)
+
+
+def test_the_same_file_twice_is_stored_once(province_dir: Path) -> None:
+    setup = load_setup(province_dir)
+    first = drop(setup, "SAPA", "SAPA.xlsx", {"BC01": 20})
+    copy = first.read_bytes()
+    process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))
+    (province_dir / "inbox" / "SAPA (1).xlsx").write_bytes(copy)
+    result = process_inbox(province_dir, setup.catalogue, setup.province, now=at(19))
+    assert result.accepted == [] and result.duplicates == ["SAPA (1).xlsx"]
+    assert len(read_index(province_dir)) == 1
+
+
+def test_a_rejected_file_gets_feedback_and_is_kept(province_dir: Path) -> None:
+    setup = load_setup(province_dir)
+    bad = drop(setup, "BACHA", "BACHA.xlsx", {"BC01": 20, "BC03": 1.5})
+    ref = cell_of(bad, "BC03")
+    set_cell(bad, DATA_SHEET, ref, "một tỷ rưỡi")
+    original = bad.read_bytes()
+    result = process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))
+    [(moved, feedback)] = result.rejected
+    assert moved.parent == province_dir / "inbox" / "rejected" and moved.read_bytes() == original
+    text = feedback.read_text(encoding="utf-8")
+    assert feedback.name == moved.name + ".loi.txt"
+    assert "KHÔNG HỢP LỆ" in text and f"ô {ref}" in text and '"một tỷ rưỡi" không phải là số' in text
+    assert read_index(province_dir) == []
+    [rejection] = read_rejections(province_dir)
+    assert (rejection.unit, rejection.quarter) == ("BACHA", "2025-Q1")
+    intake = collect_for(setup, QUARTER)
+    states = {r.unit: r for r in quarter_statuses(intake, setup.province, QUARTER)}
+    assert states["BACHA"].state == "rejected" and any(ref in e for e in states["BACHA"].errors)
+
+
+def test_an_actual_figure_replaces_the_estimate_and_both_are_kept(province_dir: Path) -> None:
+    setup = load_setup(province_dir)
+    drop(setup, "LAOCAI", "LAOCAI.xlsx", {"BC03": 12.5, "BC01": 60}, estimates=frozenset({"BC03"}))
+    process_inbox(province_dir, setup.catalogue, setup.province, now=at(17))
+    before = figures_for(setup, collect_for(setup, QUARTER), QUARTER)
+    drop(setup, "LAOCAI", "LAOCAI-chinh-thuc.xlsx", {"BC03": 13.75, "BC01": 60})
+    process_inbox(province_dir, setup.catalogue, setup.province, now=at(28))
+    after = figures_for(setup, collect_for(setup, QUARTER), QUARTER)
+
+    def bc03(figures):  # type: ignore[no-untyped-def]
+        row = figures[(figures["unit"] == "LAOCAI") & (figures["indicator"] == "BC03")].iloc[0]
+        return row["value"], row["is_estimate"]
+
+    assert bc03(before) == (12.5, True)
+    assert bc03(after) == (13.75, False)
+    versions = read_index(province_dir)
+    assert [v.original_name for v in versions] == ["LAOCAI.xlsx", "LAOCAI-chinh-thuc.xlsx"]
+    assert all((province_dir / "store" / v.path).is_file() for v in versions)
+    assert openpyxl_figures(province_dir / "submissions" / "2025-Q1" / "LAOCAI.xlsx")["BC03"] == (
+        13.75,
+        False,
+    )
+
+
+def test_a_hand_placed_file_is_stored_before_it_is_replaced(province_dir: Path) -> None:
+    setup = load_setup(province_dir)
+    placed = province_dir / "submissions" / "2024-Q4" / "SAPA.xlsx"
+    original = placed.read_bytes()
+    drop(setup, "SAPA", "SAPA.xlsx", {"BC01": 99}, quarter=Period.parse("2024-Q4"))
+    process_inbox(province_dir, setup.catalogue, setup.province, now=at(2, month=1))
+    versions = read_index(province_dir)
+    assert len(versions) == 2
+    assert (province_dir / "store" / versions[0].path).read_bytes() == original
+    assert openpyxl_figures(placed)["BC01"] == (99.0, False)
+
+
+def test_a_multi_unit_csv_is_stored_per_unit(province_dir: Path) -> None:
+    setup = load_setup(province_dir)
+    (province_dir / "inbox" / "tong-hop.csv").write_text(
+        "unit,period,indicator,value,status\nBATXAT,2025-Q1,BC01,31,thực hiện\nSAPA,2025-Q1,BC01,22,ước\n",
+        encoding="utf-8",
+    )
+    result = process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))
+    assert sorted((v.unit, v.path.endswith(".csv")) for v in result.accepted) == [
+        ("BATXAT", True),
+        ("SAPA", True),
+    ]
+    intake = collect_for(setup, QUARTER)
+    assert intake.accepted[("BATXAT", "2025-Q1")].values == {"BC01": 31.0}
+    assert intake.accepted[("SAPA", "2025-Q1")].estimates == {"BC01"}
+
+
+def test_timeliness_uses_the_time_the_store_received_the_file(province_dir: Path) -> None:
+    setup = load_setup(province_dir)
+    drop(setup, "BATXAT", "BATXAT.xlsx", {"BC01": 31})  # the form says 17/3, before the deadline
+    drop(setup, "SAPA", "SAPA.xlsx", {"BC01": 22})
+    process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))
+    deadline = setup.province.deadline(QUARTER)
+    late = datetime(deadline.year, deadline.month, deadline.day + 3, 9, tzinfo=TZ)
+    drop(setup, "BACHA", "BACHA.xlsx", {"BC01": 10})
+    process_inbox(province_dir, setup.catalogue, setup.province, now=late)
+    rows = {r.unit: r for r in quarter_statuses(collect_for(setup, QUARTER), setup.province, QUARTER)}
+    assert rows["BATXAT"].state == "on_time" and rows["BATXAT"].received_on == date(2025, 3, 18)
+    assert rows["BACHA"].state == "late" and rows["BACHA"].received_on == late.date()
+    assert rows["VANBAN"].state == "missing"
+
+
+def test_index_lines_are_plain_json(province_dir: Path) -> None:
+    setup = load_setup(province_dir)
+    drop(setup, "SAPA", "SAPA.xlsx", {"BC01": 22})
+    process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))
+    [line] = (province_dir / "store" / "index.jsonl").read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert (
+        record["unit"] == "SAPA" and len(record["sha256"]) == 64 and record["received_at"].endswith("+07:00")
+    )
