@@ -232,6 +232,27 @@ class Signer(_Model):
     on_behalf_of: str | None = None
 
 
+class MailList(_Model):
+    """Who receives the finished documents by e-mail."""
+
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+
+    @field_validator("to", "cc")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for address in value:
+            local, _, domain = address.partition("@")
+            if not local or "." not in domain or any(c in address for c in " ,;<>"):
+                raise ValueError(f"not an e-mail address: {address!r}")
+        return value
+
+    @property
+    def everyone(self) -> tuple[str, ...]:
+        """To and Cc together."""
+        return (*self.to, *self.cc)
+
+
 class Layout(_Model):
     """Page margins and body size, within the ranges of Nghị định 30/2020 (Phụ lục I)."""
 
@@ -260,6 +281,7 @@ class Province(_Model):
     standing_tasks: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     participants: str | None = None
     layout: Layout = Field(default_factory=Layout)
+    delivery: MailList = Field(default_factory=MailList)
 
     @model_validator(mode="before")
     @classmethod

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from baocao.deliver import DeliveryError
 from baocao.errors import BaocaoError
 from baocao.settings import apply_prefect_defaults
 
@@ -81,24 +82,39 @@ def run(
             "default); --no-prefect runs the same steps in-process."
         ),
     ] = True,
+    deliver: Annotated[
+        bool, typer.Option(help="Publish the DOCX and PDF and mail them to the recipients in province.yaml.")
+    ] = False,
 ) -> None:
     """Produce the period's DOCX, PDF and XLSX report for one province."""
     try:
         setup = core.load_setup(inputs)
         the_period = _period(period, setup)
         when = _report_date(report_date)
+    except BaocaoError as exc:
+        _fail(str(exc))
+        return
+    try:
         if prefect:
-            result = _run_flow(the_period, inputs, outputs, when, number)
+            result = _run_flow(the_period, inputs, outputs, when, number, deliver)
         else:
-            result = core.run_report(inputs, the_period, outputs, when, number)
+            result = core.run_report(inputs, the_period, outputs, when, number, deliver=deliver)
+    except DeliveryError as exc:
+        # The documents are written and published; only the mail failed.
+        for path in core.output_paths(outputs, setup, the_period):
+            print(path)
+        _fail(str(exc))
+        return
     except BaocaoError as exc:
         _fail(str(exc))
         return
     _print_result(setup, the_period, result)
+    if result.delivery.startswith("failed"):
+        _fail(result.delivery)
 
 
 def _run_flow(
-    period: Period, inputs: Path, outputs: Path, when: date, number: int | None
+    period: Period, inputs: Path, outputs: Path, when: date, number: int | None, deliver: bool
 ) -> core.ReportResult:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
@@ -107,7 +123,12 @@ def _run_flow(
     # In-process, the heartbeat thread adds about a second to every sync flow run (STACK.md).
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         return province_report(
-            period=period.code, inputs=inputs, outputs=outputs, report_date=when, number=number
+            period=period.code,
+            inputs=inputs,
+            outputs=outputs,
+            report_date=when,
+            number=number,
+            deliver=deliver,
         )
 
 
@@ -128,6 +149,14 @@ def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) 
         )
     for path in result.paths:
         print(path)
+    messages = {
+        "sent": "mail: sent to " + ", ".join(setup.province.delivery.everyone),
+        "already-sent": "mail: this report was sent already (see delivery.json); not sent again",
+        "not-configured": "mail: not sent, BAOCAO_SMTP_HOST is not set (documents published)",
+        "no-recipients": "mail: not sent, province.yaml has no delivery recipients (documents published)",
+    }
+    if result.delivery in messages:
+        out.print(messages[result.delivery], highlight=False)
 
 
 @app.command()

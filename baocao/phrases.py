@@ -27,6 +27,7 @@ REQUIRED_GROUPS = (
     "tasks",
     "charts",
     "annex",
+    "mail",
     "rules",
 )
 
@@ -68,16 +69,22 @@ class Phrases:
         except TemplateError as exc:
             raise ConfigError(f"phrase {key!r} is not a valid template: {exc}", self.source) from exc
 
-    def say(self, key: str, **values: Any) -> str:
-        """Render the phrase at ``key`` with ``values``; whitespace collapsed to single spaces."""
+    def _render(self, key: str, values: dict[str, Any]) -> str:
         template = self._compiled(key)
         try:
-            text = template.render(**values)
+            return str(template.render(**values))
         except UndefinedError as exc:
             raise ConfigError(f"phrase {key!r} uses an unknown name: {exc.message}", self.source) from exc
         except TemplateError as exc:
             raise ConfigError(f"phrase {key!r} failed: {exc}", self.source) from exc
-        return " ".join(text.split())
+
+    def say(self, key: str, **values: Any) -> str:
+        """Render the phrase at ``key`` with ``values``; whitespace collapsed to single spaces."""
+        return " ".join(self._render(key, values).split())
+
+    def lines(self, key: str, **values: Any) -> str:
+        """Render a multi-line phrase (a mail body), keeping its lines."""
+        return "\n".join(line.rstrip() for line in self._render(key, values).strip().splitlines()) + "\n"
 
 
 def load_phrases(path: Path) -> Phrases:

@@ -5,10 +5,11 @@ load_setup -> collect -> figures_for -> context_for -> write_documents
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,21 @@ import pandas as pd
 from baocao.aggregate import quarterly_series, report_figures
 from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
 from baocao.context import build_context, file_stem
+from baocao.deliver import (
+    Delivery,
+    DeliveryError,
+    SmtpSettings,
+    attachment_name,
+    build_message,
+    delivery_key,
+    publish,
+    send_once,
+)
 from baocao.errors import ConfigError, PeriodError
 from baocao.intake import Intake, UnitState, collect, quarter_statuses, records_frame, unit_notes, unit_states
 from baocao.periods import Period, quarters_needed
 from baocao.phrases import Phrases, load_phrases
+from baocao.provenance import manifest, write_manifest
 from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
@@ -42,6 +54,7 @@ class Setup:
     catalogue: Catalogue
     province: Province
     phrases: Phrases
+    sources: tuple[Path, ...] = ()
 
     @property
     def slug(self) -> str:
@@ -64,6 +77,8 @@ class ReportResult:
     states: Sequence[UnitState] = field(default_factory=tuple)
     rejected: Sequence[str] = field(default_factory=tuple)
     warnings: int = 0
+    manifest: Path | None = None
+    delivery: str = "not-requested"
 
     @property
     def paths(self) -> list[Path]:
@@ -81,10 +96,14 @@ def load_setup(inputs: Path, templates: Path = TEMPLATES) -> Setup:
     """Read and check the configuration of the province folder ``inputs``."""
     if not (inputs / "province.yaml").is_file():
         raise ConfigError("no province.yaml here: --inputs must name a province folder", inputs)
-    catalogue = load_catalogue(_own_or_default(inputs, templates, "indicators.yaml"))
+    catalogue_path = _own_or_default(inputs, templates, "indicators.yaml")
+    phrases_path = _own_or_default(inputs, templates, "phrases.yaml")
+    catalogue = load_catalogue(catalogue_path)
     province = load_province(inputs / "province.yaml", catalogue)
-    phrases = load_phrases(_own_or_default(inputs, templates, "phrases.yaml"))
-    return Setup(inputs, templates, catalogue, province, phrases)
+    phrases = load_phrases(phrases_path)
+    layout = tuple(templates / name for name in ("report.docx", "report.html.j2", "report.css"))
+    sources = (inputs / "province.yaml", catalogue_path, phrases_path, *layout)
+    return Setup(inputs, templates, catalogue, province, phrases, sources)
 
 
 def latest_quarter(submissions: Path) -> Period:
@@ -184,6 +203,68 @@ def summarise(intake: Intake, setup: Setup, period: Period, paths: tuple[Path, P
     )
 
 
+def write_provenance(
+    setup: Setup, intake: Intake, figures: pd.DataFrame, period: Period, documents: Sequence[Path]
+) -> Path:
+    """The manifest beside the documents: submission versions, configuration hashes, figures hash."""
+    data = manifest(
+        period=period,
+        province=setup.province.name,
+        intake=intake,
+        figures=figures,
+        sources=setup.sources,
+        documents=documents,
+        generated_at=datetime.now().astimezone(),
+    )
+    return write_manifest(documents[0].with_suffix(".manifest.json"), data)
+
+
+def publish_folder(outputs: Path, setup: Setup) -> Path:
+    """Where delivered documents are copied: BAOCAO_PUBLISH_DIR, else ``<outputs>/<province>/published``."""
+    configured = os.environ.get("BAOCAO_PUBLISH_DIR")
+    return Path(configured) if configured else outputs / setup.slug / "published"
+
+
+def deliver_documents(
+    setup: Setup,
+    intake: Intake,
+    period: Period,
+    context: dict[str, Any],
+    docx: Path,
+    pdf: Path,
+    publish_to: Path,
+    settings: SmtpSettings | None,
+) -> Delivery:
+    """Publish the DOCX and PDF, then mail them to the configured recipients once (DeliveryError if it fails)."""
+    publish([docx, pdf], publish_to)
+    recipients = setup.province.delivery
+    if settings is None:
+        return Delivery("not-configured")
+    if not recipients.everyone:
+        return Delivery("no-recipients")
+    states = unit_states(intake, setup.province, period)
+    words = {
+        "agency": setup.province.agency.name,
+        "summary": context["doc"]["summary"],
+        "received": sum(s.state == "received" for s in states),
+        "expected": len(states),
+    }
+    attachments = [
+        (p, attachment_name(period.label, setup.province.agency.abbreviation, p.suffix)) for p in (docx, pdf)
+    ]
+    key = delivery_key(json.dumps(context, sort_keys=True, ensure_ascii=False), recipients.everyone)
+    message = build_message(
+        sender=settings.sender,
+        to=recipients.to,
+        cc=recipients.cc,
+        subject=setup.phrases.say("mail.subject", **words),
+        body=setup.phrases.lines("mail.body", **words),
+        attachments=attachments,
+        key=key,
+    )
+    return send_once(message, settings, docx.parent, key)
+
+
 def run_report(
     inputs: Path,
     period: Period,
@@ -191,8 +272,12 @@ def run_report(
     report_date: date,
     number: int | None = None,
     templates: Path = TEMPLATES,
+    deliver: bool = False,
 ) -> ReportResult:
-    """The whole report for one province and period, in-process (the flow runs these same steps)."""
+    """The whole report for one province and period, in-process (the flow runs these same steps).
+
+    With ``deliver``, the documents are published and mailed; a mail failure is reported in the result's
+    ``delivery`` ("failed: ...") after everything else is written."""
     setup = load_setup(inputs, templates)
     intake = collect_for(setup, period)
     figures = figures_for(setup, intake, period)
@@ -202,4 +287,21 @@ def run_report(
     render_docx(context, templates / "report.docx", docx)
     render_pdf(context, templates, pdf)
     write_xlsx(setup, intake, figures, period, xlsx)
-    return summarise(intake, setup, period, (docx, pdf, xlsx))
+    result = summarise(intake, setup, period, (docx, pdf, xlsx))
+    result = replace(result, manifest=write_provenance(setup, intake, figures, period, [docx, pdf, xlsx]))
+    if deliver:
+        try:
+            status = deliver_documents(
+                setup,
+                intake,
+                period,
+                context,
+                docx,
+                pdf,
+                publish_folder(outputs, setup),
+                SmtpSettings.from_env(),
+            ).status
+        except DeliveryError as exc:
+            status = f"failed: {exc}"
+        result = replace(result, delivery=status)
+    return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import Field
 
 from baocao import report as core
+from baocao.deliver import DeliveryError, SmtpSettings
 from baocao.intake import Intake
 from baocao.periods import Period
 from baocao.render.charts import with_chart_images
@@ -102,6 +104,34 @@ def write_xlsx(
     return core.write_xlsx(setup, intake, figures, period, target)
 
 
+@io_step
+def record_provenance(
+    setup: core.Setup, intake: Intake, figures: pd.DataFrame, period: Period, documents: list[Path]
+) -> Path:
+    """The manifest of inputs, configuration and figures beside the documents."""
+    return core.write_provenance(setup, intake, figures, period, documents)
+
+
+@task(cache_policy=NO_CACHE)
+def publish_and_mail(
+    setup: core.Setup,
+    intake: Intake,
+    period: Period,
+    context: dict[str, Any],
+    docx: Path,
+    pdf: Path,
+    publish_to: Path,
+) -> str:
+    """Copy the documents to the published folder and mail them once (the sender retries by itself)."""
+    try:
+        return core.deliver_documents(
+            setup, intake, period, context, docx, pdf, publish_to, SmtpSettings.from_env()
+        ).status
+    except DeliveryError as exc:
+        get_run_logger().error("delivery failed: %s", exc)
+        return f"failed: {exc}"
+
+
 @flow(name="bao-cao-dinh-ky", log_prints=True)
 def province_report(
     period: PeriodCode,
@@ -110,6 +140,7 @@ def province_report(
     report_date: date | None = None,
     number: Annotated[int | None, Field(ge=1, le=9999, title="Số văn bản")] = None,
     templates: Path = core.TEMPLATES,
+    deliver: bool = False,
 ) -> core.ReportResult:
     """Báo cáo định kỳ của một tỉnh cho một kỳ: thu thập, kiểm tra, tổng hợp, xuất DOCX, PDF và XLSX."""
     the_period = Period.parse(period)
@@ -125,4 +156,15 @@ def province_report(
         write_pdf(context, templates, pdf),
         write_xlsx(setup, intake, figures, the_period, xlsx),
     )
-    return core.summarise(intake, setup, the_period, written)
+    result = core.summarise(intake, setup, the_period, written)
+    manifest = record_provenance(setup, intake, figures, the_period, list(written))
+    result = replace(result, manifest=manifest)
+    if deliver:
+        status = publish_and_mail(
+            setup, intake, the_period, context, docx, pdf, core.publish_folder(outputs, setup)
+        )
+        result = replace(result, delivery=status)
+        if status.startswith("failed"):
+            # The documents are written and published; the run ends Failed so that someone looks.
+            raise DeliveryError(status.removeprefix("failed: "))
+    return result

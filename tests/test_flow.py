@@ -94,5 +94,6 @@ def test_flow_run_is_recorded_with_its_tasks(prefect_harness: None, tmp_path: Pa
             "write_docx",
             "write_pdf",
             "write_xlsx",
+            "record_provenance",
         ]
     )

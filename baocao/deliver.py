@@ -1,0 +1,196 @@
+"""Delivery: publish the documents to a folder and mail them to the leaders, exactly once per report.
+
+SMTP settings come from the environment (never from files that end up in outputs or logs):
+BAOCAO_SMTP_HOST, BAOCAO_SMTP_PORT, BAOCAO_SMTP_USER, BAOCAO_SMTP_PASSWORD, BAOCAO_SMTP_STARTTLS,
+BAOCAO_MAIL_FROM.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import smtplib
+import ssl
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+from pathlib import Path
+
+from baocao.errors import BaocaoError
+from baocao.files import atomic_path, write_bytes_atomic
+
+LEDGER = "delivery.json"
+
+
+class DeliveryError(BaocaoError):
+    """The documents could not be mailed (they are written and published all the same)."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send mail; the password is never printed."""
+
+    host: str
+    port: int = 25
+    user: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    sender: str = "baocao@localhost"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SmtpSettings | None:
+        """Settings from BAOCAO_SMTP_* variables; None when no host is set."""
+        env = os.environ if env is None else env
+        host = env.get("BAOCAO_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        try:
+            port = int(env.get("BAOCAO_SMTP_PORT", "25"))
+        except ValueError as exc:
+            raise DeliveryError(
+                f"BAOCAO_SMTP_PORT must be a number, got {env.get('BAOCAO_SMTP_PORT')!r}"
+            ) from exc
+        return cls(
+            host=host,
+            port=port,
+            user=env.get("BAOCAO_SMTP_USER") or None,
+            password=env.get("BAOCAO_SMTP_PASSWORD") or None,
+            starttls=env.get("BAOCAO_SMTP_STARTTLS", "").lower() in ("1", "true", "yes", "on"),
+            sender=env.get("BAOCAO_MAIL_FROM") or "baocao@localhost",
+        )
+
+    def __repr__(self) -> str:
+        return f"SmtpSettings(host={self.host!r}, port={self.port}, user={self.user!r}, password=***)"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What happened to one report's mail."""
+
+    status: str  # "sent", "already-sent", "not-configured", "no-recipients"
+    recipients: tuple[str, ...] = ()
+    key: str = ""
+
+
+def attachment_name(label: str, abbreviation: str, suffix: str) -> str:
+    """A readable Vietnamese file name for an attachment: 'Báo cáo quý II-2024 - STTTT.pdf'."""
+    safe = label.replace("/", "-")
+    return f"Báo cáo {safe} - {abbreviation}{suffix}"
+
+
+def delivery_key(content: str, recipients: Sequence[str]) -> str:
+    """Identity of one mailing: the report's content (not its file bytes, which carry timestamps) and who
+    receives it. The same report re-rendered has the same key, so it is never mailed twice."""
+    digest = hashlib.sha256(content.encode("utf-8"))
+    digest.update("\n".join(sorted(recipients)).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def build_message(
+    *,
+    sender: str,
+    to: Sequence[str],
+    cc: Sequence[str],
+    subject: str,
+    body: str,
+    attachments: Sequence[tuple[Path, str]],
+    key: str,
+) -> EmailMessage:
+    """The mail: plain text, the documents attached under Vietnamese names (RFC 2231 filename*=)."""
+    message = EmailMessage()
+    message["From"] = formataddr(("Hệ thống báo cáo", sender))
+    message["To"] = ", ".join(to)
+    if cc:
+        message["Cc"] = ", ".join(cc)
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=True)
+    # A stable Message-ID: a resent copy of the same report is recognisable as the same message.
+    message["Message-ID"] = f"<baocao-{key[:32]}@{sender.split('@')[-1] or 'localhost'}>"
+    message.set_content(body)
+    for path, name in attachments:
+        maintype, subtype = _mime(path.suffix)
+        message.add_attachment(path.read_bytes(), maintype=maintype, subtype=subtype, filename=name)
+    return message
+
+
+def _mime(suffix: str) -> tuple[str, str]:
+    return {
+        ".pdf": ("application", "pdf"),
+        ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    }.get(suffix.lower(), ("application", "octet-stream"))
+
+
+def _ledger(folder: Path) -> dict[str, dict[str, object]]:
+    path = folder / LEDGER
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def send_once(
+    message: EmailMessage,
+    settings: SmtpSettings,
+    ledger_folder: Path,
+    key: str,
+    attempts: int = 3,
+    wait_seconds: float = 2.0,
+) -> Delivery:
+    """Send unless the ledger says this mailing went out already; retry a failing server a few times."""
+    recipients = tuple(
+        a.strip() for field in ("To", "Cc") for a in (message.get(field) or "").split(",") if a.strip()
+    )
+    if key in _ledger(ledger_folder):
+        return Delivery("already-sent", recipients, key)
+    error: Exception | None = None
+    for attempt in range(attempts):
+        try:
+            _send(message, settings)
+            break
+        except (smtplib.SMTPException, OSError) as exc:
+            error = exc
+            if attempt + 1 < attempts:
+                time.sleep(wait_seconds * (attempt + 1))
+    else:
+        raise DeliveryError(
+            f"could not send mail through {settings.host}:{settings.port}: {error}"
+        ) from error
+    ledger = _ledger(ledger_folder)
+    ledger[key] = {
+        "sent_at": datetime.now().astimezone().isoformat(),
+        "to": list(recipients),
+        "message_id": message["Message-ID"],
+    }
+    write_bytes_atomic(
+        ledger_folder / LEDGER, json.dumps(ledger, ensure_ascii=False, indent=1).encode("utf-8")
+    )
+    return Delivery("sent", recipients, key)
+
+
+def _send(message: EmailMessage, settings: SmtpSettings) -> None:
+    with smtplib.SMTP(settings.host, settings.port, timeout=30) as smtp:
+        if settings.starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.user and settings.password:
+            smtp.login(settings.user, settings.password)
+        smtp.send_message(message)
+
+
+def publish(paths: Sequence[Path], folder: Path) -> list[Path]:
+    """Copy the documents into the published folder (atomically, same names)."""
+    out = []
+    for path in paths:
+        target = folder / path.name
+        with atomic_path(target) as tmp:
+            shutil.copyfile(path, tmp)
+        out.append(target)
+    return out
