@@ -182,6 +182,22 @@ def deadline(
     return add_working_days(period.end(cal), working_days, holidays)
 
 
+def latest_period(kind: Kind, moment: date, cal: Calendar = "statistical") -> Period:
+    """The latest period of ``kind`` whose cut-off is before ``moment`` (what a scheduled run reports on)."""
+    spans = {
+        "quarter": [(q, q) for q in range(1, 5)],
+        "half": [(1, 2), (3, 4)],
+        "nine_months": [(1, 3)],
+        "year": [(1, 4)],
+    }[kind]
+    candidates = [
+        Period(year, first, last)
+        for year in (moment.year - 2, moment.year - 1, moment.year)
+        for first, last in spans
+    ]
+    return max((p for p in candidates if p.end(cal) < moment), key=lambda p: p.end(cal))
+
+
 def quarters_needed(period: Period, history: int = 8) -> tuple[Period, ...]:
     """Every quarter a report on ``period`` reads: the year to date, last year's, and a trend window."""
     needed = set(period.year_to_date.quarters) | set(period.same_period_last_year.year_to_date.quarters)

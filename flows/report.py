@@ -5,29 +5,61 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 from pydantic import Field
 
 from baocao import report as core
 from baocao.deliver import DeliveryError, SmtpSettings
-from baocao.intake import Intake
-from baocao.periods import Period
+from baocao.intake import Intake, quarter_statuses
+from baocao.periods import Calendar, Kind, Period, latest_period
 from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
+from baocao.summary import artifact_key, headline_rows, summary_markdown
 
+KINDS: dict[str, Kind] = {"quý": "quarter", "6 tháng": "half", "9 tháng": "nine_months", "năm": "year"}
+KindWord = Literal["quý", "6 tháng", "9 tháng", "năm"]
+
+# The run form in the Prefect UI shows these titles and descriptions to staff.
 PeriodCode = Annotated[
-    str,
+    str | None,
     Field(
         pattern=r"^\d{4}(-(Q[1-4]|H[12]|9M))?$",
         title="Kỳ báo cáo",
-        description="Quý (2024-Q2), 6 tháng (2024-H1, 2024-H2), 9 tháng (2024-9M) hoặc năm (2024)",
+        description="Quý (2024-Q2), 6 tháng (2024-H1, 2024-H2), 9 tháng (2024-9M) hoặc năm (2024). "
+        "Để trống: kỳ gần nhất đã kết thúc, theo loại kỳ bên dưới và ngày chạy.",
     ),
 ]
+KindField = Annotated[
+    KindWord, Field(title="Loại kỳ", description="Dùng khi để trống kỳ báo cáo (lịch chạy tự động).")
+]
+InputsField = Annotated[Path, Field(title="Thư mục của tỉnh", description="Thư mục chứa province.yaml")]
+OutputsField = Annotated[Path, Field(title="Thư mục lưu báo cáo", description="Nơi ghi tệp DOCX, PDF, XLSX")]
+DateField = Annotated[
+    date | None, Field(title="Ngày ghi trên báo cáo", description="Để trống: ngày chạy báo cáo")
+]
+NumberField = Annotated[int | None, Field(ge=1, le=9999, title="Số văn bản", description="Số: 05/BC-...")]
+DeliverField = Annotated[
+    bool,
+    Field(title="Gửi thư cho lãnh đạo", description="Gửi DOCX và PDF tới danh sách nhận trong province.yaml"),
+]
+TemplatesField = Annotated[Path, Field(title="Thư mục mẫu", description="Mẫu báo cáo và cách diễn đạt")]
+
+
+def period_to_report(period: str | None, kind: KindWord, calendar: Calendar) -> Period:
+    """The period given, or the latest one of ``kind`` ended before the run's scheduled time."""
+    if period:
+        return Period.parse(period)
+    scheduled = flow_run.scheduled_start_time
+    moment = scheduled.date() if scheduled is not None else date.today()
+    return latest_period(KINDS[kind], moment, calendar)
+
 
 # DataFrames and configuration objects make poor cache keys (STACK.md): no task is cached.
 step = task(cache_policy=NO_CACHE)
@@ -132,19 +164,45 @@ def publish_and_mail(
         return f"failed: {exc}"
 
 
+@step
+def publish_artifacts(
+    setup: core.Setup, intake: Intake, figures: pd.DataFrame, period: Period, result: core.ReportResult
+) -> None:
+    """A markdown summary, a table of the headline figures and links to the documents, on the flow run."""
+    key = artifact_key("bao-cao", setup.slug, period.code)
+    rows = headline_rows(figures, setup.catalogue, setup.province)
+    statuses = quarter_statuses(intake, setup.province, period)
+    markdown = summary_markdown(
+        province=setup.province,
+        period=period,
+        statuses=statuses,
+        headline=rows,
+        warnings=result.warnings,
+        documents=[str(p) for p in result.paths],
+        delivery=result.delivery,
+    )
+    create_markdown_artifact(markdown, key=key, description=f"Báo cáo {period.label}")
+    create_table_artifact(rows, key=f"{key}-so-lieu", description="Chỉ tiêu chính toàn tỉnh")
+    for path in result.paths:
+        create_link_artifact(
+            path.resolve().as_uri(), link_text=path.name, key=artifact_key(key, path.suffix.lstrip("."))
+        )
+
+
 @flow(name="bao-cao-dinh-ky", log_prints=True)
 def province_report(
-    period: PeriodCode,
-    inputs: Path = core.SAMPLE_INPUTS,
-    outputs: Path = core.DEFAULT_OUTPUTS,
-    report_date: date | None = None,
-    number: Annotated[int | None, Field(ge=1, le=9999, title="Số văn bản")] = None,
-    templates: Path = core.TEMPLATES,
-    deliver: bool = False,
+    period: PeriodCode = None,
+    kind: KindField = "quý",
+    inputs: InputsField = core.SAMPLE_INPUTS,
+    outputs: OutputsField = core.DEFAULT_OUTPUTS,
+    report_date: DateField = None,
+    number: NumberField = None,
+    deliver: DeliverField = False,
+    templates: TemplatesField = core.TEMPLATES,
 ) -> core.ReportResult:
     """Báo cáo định kỳ của một tỉnh cho một kỳ: thu thập, kiểm tra, tổng hợp, xuất DOCX, PDF và XLSX."""
-    the_period = Period.parse(period)
     setup = load_setup(inputs, templates)
+    the_period = period_to_report(period, kind, setup.province.calendar)
     intake = collect_submissions(setup, the_period)
     figures = aggregate(setup, intake, the_period)
     trend = quarterly_trend(setup, intake, the_period)
@@ -157,14 +215,14 @@ def province_report(
         write_xlsx(setup, intake, figures, the_period, xlsx),
     )
     result = core.summarise(intake, setup, the_period, written)
-    manifest = record_provenance(setup, intake, figures, the_period, list(written))
-    result = replace(result, manifest=manifest)
+    result = replace(result, manifest=record_provenance(setup, intake, figures, the_period, list(written)))
     if deliver:
         status = publish_and_mail(
             setup, intake, the_period, context, docx, pdf, core.publish_folder(outputs, setup)
         )
         result = replace(result, delivery=status)
-        if status.startswith("failed"):
-            # The documents are written and published; the run ends Failed so that someone looks.
-            raise DeliveryError(status.removeprefix("failed: "))
+    publish_artifacts(setup, intake, figures, the_period, result)
+    if result.delivery.startswith("failed"):
+        # The documents are written and published; the run ends Failed so that someone looks.
+        raise DeliveryError(result.delivery.removeprefix("failed: "))
     return result

@@ -83,6 +83,25 @@ def test_flow_run_is_recorded_with_its_tasks(prefect_harness: None, tmp_path: Pa
             )
             return sorted({r.name.rsplit("-", 1)[0] for r in runs})
 
+    async def artifacts() -> dict[str, str]:
+        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+        async with get_client() as client:
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])
+                )
+            )
+            return {a.key or "": f"{a.type}: {a.data}" for a in found}
+
+    kinds = asyncio.run(artifacts())
+    summary = kinds["bao-cao-lao-cai-2024-q1"]
+    assert summary.startswith("markdown: # Sở Thông tin và Truyền thông Lào Cai – báo cáo quý I/2024")
+    assert "Đã nhận 9/9" in summary
+    assert kinds["bao-cao-lao-cai-2024-q1-so-lieu"].startswith("table: ")
+    for suffix in ("docx", "pdf", "xlsx"):
+        link = kinds[f"bao-cao-lao-cai-2024-q1-{suffix}"]
+        assert "file://" in link and f"BC-2024-Q1-STTTT.{suffix}" in link
     assert asyncio.run(task_names()) == sorted(
         [
             "load_setup",
@@ -95,5 +114,6 @@ def test_flow_run_is_recorded_with_its_tasks(prefect_harness: None, tmp_path: Pa
             "write_pdf",
             "write_xlsx",
             "record_provenance",
+            "publish_artifacts",
         ]
     )

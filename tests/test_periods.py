@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from baocao.errors import PeriodError
-from baocao.periods import Period, add_working_days, official_date, quarters_needed, roman
+from baocao.periods import Period, add_working_days, latest_period, official_date, quarters_needed, roman
 
 
 def q(year: int, quarter: int) -> Period:
@@ -379,3 +379,20 @@ def test_code_round_trips_and_year_is_union_of_halves(year: int, shape: tuple[in
     assert set(whole.quarters) == set(h1.quarters) | set(h2.quarters)
     assert set(h1.quarters).isdisjoint(h2.quarters)
     assert whole.quarters == (q(year, 1), q(year, 2), q(year, 3), q(year, 4))
+
+
+@pytest.mark.parametrize(
+    ("kind", "moment", "calendar", "expected"),
+    [
+        ("quarter", date(2024, 12, 20), "administrative", "2024-Q4"),  # cut-off 14/12 has passed
+        ("quarter", date(2024, 12, 20), "statistical", "2024-Q3"),  # Q4 ends 31/12
+        ("quarter", date(2025, 1, 8), "statistical", "2024-Q4"),
+        ("half", date(2024, 6, 21), "administrative", "2024-H1"),
+        ("half", date(2024, 6, 21), "statistical", "2023-H2"),
+        ("nine_months", date(2024, 12, 20), "administrative", "2024-9M"),
+        ("year", date(2024, 12, 20), "administrative", "2024"),
+        ("year", date(2024, 12, 20), "statistical", "2023"),
+    ],
+)
+def test_latest_period_before_a_run(kind: str, moment: date, calendar: str, expected: str) -> None:
+    assert latest_period(kind, moment, calendar).code == expected  # type: ignore[arg-type]

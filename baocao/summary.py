@@ -1,0 +1,93 @@
+"""Pure: what a run shows in Prefect: a markdown summary and a table of the headline figures."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from baocao.catalogue import Catalogue, Province
+from baocao.intake.model import QuarterStatus
+from baocao.narrative import figures_index
+from baocao.periods import Period
+from baocao.vietnamese import number
+
+STATE_WORDS = {
+    "on_time": "đúng hạn",
+    "late": "chậm",
+    "undated": "đã nhận",
+    "missing": "chưa gửi",
+    "rejected": "có lỗi",
+}
+
+
+def artifact_key(*parts: str) -> str:
+    """A Prefect artifact key: lower-case letters, digits and dashes."""
+    text = "-".join(parts).lower()
+    return re.sub(r"[^a-z0-9-]+", "-", text).strip("-")
+
+
+def headline_rows(figures: pd.DataFrame, catalogue: Catalogue, province: Province) -> list[dict[str, Any]]:
+    """The province's key indicators as table rows (strings, as the Prefect UI shows them)."""
+    index = figures_index(figures)
+    rows = []
+    for ind in catalogue.indicators:
+        fig = index.get((province.code, ind.code))
+        if not ind.key or fig is None:
+            continue
+        rows.append(
+            {
+                "Chỉ tiêu": ind.name,
+                "Giá trị": ("ước " if fig["is_estimate"] else "") + number(fig["value"], ind.decimals),
+                "Đơn vị tính": ind.unit,
+                "% kế hoạch năm": number(fig["plan_pct"], 2),
+                "So cùng kỳ (%)": number(fig["yoy_pct"], 1),
+            }
+        )
+    return rows
+
+
+def summary_markdown(
+    *,
+    province: Province,
+    period: Period,
+    statuses: Sequence[QuarterStatus],
+    headline: Sequence[dict[str, Any]],
+    warnings: int,
+    documents: Sequence[str],
+    delivery: str,
+) -> str:
+    """The run's summary: completeness and timeliness, headline figures, warnings, documents, delivery."""
+    expected = len(statuses)
+    counts = {state: sum(s.state == state for s in statuses) for state in STATE_WORDS}
+    received = counts["on_time"] + counts["late"] + counts["undated"]
+    lines = [
+        f"# {province.agency.name} {province.name} – báo cáo {period.label}",
+        "",
+        f"**Đã nhận {received}/{expected}** báo cáo đơn vị (đúng hạn {counts['on_time']}, chậm {counts['late']}, "
+        f"chưa gửi {counts['missing']}, có lỗi {counts['rejected']}).",
+        "",
+    ]
+    for state in ("missing", "late", "rejected"):
+        names = [province.unit(s.unit).full_name for s in statuses if s.state == state]
+        if names:
+            lines.append(f"- {STATE_WORDS[state].capitalize()}: {', '.join(dict.fromkeys(names))}")
+    if headline:
+        lines += [
+            "",
+            "## Chỉ tiêu chính",
+            "",
+            "| Chỉ tiêu | Giá trị | % kế hoạch | So cùng kỳ |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {r['Chỉ tiêu']} | {r['Giá trị']} {r['Đơn vị tính']} | {r['% kế hoạch năm']} | "
+            f"{r['So cùng kỳ (%)']} |"
+            for r in headline
+        ]
+    lines += ["", f"Điểm cần lưu ý khi kiểm tra số liệu: {warnings}.", "", "## Tài liệu", ""]
+    lines += [f"- `{d}`" for d in documents]
+    lines += ["", f"Gửi thư: {delivery}."]
+    return "\n".join(lines) + "\n"
