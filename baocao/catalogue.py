@@ -180,6 +180,7 @@ class Unit(_Model):
     kind: str = Field(min_length=1)
     population: dict[int, int] = Field(default_factory=dict)
     plans: dict[int, dict[str, float]] = Field(default_factory=dict)
+    email: str | None = None
 
     @field_validator("code", mode="before")
     @classmethod

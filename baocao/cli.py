@@ -5,6 +5,7 @@ Domain errors become one-line messages and a non-zero exit status here, and only
 
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -21,10 +22,10 @@ apply_prefect_defaults()
 
 from baocao import report as core  # noqa: E402 - Prefect settings must be in the environment first
 from baocao.intake import quarter_statuses, read_file  # noqa: E402
-from baocao.intake.form import form_filename, write_form  # noqa: E402
+from baocao.intake.form import FormContent, form_filename, write_form  # noqa: E402
 from baocao.intake.read import expected_from_path  # noqa: E402
 from baocao.periods import Period  # noqa: E402
-from baocao.store import process_inbox  # noqa: E402
+from baocao.store import TZ, process_inbox  # noqa: E402
 
 app = typer.Typer(
     help="Báo cáo định kỳ của Sở: thu thập, kiểm tra, tổng hợp và xuất báo cáo.",
@@ -59,6 +60,16 @@ def _report_date(text: str | None) -> date:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError as exc:
         raise BaocaoError(f"--date must be YYYY-MM-DD, got {text!r}") from exc
+
+
+def _received_at(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise BaocaoError(f"--received-at must be YYYY-MM-DDTHH:MM, got {text!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
 
 
 @app.command()
@@ -118,11 +129,11 @@ def _run_flow(
 ) -> core.ReportResult:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    from flows.report import province_report
+    from flows.report import ReportRequest, province_report
 
     # In-process, the heartbeat thread adds about a second to every sync flow run (STACK.md).
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        return province_report(
+        request = ReportRequest(
             period=period.code,
             inputs=inputs,
             outputs=outputs,
@@ -130,6 +141,7 @@ def _run_flow(
             number=number,
             deliver=deliver,
         )
+        return province_report(bao_cao=request)
 
 
 def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) -> None:
@@ -229,8 +241,12 @@ def template(
         return
     folder = outputs / setup.slug / "forms" / quarter.code
     table = Table("Unit", "File", show_header=True)
+    previous_quarter = quarter.previous_quarters(2)[0]
+    last = core.collect_for(setup, previous_quarter).accepted
     for u in units:
-        path = write_form(folder / form_filename(u), setup.catalogue, setup.province, u, quarter)
+        before = last.get((u.code, previous_quarter.code))
+        content = FormContent(previous=before.values if before else {})
+        path = write_form(folder / form_filename(u), setup.catalogue, setup.province, u, quarter, content)
         table.add_row(u.full_name, str(path))
     out.print(table)
 
@@ -238,17 +254,25 @@ def template(
 @app.command()
 def collect(
     inputs: InputsOption = core.SAMPLE_INPUTS,
+    received_at: Annotated[
+        str | None,
+        typer.Option(
+            help="When the files were received (YYYY-MM-DDTHH:MM, Vietnam time), if not now: "
+            "e.g. a mail that arrived before the deadline but is filed later."
+        ),
+    ] = None,
     prefect: Annotated[bool, typer.Option(help="Run through the Prefect flow.")] = True,
 ) -> None:
     """File the inbox: store and publish valid submissions, set the others aside with a feedback file."""
     try:
         setup = core.load_setup(inputs)
+        when = _received_at(received_at)
         if prefect:
             from flows.collect import collect_inbox
 
-            result = collect_inbox(inputs=inputs)
+            result = collect_inbox(inputs=inputs, received_at=when)
         else:
-            result = process_inbox(setup.inputs, setup.catalogue, setup.province)
+            result = process_inbox(setup.inputs, setup.catalogue, setup.province, now=when)
     except BaocaoError as exc:
         _fail(str(exc))
         return
@@ -327,6 +351,59 @@ def status(
     for row in rows:
         for error in row.errors[:3]:
             out.print(f"  {setup.province.unit(row.unit).full_name}: {error}", highlight=False)
+
+
+@app.command()
+def serve(
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--inputs", help="Province folder (repeatable); default: the sample province.", file_okay=False
+        ),
+    ] = None,
+    outputs: OutputsOption = core.DEFAULT_OUTPUTS,
+    port: Annotated[
+        int | None, typer.Option(help="Port of the local Prefect server (default: a free one).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Runs at the same time at most.", min=1)] = 2,
+) -> None:
+    """Serve the scheduled deployments (reports on deadline days, reminders before them) until stopped.
+
+    Without PREFECT_API_URL, starts a local Prefect server (SQLite) and stops it on exit (Ctrl-C or SIGTERM).
+    """
+    folders = inputs or [core.SAMPLE_INPUTS]
+    try:
+        for folder in folders:
+            core.load_setup(folder)
+    except BaocaoError as exc:
+        _fail(str(exc))
+        return
+    from prefect import serve as prefect_serve
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.schedules import build_deployments, local_server
+
+    def run_until_stopped(api: str | None) -> None:
+        deployments = build_deployments(folders, outputs, limit=1)
+        for deployment in deployments:
+            out.print(f"  {deployment.name}", highlight=False)
+        prefect_serve(*deployments, limit=limit, print_starting_message=False)
+
+    # Prefect's runner turns SIGTERM into SystemExit: the local server below is stopped either way.
+    configured = os.environ.get("PREFECT_API_URL")
+    try:
+        if configured:
+            out.print(f"Prefect API: {configured}", highlight=False)
+            run_until_stopped(configured)
+            return
+        with local_server(port) as api:
+            # The runner's child processes read the environment; this process reads its settings.
+            os.environ["PREFECT_API_URL"] = api
+            with temporary_settings(updates={PREFECT_API_URL: api}):
+                out.print(f"Prefect UI: {api.removesuffix('/api')}  (stop with Ctrl-C)", highlight=False)
+                run_until_stopped(api)
+    except (KeyboardInterrupt, SystemExit):
+        out.print("stopped", highlight=False)
 
 
 def main() -> None:

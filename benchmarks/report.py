@@ -74,15 +74,15 @@ def main() -> None:
     if not args.no_flow:
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-        from flows.report import province_report
+        from flows.report import ReportRequest, province_report
+
+        request = ReportRequest(period=period.code, inputs=inputs, outputs=out, report_date=when)
 
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             start = time.perf_counter()
-            province_report(period=period.code, inputs=inputs, outputs=out, report_date=when)
+            province_report(bao_cao=request)
             rows.append(("first flow run (starts the ephemeral server)", time.perf_counter() - start))
-            t_flow, _ = timed(
-                lambda: province_report(period=period.code, inputs=inputs, outputs=out, report_date=when), n
-            )
+            t_flow, _ = timed(lambda: province_report(bao_cao=request), n)
             rows.append(("whole report, through the Prefect flow", t_flow))
             rows.append(("  Prefect's share (flow - core)", t_flow - t_core))
 

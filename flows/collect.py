@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -18,16 +19,16 @@ def load_setup(inputs: Path) -> core.Setup:
 
 
 @task(cache_policy=NO_CACHE)
-def file_inbox(setup: core.Setup) -> InboxResult:
+def file_inbox(setup: core.Setup, received_at: datetime | None) -> InboxResult:
     """Check, store and publish every file in the inbox."""
-    return process_inbox(setup.inputs, setup.catalogue, setup.province)
+    return process_inbox(setup.inputs, setup.catalogue, setup.province, now=received_at)
 
 
 @flow(name="thu-nhan-bao-cao", log_prints=True)
-def collect_inbox(inputs: Path = core.SAMPLE_INPUTS) -> InboxResult:
+def collect_inbox(inputs: Path = core.SAMPLE_INPUTS, received_at: datetime | None = None) -> InboxResult:
     """Thu nhận báo cáo: kiểm tra các tệp trong thư mục inbox, lưu các bản hợp lệ, phản hồi các bản có lỗi."""
     setup = load_setup(inputs)
-    result = file_inbox(setup)
+    result = file_inbox(setup, received_at)
     logger = get_run_logger()
     for version in result.accepted:
         logger.info("stored %s %s (%s)", version.unit, version.quarter, version.original_name)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from baocao import report as core
 from baocao.deliver import DeliveryError, SmtpSettings
@@ -26,30 +26,40 @@ from baocao.summary import artifact_key, headline_rows, summary_markdown
 KINDS: dict[str, Kind] = {"quý": "quarter", "6 tháng": "half", "9 tháng": "nine_months", "năm": "year"}
 KindWord = Literal["quý", "6 tháng", "9 tháng", "năm"]
 
-# The run form in the Prefect UI shows these titles and descriptions to staff.
-PeriodCode = Annotated[
-    str | None,
-    Field(
+
+class ReportRequest(BaseModel):
+    """Thông số của báo cáo: kỳ báo cáo, ngày, số văn bản, gửi thư và các thư mục."""
+
+    # Prefect labels a model's fields with their titles in the UI's run form: staff read Vietnamese.
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    period: str | None = Field(
+        default=None,
         pattern=r"^\d{4}(-(Q[1-4]|H[12]|9M))?$",
         title="Kỳ báo cáo",
         description="Quý (2024-Q2), 6 tháng (2024-H1, 2024-H2), 9 tháng (2024-9M) hoặc năm (2024). "
-        "Để trống: kỳ gần nhất đã kết thúc, theo loại kỳ bên dưới và ngày chạy.",
-    ),
-]
-KindField = Annotated[
-    KindWord, Field(title="Loại kỳ", description="Dùng khi để trống kỳ báo cáo (lịch chạy tự động).")
-]
-InputsField = Annotated[Path, Field(title="Thư mục của tỉnh", description="Thư mục chứa province.yaml")]
-OutputsField = Annotated[Path, Field(title="Thư mục lưu báo cáo", description="Nơi ghi tệp DOCX, PDF, XLSX")]
-DateField = Annotated[
-    date | None, Field(title="Ngày ghi trên báo cáo", description="Để trống: ngày chạy báo cáo")
-]
-NumberField = Annotated[int | None, Field(ge=1, le=9999, title="Số văn bản", description="Số: 05/BC-...")]
-DeliverField = Annotated[
-    bool,
-    Field(title="Gửi thư cho lãnh đạo", description="Gửi DOCX và PDF tới danh sách nhận trong province.yaml"),
-]
-TemplatesField = Annotated[Path, Field(title="Thư mục mẫu", description="Mẫu báo cáo và cách diễn đạt")]
+        "Để trống: kỳ gần nhất đã kết thúc, theo loại kỳ và ngày chạy.",
+    )
+    kind: KindWord = Field(default="quý", title="Loại kỳ", description="Dùng khi để trống kỳ báo cáo.")
+    report_date: date | None = Field(
+        default=None, title="Ngày ghi trên báo cáo", description="Để trống: ngày chạy báo cáo."
+    )
+    number: int | None = Field(default=None, ge=1, le=9999, title="Số văn bản", description="Số: 05/BC-...")
+    deliver: bool = Field(
+        default=False,
+        title="Gửi thư cho lãnh đạo",
+        description="Gửi DOCX và PDF tới danh sách nhận trong province.yaml.",
+    )
+    inputs: Path = Field(
+        default=core.SAMPLE_INPUTS, title="Thư mục của tỉnh", description="Thư mục chứa province.yaml."
+    )
+    outputs: Path = Field(
+        default=core.DEFAULT_OUTPUTS, title="Thư mục lưu báo cáo", description="Nơi ghi DOCX, PDF, XLSX."
+    )
+    templates: Path = Field(
+        default=core.TEMPLATES, title="Thư mục mẫu", description="Mẫu báo cáo và cách diễn đạt."
+    )
 
 
 def period_to_report(period: str | None, kind: KindWord, calendar: Calendar) -> Period:
@@ -190,36 +200,28 @@ def publish_artifacts(
 
 
 @flow(name="bao-cao-dinh-ky", log_prints=True)
-def province_report(
-    period: PeriodCode = None,
-    kind: KindField = "quý",
-    inputs: InputsField = core.SAMPLE_INPUTS,
-    outputs: OutputsField = core.DEFAULT_OUTPUTS,
-    report_date: DateField = None,
-    number: NumberField = None,
-    deliver: DeliverField = False,
-    templates: TemplatesField = core.TEMPLATES,
-) -> core.ReportResult:
+def province_report(bao_cao: ReportRequest = ReportRequest()) -> core.ReportResult:
     """Báo cáo định kỳ của một tỉnh cho một kỳ: thu thập, kiểm tra, tổng hợp, xuất DOCX, PDF và XLSX."""
-    setup = load_setup(inputs, templates)
-    the_period = period_to_report(period, kind, setup.province.calendar)
+    request = bao_cao
+    setup = load_setup(request.inputs, request.templates)
+    the_period = period_to_report(request.period, request.kind, setup.province.calendar)
     intake = collect_submissions(setup, the_period)
     figures = aggregate(setup, intake, the_period)
     trend = quarterly_trend(setup, intake, the_period)
-    context = build_context(setup, intake, figures, the_period, report_date or date.today(), number, trend)
+    when = request.report_date or date.today()
+    context = build_context(setup, intake, figures, the_period, when, request.number, trend)
     context = draw_charts(context)
-    docx, pdf, xlsx = core.output_paths(outputs, setup, the_period)
+    docx, pdf, xlsx = core.output_paths(request.outputs, setup, the_period)
     written = (
-        write_docx(context, templates, docx),
-        write_pdf(context, templates, pdf),
+        write_docx(context, request.templates, docx),
+        write_pdf(context, request.templates, pdf),
         write_xlsx(setup, intake, figures, the_period, xlsx),
     )
     result = core.summarise(intake, setup, the_period, written)
     result = replace(result, manifest=record_provenance(setup, intake, figures, the_period, list(written)))
-    if deliver:
-        status = publish_and_mail(
-            setup, intake, the_period, context, docx, pdf, core.publish_folder(outputs, setup)
-        )
+    if request.deliver:
+        publish_to = core.publish_folder(request.outputs, setup)
+        status = publish_and_mail(setup, intake, the_period, context, docx, pdf, publish_to)
         result = replace(result, delivery=status)
     publish_artifacts(setup, intake, figures, the_period, result)
     if result.delivery.startswith("failed"):

@@ -15,6 +15,7 @@ have_lib libharfbuzz-subset.so || need+=(libharfbuzz-subset0)                   
 if [ "$purpose" = test ]; then
   command -v pdftoppm >/dev/null || need+=(poppler-utils)                        # PDF -> PNG checks
   command -v soffice >/dev/null || need+=(libreoffice-writer)                    # DOCX opens in LibreOffice
+  command -v chromium >/dev/null || need+=(chromium)                              # Prefect UI browser test
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then

@@ -59,7 +59,7 @@ def test_the_flow_rejects_a_bad_period_at_the_door(prefect_harness: None, tmp_pa
     from flows.report import province_report
 
     with pytest.raises(ParameterTypeError, match="period"):
-        province_report(period="2024-Q5", outputs=tmp_path)
+        province_report(bao_cao={"period": "2024-Q5", "outputs": str(tmp_path)})  # type: ignore[arg-type]
     assert not any(tmp_path.iterdir())
 
 
@@ -67,9 +67,9 @@ def test_flow_run_is_recorded_with_its_tasks(prefect_harness: None, tmp_path: Pa
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from flows.report import province_report
+    from flows.report import ReportRequest, province_report
 
-    state = province_report(period="2024-Q1", outputs=tmp_path, return_state=True)
+    state = province_report(bao_cao=ReportRequest(period="2024-Q1", outputs=tmp_path), return_state=True)
     assert state.is_completed()
     result = state.result()
     assert [p.suffix for p in result.paths] == [".docx", ".pdf", ".xlsx"]

@@ -44,6 +44,8 @@ class FormContent:
     person: str | None = None
     phone: str | None = None
     prepared_on: date | None = None
+    # Last quarter's accepted stock values, shown beside the input column for reference (never read back).
+    previous: Mapping[str, float] = field(default_factory=dict)
 
 
 def form_filename(unit: Unit) -> str:
@@ -163,7 +165,8 @@ def _data_sheet(
         for ind in indicators:
             number += 1
             name = f"Trong đó: {ind.name}" if ind.parent else ind.name
-            cells = [number, ind.code, name, ind.unit, content.values.get(ind.code), None, None]
+            previous = content.previous.get(ind.code) if ind.kind == "stock" else None
+            cells = [number, ind.code, name, ind.unit, content.values.get(ind.code), None, None, previous]
             if content.values.get(ind.code) is not None:
                 cells[5] = L.STATUS_ESTIMATE if ind.code in content.estimates else L.STATUS_ACTUAL
             for col, value in enumerate(cells, start=1):
@@ -172,11 +175,12 @@ def _data_sheet(
             for col in (5, 6, 7):
                 ws.cell(row=row, column=col).fill = _INPUT_FILL
                 ws.cell(row=row, column=col).protection = _UNLOCKED
-            ws.cell(row=row, column=5).number_format = "#,##0.##" if ind.decimals else "#,##0"
+            for col in (5, 8):
+                ws.cell(row=row, column=col).number_format = "#,##0.##" if ind.decimals else "#,##0"
             value_check.add(f"E{row}")
             status_check.add(f"F{row}")
             row += 1
-    for letter, w in zip("ABCDEFG", (6, 11, 58, 14, 16, 12, 30), strict=True):
+    for letter, w in zip("ABCDEFGH", (6, 11, 58, 14, 16, 12, 30, 16), strict=True):
         ws.column_dimensions[letter].width = w
     ws.freeze_panes = f"A{DATA_HEADER_ROW + 1}"
     ws.protection.sheet = True
