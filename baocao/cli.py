@@ -26,6 +26,7 @@ from baocao.intake.form import FormContent, form_filename, write_form  # noqa: E
 from baocao.intake.read import expected_from_path  # noqa: E402
 from baocao.periods import Period  # noqa: E402
 from baocao.store import TZ, process_inbox  # noqa: E402
+from baocao.summary import STATE_WORDS  # noqa: E402
 
 app = typer.Typer(
     help="Báo cáo định kỳ của Sở: thu thập, kiểm tra, tổng hợp và xuất báo cáo.",
@@ -284,15 +285,6 @@ def collect(
         out.print(f"= {name}: đã nhận trước đó", highlight=False)
     if not (result.accepted or result.rejected or result.duplicates):
         out.print(f"inbox empty: {inputs / 'inbox'}", highlight=False)
-
-
-STATE_WORDS = {
-    "on_time": "đúng hạn",
-    "late": "chậm",
-    "undated": "đã nhận",
-    "missing": "chưa gửi",
-    "rejected": "có lỗi",
-}
 
 
 @app.command()

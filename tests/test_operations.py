@@ -102,6 +102,19 @@ def test_a_quarter_from_forms_to_leaders_inboxes(
     )
     assert collected.exit_code == 0 and f"→ {LATE} {QUARTER}" in collected.output
 
+    report_and_mail = [
+        "run",
+        "--period",
+        QUARTER,
+        "--inputs",
+        str(province),
+        "--outputs",
+        str(out),
+        "--no-prefect",
+        "--deliver",
+        "--date",
+        "2025-03-25",
+    ]
     status = runner.invoke(
         app, ["status", "--period", QUARTER, "--inputs", str(province)], env={"COLUMNS": "200"}
     )
@@ -114,22 +127,7 @@ def test_a_quarter_from_forms_to_leaders_inboxes(
     assert "đúng hạn" in lines_by_unit["SAPA"]
     assert "đã nhận 8/9: đúng hạn 7, chậm 1, chưa gửi 1, có lỗi 0" in status.output
 
-    run = runner.invoke(
-        app,
-        [
-            "run",
-            "--period",
-            QUARTER,
-            "--inputs",
-            str(province),
-            "--outputs",
-            str(out),
-            "--no-prefect",
-            "--deliver",
-            "--date",
-            "2025-03-25",
-        ],
-    )
+    run = runner.invoke(app, report_and_mail)
     assert run.exit_code == 0, run.output
     assert "mail: sent to" in run.output
     docx = out / "lao-cai" / QUARTER / f"BC-{QUARTER}-STTTT.docx"
@@ -145,21 +143,6 @@ def test_a_quarter_from_forms_to_leaders_inboxes(
     names = sorted(part.get_filename() for part in mail.iter_attachments())
     assert names == ["Báo cáo quý I-2025 - STTTT.docx", "Báo cáo quý I-2025 - STTTT.pdf"]
 
-    again = runner.invoke(
-        app,
-        [
-            "run",
-            "--period",
-            QUARTER,
-            "--inputs",
-            str(province),
-            "--outputs",
-            str(out),
-            "--no-prefect",
-            "--deliver",
-            "--date",
-            "2025-03-25",
-        ],
-    )
+    again = runner.invoke(app, report_and_mail)
     assert again.exit_code == 0 and "not sent again" in again.output
     assert len(smtp.messages) == 1
