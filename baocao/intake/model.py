@@ -14,6 +14,14 @@ Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
+class Expected:
+    """What a file's place says about it: the unit (file name) and quarter (folder), when known."""
+
+    unit: str | None = None
+    period: str | None = None
+
+
+@dataclass(frozen=True)
 class Note:
     """One line of a unit's notes: section, text, optional field code."""
 
