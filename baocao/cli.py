@@ -21,7 +21,7 @@ from baocao.settings import apply_prefect_defaults
 apply_prefect_defaults()
 
 from baocao import report as core  # noqa: E402 - Prefect settings must be in the environment first
-from baocao.intake import quarter_statuses, read_file  # noqa: E402
+from baocao.intake import quarter_statuses, read_file_safely  # noqa: E402
 from baocao.intake.form import FormContent, form_filename, write_form  # noqa: E402
 from baocao.intake.read import expected_from_path  # noqa: E402
 from baocao.periods import Period  # noqa: E402
@@ -193,7 +193,8 @@ def check(
             _fail(str(exc))
             return
         units = set(setup.province.unit_codes)
-        for sub in read_file(path, setup.catalogue, units, expected_from_path(path, units)):
+        expected = expected_from_path(path, units)
+        for sub in read_file_safely(path, setup.catalogue, units, expected, rules=setup.rules.rules):
             label = f"{sub.unit or '?'} {sub.period or '?'}"
             if sub.errors:
                 failed = True
@@ -273,7 +274,9 @@ def collect(
 
             result = collect_inbox(inputs=inputs, received_at=when)
         else:
-            result = process_inbox(setup.inputs, setup.catalogue, setup.province, now=when)
+            result = process_inbox(
+                setup.inputs, setup.catalogue, setup.province, now=when, rules=setup.rules.rules
+            )
     except BaocaoError as exc:
         _fail(str(exc))
         return
@@ -342,7 +345,9 @@ def status(
     )
     for row in rows:
         for error in row.errors[:3]:
-            out.print(f"  {setup.province.unit(row.unit).full_name}: {error}", highlight=False)
+            out.print(f"  [red]lỗi[/] {setup.province.unit(row.unit).full_name}: {error}", highlight=False)
+        for remark in row.remarks[:5]:
+            out.print(f"  lưu ý {setup.province.unit(row.unit).full_name}: {remark}", highlight=False)
 
 
 @app.command()

@@ -29,10 +29,20 @@ from baocao.deliver import (
     send_once,
 )
 from baocao.errors import ConfigError, PeriodError
-from baocao.intake import Intake, UnitState, collect, quarter_statuses, records_frame, unit_notes, unit_states
+from baocao.intake import (
+    Intake,
+    Submission,
+    UnitState,
+    collect,
+    quarter_statuses,
+    records_frame,
+    unit_notes,
+    unit_states,
+)
 from baocao.periods import Period, quarters_needed
 from baocao.phrases import Phrases, load_phrases
 from baocao.provenance import manifest, write_manifest
+from baocao.quality import Outliers, RuleSet, load_rules, outlier_findings
 from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
@@ -55,6 +65,7 @@ class Setup:
     province: Province
     phrases: Phrases
     sources: tuple[Path, ...] = ()
+    rules: RuleSet = field(default_factory=RuleSet)
 
     @property
     def slug(self) -> str:
@@ -101,9 +112,11 @@ def load_setup(inputs: Path, templates: Path = TEMPLATES) -> Setup:
     catalogue = load_catalogue(catalogue_path)
     province = load_province(inputs / "province.yaml", catalogue)
     phrases = load_phrases(phrases_path)
+    rules_path = _own_or_default(inputs, templates, "rules.yaml")
+    rules = load_rules(rules_path, catalogue)
     layout = tuple(templates / name for name in ("report.docx", "report.html.j2", "report.css"))
-    sources = (inputs / "province.yaml", catalogue_path, phrases_path, *layout)
-    return Setup(inputs, templates, catalogue, province, phrases, sources)
+    sources = (inputs / "province.yaml", catalogue_path, phrases_path, rules_path, *layout)
+    return Setup(inputs, templates, catalogue, province, phrases, sources, rules)
 
 
 def latest_quarter(submissions: Path) -> Period:
@@ -126,9 +139,28 @@ def latest_quarter(submissions: Path) -> Period:
 def collect_for(setup: Setup, period: Period) -> Intake:
     """Read every submission the report on ``period`` needs (the year to date, last year, the trend)."""
     received = received_times(setup.inputs)
-    intake = collect(setup.submissions, quarters_needed(period), setup.catalogue, setup.province, received)
+    intake = collect(
+        setup.submissions,
+        quarters_needed(period),
+        setup.catalogue,
+        setup.province,
+        received,
+        setup.rules.rules,
+    )
     intake.submissions.extend(rejected_submissions(setup.inputs))
+    add_outliers(intake, setup.catalogue, setup.rules.outliers)
     return intake
+
+
+def add_outliers(intake: Intake, catalogue: Catalogue, settings: Outliers) -> None:
+    """Warn, on each accepted submission, of figures far from the same unit's earlier quarters."""
+    by_unit: dict[str, list[tuple[str, Submission]]] = {}
+    for (unit, quarter), sub in intake.accepted.items():
+        by_unit.setdefault(unit, []).append((quarter, sub))
+    for subs in by_unit.values():
+        ordered = [sub for _, sub in sorted(subs, key=lambda pair: Period.parse(pair[0]))]
+        for index, sub in enumerate(ordered):
+            sub.findings.extend(outlier_findings(sub, ordered[:index], catalogue, settings))
 
 
 def figures_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:

@@ -19,7 +19,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -32,6 +32,7 @@ from baocao.files import file_sha256, write_bytes_atomic
 from baocao.intake import Finding, Submission, read_file_safely
 from baocao.intake.layout import CSV_COLUMNS, STATUS_ACTUAL, STATUS_ESTIMATE
 from baocao.intake.read import SUFFIXES, expected_from_path, iter_submission_files
+from baocao.quality import Rule
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 INDEX = "index.jsonl"
@@ -243,7 +244,11 @@ def feedback_text(path: Path, subs: list[Submission], received: datetime) -> str
 
 
 def process_inbox(
-    inputs: Path, catalogue: Catalogue, province: Province, now: datetime | None = None
+    inputs: Path,
+    catalogue: Catalogue,
+    province: Province,
+    now: datetime | None = None,
+    rules: Sequence[Rule] = (),
 ) -> InboxResult:
     """Check every file in the inbox; store and publish the valid ones, set the others aside with feedback."""
     inbox = inputs / "inbox"
@@ -256,7 +261,7 @@ def process_inbox(
             received = now or datetime.now(TZ)
             # The file's name may be its unit's code (as `baocao template` names forms); its quarter comes
             # from its content.
-            subs = read_file_safely(path, catalogue, units, expected_from_path(path, units))
+            subs = read_file_safely(path, catalogue, units, expected_from_path(path, units), rules=rules)
             if any(s.errors for s in subs) or not subs:
                 target = inbox / "rejected" / f"{_stamp(received)}-{path.name}"
                 target.parent.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,9 @@ def load_setup(inputs: Path) -> core.Setup:
 @task(cache_policy=NO_CACHE)
 def file_inbox(setup: core.Setup, received_at: datetime | None) -> InboxResult:
     """Check, store and publish every file in the inbox."""
-    return process_inbox(setup.inputs, setup.catalogue, setup.province, now=received_at)
+    return process_inbox(
+        setup.inputs, setup.catalogue, setup.province, now=received_at, rules=setup.rules.rules
+    )
 
 
 @flow(name="thu-nhan-bao-cao", log_prints=True)

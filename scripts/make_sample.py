@@ -203,6 +203,10 @@ def write_sample(inputs: Path) -> list[Path]:
     province = load_province(inputs / "province.yaml", catalogue)
     rng = random.Random(SEED)
     figures = quarter_values(catalogue, province, rng)
+    # Two slips a department meets in real submissions, for the checks to find in the latest quarter:
+    # a computer count that breaks a warning rule, and a flow six times the unit's usual level.
+    figures[("SIMACAI", "2024-Q4")]["CN10"] = round(figures[("SIMACAI", "2024-Q4")]["CN07"] * 2.2)
+    figures[("BACHA", "2024-Q4")]["IP02"] = round(figures[("BACHA", "2024-Q3")]["IP02"] * 6)
     flows = {i.code for i in catalogue.submitted if i.kind == "flow"}
     written = []
     for quarter in QUARTERS:

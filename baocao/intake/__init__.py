@@ -19,6 +19,7 @@ from baocao.files import file_sha256
 from baocao.intake.model import Finding, Note, QuarterState, QuarterStatus, Submission, UnitState
 from baocao.intake.read import Expected, expected_from_path, iter_submission_files, read_file
 from baocao.periods import Period
+from baocao.quality import Rule, rule_findings
 
 __all__ = [
     "Expected",
@@ -67,7 +68,12 @@ class Intake:
 
 
 def read_file_safely(
-    path: Path, catalogue: Catalogue, units: set[str], expected: Expected, quarter: str | None = None
+    path: Path,
+    catalogue: Catalogue,
+    units: set[str],
+    expected: Expected,
+    quarter: str | None = None,
+    rules: Sequence[Rule] = (),
 ) -> list[Submission]:
     """Read one file, never raising: an unexpected failure becomes an error finding. Submissions carry the
     file's SHA-256 (the store and the provenance manifest key versions on it)."""
@@ -81,9 +87,11 @@ def read_file_safely(
             )
         )
         subs = [sub]
-    digest = file_sha256(path) if path.is_file() else None
+    digest = file_sha256(path) if path.is_file() and not path.is_symlink() else None
     for sub in subs:
         sub.sha256 = digest
+        if not sub.errors:
+            sub.findings.extend(rule_findings(sub, rules))
     return subs
 
 
@@ -93,6 +101,7 @@ def collect(
     catalogue: Catalogue,
     province: Province,
     received: Mapping[str, datetime] | None = None,
+    rules: Sequence[Rule] = (),
 ) -> Intake:
     """Read and check every submission file of the given quarters; one bad file never stops the others.
 
@@ -101,7 +110,9 @@ def collect(
     units = set(province.unit_codes)
     for quarter in quarters:
         for path in iter_submission_files(submissions_dir / quarter.code):
-            subs = read_file_safely(path, catalogue, units, expected_from_path(path, units), quarter.code)
+            subs = read_file_safely(
+                path, catalogue, units, expected_from_path(path, units), quarter.code, rules
+            )
             for sub in subs:
                 if received and sub.sha256 is not None:
                     sub.received_at = received.get(sub.sha256)
@@ -189,6 +200,7 @@ def quarter_statuses(intake: Intake, province: Province, period: Period) -> list
                     received,
                     len(sub.estimates),
                     len(sub.warnings),
+                    remarks=tuple(f.message for f in sub.warnings),
                 )
             )
     return rows

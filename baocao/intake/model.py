@@ -111,3 +111,4 @@ class QuarterStatus:
     estimates: int = 0
     warnings: int = 0
     errors: tuple[str, ...] = ()
+    remarks: tuple[str, ...] = ()
