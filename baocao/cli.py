@@ -63,6 +63,12 @@ def _report_date(text: str | None) -> date:
         raise BaocaoError(f"--date must be YYYY-MM-DD, got {text!r}") from exc
 
 
+def _waiting() -> None:
+    err.print(
+        "another run of this period is writing its documents; waiting for it to finish", highlight=False
+    )
+
+
 def _received_at(text: str | None) -> datetime | None:
     if not text:
         return None
@@ -110,7 +116,9 @@ def run(
         if prefect:
             result = _run_flow(the_period, inputs, outputs, when, number, deliver)
         else:
-            result = core.run_report(inputs, the_period, outputs, when, number, deliver=deliver)
+            result = core.run_report(
+                inputs, the_period, outputs, when, number, deliver=deliver, waiting=_waiting
+            )
     except DeliveryError as exc:
         # The documents are written and published; only the mail failed.
         for path in core.output_paths(outputs, setup, the_period):

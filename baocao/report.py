@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -29,6 +30,7 @@ from baocao.deliver import (
     send_once,
 )
 from baocao.errors import ConfigError, PeriodError
+from baocao.files import exclusive, sweep_partials
 from baocao.intake import (
     Intake,
     Submission,
@@ -297,6 +299,17 @@ def deliver_documents(
     return send_once(message, settings, docx.parent, key)
 
 
+@contextmanager
+def period_lock(
+    outputs: Path, setup: Setup, period: Period, waiting: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """One run per province and period at a time (a second one waits), and leftovers of killed runs removed."""
+    folder = outputs / setup.slug / period.code
+    with exclusive(folder / ".lock", waiting):
+        sweep_partials(folder)
+        yield
+
+
 def run_report(
     inputs: Path,
     period: Period,
@@ -305,12 +318,28 @@ def run_report(
     number: int | None = None,
     templates: Path = TEMPLATES,
     deliver: bool = False,
+    waiting: Callable[[], None] | None = None,
 ) -> ReportResult:
     """The whole report for one province and period, in-process (the flow runs these same steps).
 
     With ``deliver``, the documents are published and mailed; a mail failure is reported in the result's
-    ``delivery`` ("failed: ...") after everything else is written."""
+    ``delivery`` ("failed: ...") after everything else is written. ``waiting`` is called if another run of the
+    same period holds the lock."""
     setup = load_setup(inputs, templates)
+    with period_lock(outputs, setup, period, waiting):
+        return _run_locked(setup, period, outputs, report_date, number, templates, deliver)
+
+
+def _run_locked(
+    setup: Setup,
+    period: Period,
+    outputs: Path,
+    report_date: date,
+    number: int | None,
+    templates: Path,
+    deliver: bool,
+) -> ReportResult:
+    """run_report's steps, under the period's lock."""
     intake = collect_for(setup, period)
     figures = figures_for(setup, intake, period)
     trend = trend_for(setup, intake, period)

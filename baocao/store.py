@@ -14,13 +14,11 @@ newer version replaces it.
 from __future__ import annotations
 
 import csv
-import fcntl
 import hashlib
 import io
 import json
 import os
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -28,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 from baocao.catalogue import Catalogue, Province
 from baocao.errors import Location
-from baocao.files import file_sha256, write_bytes_atomic
+from baocao.files import exclusive, file_sha256, sweep_partials, write_bytes_atomic
 from baocao.intake import Finding, Submission, read_file_safely
 from baocao.intake.layout import CSV_COLUMNS, STATUS_ACTUAL, STATUS_ESTIMATE
 from baocao.intake.read import SUFFIXES, expected_from_path, iter_submission_files
@@ -145,19 +143,6 @@ def received_times(inputs: Path) -> dict[str, datetime]:
     return times
 
 
-@contextmanager
-def _locked(inputs: Path) -> Iterator[None]:
-    """One inbox pass at a time per province (a second one waits)."""
-    root = store_root(inputs)
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / ".lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _append(inputs: Path, record: object, log: str = INDEX) -> None:
     with (store_root(inputs) / log).open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")  # type: ignore[call-overload]
@@ -254,7 +239,8 @@ def process_inbox(
     inbox = inputs / "inbox"
     result = InboxResult()
     units = set(province.unit_codes)
-    with _locked(inputs):
+    with exclusive(store_root(inputs) / ".lock"):
+        sweep_partials(store_root(inputs))  # what a killed pass left half-written
         known = {v.sha256 for v in read_index(inputs)}
         files = sorted(iter_submission_files(inbox), key=lambda p: (p.stat().st_mtime, p.name))
         for path in files:

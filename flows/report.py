@@ -205,26 +205,33 @@ def province_report(bao_cao: ReportRequest = ReportRequest()) -> core.ReportResu
     request = bao_cao
     setup = load_setup(request.inputs, request.templates)
     the_period = period_to_report(request.period, request.kind, setup.province.calendar)
-    intake = collect_submissions(setup, the_period)
-    figures = aggregate(setup, intake, the_period)
-    trend = quarterly_trend(setup, intake, the_period)
-    when = request.report_date or date.today()
-    context = build_context(setup, intake, figures, the_period, when, request.number, trend)
-    context = draw_charts(context)
-    docx, pdf, xlsx = core.output_paths(request.outputs, setup, the_period)
-    written = (
-        write_docx(context, request.templates, docx),
-        write_pdf(context, request.templates, pdf),
-        write_xlsx(setup, intake, figures, the_period, xlsx),
-    )
-    result = core.summarise(intake, setup, the_period, written)
-    result = replace(result, manifest=record_provenance(setup, intake, figures, the_period, list(written)))
-    if request.deliver:
-        publish_to = core.publish_folder(request.outputs, setup)
-        status = publish_and_mail(setup, intake, the_period, context, docx, pdf, publish_to)
-        result = replace(result, delivery=status)
-    publish_artifacts(setup, intake, figures, the_period, result)
-    if result.delivery.startswith("failed"):
-        # The documents are written and published; the run ends Failed so that someone looks.
-        raise DeliveryError(result.delivery.removeprefix("failed: "))
-    return result
+
+    def waiting() -> None:
+        get_run_logger().warning("another run of %s %s is writing; waiting", setup.slug, the_period.code)
+
+    with core.period_lock(request.outputs, setup, the_period, waiting):
+        intake = collect_submissions(setup, the_period)
+        figures = aggregate(setup, intake, the_period)
+        trend = quarterly_trend(setup, intake, the_period)
+        when = request.report_date or date.today()
+        context = build_context(setup, intake, figures, the_period, when, request.number, trend)
+        context = draw_charts(context)
+        docx, pdf, xlsx = core.output_paths(request.outputs, setup, the_period)
+        written = (
+            write_docx(context, request.templates, docx),
+            write_pdf(context, request.templates, pdf),
+            write_xlsx(setup, intake, figures, the_period, xlsx),
+        )
+        result = core.summarise(intake, setup, the_period, written)
+        result = replace(
+            result, manifest=record_provenance(setup, intake, figures, the_period, list(written))
+        )
+        if request.deliver:
+            publish_to = core.publish_folder(request.outputs, setup)
+            status = publish_and_mail(setup, intake, the_period, context, docx, pdf, publish_to)
+            result = replace(result, delivery=status)
+        publish_artifacts(setup, intake, figures, the_period, result)
+        if result.delivery.startswith("failed"):
+            # The documents are written and published; the run ends Failed so that someone looks.
+            raise DeliveryError(result.delivery.removeprefix("failed: "))
+        return result

@@ -68,8 +68,12 @@ class _FailOnWarning(logging.Handler):
 
 
 @pytest.fixture(autouse=True)
-def weasyprint_warnings_fail() -> Iterator[None]:
-    """WeasyPrint logs layout and font problems as warnings: in tests they are errors."""
+def weasyprint_warnings_fail(request: pytest.FixtureRequest) -> Iterator[None]:
+    """WeasyPrint logs layout and font problems as warnings: in tests they are errors (unless a test is about
+    them: @pytest.mark.allow_weasyprint_warnings)."""
+    if request.node.get_closest_marker("allow_weasyprint_warnings"):
+        yield
+        return
     handler = _FailOnWarning()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from baocao.catalogue import Catalogue, Province, Unit
-from baocao.files import atomic_path
+from baocao.files import write_bytes_atomic
 from baocao.intake import layout as L
 from baocao.intake.model import Note
 from baocao.periods import ROMAN, Period, roman
@@ -73,8 +74,9 @@ def write_form(
     _help_sheet(wb.create_sheet(L.SHEET_HELP), province, period)
     wb.properties.creator = province.agency.name
     wb.properties.title = f"Báo cáo số liệu {period.label} - {unit.full_name}"
-    with atomic_path(target) as tmp:
-        wb.save(tmp)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    write_bytes_atomic(target, buffer.getvalue())
     return target
 
 

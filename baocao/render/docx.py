@@ -14,10 +14,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docxtpl import DocxTemplate, InlineImage
-from jinja2 import Environment, StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
 
 from baocao.errors import RenderError
-from baocao.files import atomic_path
+from baocao.files import write_bytes_atomic
 
 A4_LONG_SIDE_MM = 297
 CHART_WIDTH_MM = 150
@@ -131,7 +132,8 @@ def render_docx(context: dict[str, Any], template: Path, target: Path) -> Path:
             for section in context["sections"]
             for chart in section["charts"]
         }
-        env = Environment(undefined=StrictUndefined, autoescape=True)
+        # Sandboxed: the DOCX template is edited by the department in Word.
+        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
         extra = {"annex_body": annex_body, "chart_images": chart_images}
         tpl.render({**context, **extra}, jinja_env=env, autoescape=True)
         _apply_layout(tpl.docx, context["layout"])
@@ -140,8 +142,10 @@ def render_docx(context: dict[str, Any], template: Path, target: Path) -> Path:
         props.created = props.modified = datetime.fromisoformat(context["doc"]["date_iso"])
         props.last_modified_by = context["doc"]["author"]
         props.revision = 1
-        with atomic_path(target) as tmp:
-            tpl.save(tmp)
+        # Built in memory, then written atomically: a failing disk never leaves a zip writer half-open.
+        buffer = io.BytesIO()
+        tpl.save(buffer)
+        write_bytes_atomic(target, buffer.getvalue())
     except TemplateError as exc:
         raise RenderError(f"DOCX template {template.name}: {exc}") from exc
     except (KeyError, OSError, ValueError) as exc:

@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
 from weasyprint import HTML, URLFetcher
 
 from baocao.errors import RenderError
-from baocao.files import atomic_path
+from baocao.files import write_bytes_atomic
 
 HTML_TEMPLATE = "report.html.j2"
 
@@ -32,7 +33,8 @@ class TemplatesOnlyFetcher(URLFetcher):  # type: ignore[misc]
 
 def render_html(context: dict[str, Any], templates: Path) -> str:
     """The report as HTML (escaped, StrictUndefined)."""
-    env = Environment(
+    # Sandboxed: a department edits this template; it must not reach Python's internals.
+    env = SandboxedEnvironment(
         loader=FileSystemLoader(templates),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
@@ -52,8 +54,7 @@ def render_pdf(context: dict[str, Any], templates: Path, target: Path) -> Path:
         string=html, base_url=str(templates.resolve()) + "/", url_fetcher=TemplatesOnlyFetcher(templates)
     )
     try:
-        with atomic_path(target) as tmp:
-            document.write_pdf(tmp, pdf_variant="pdf/a-3b")
+        write_bytes_atomic(target, document.write_pdf(pdf_variant="pdf/a-3b"))
     except OSError as exc:
         raise RenderError(f"could not write {target.name}: {exc}") from exc
     return target

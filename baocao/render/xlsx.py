@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from baocao.catalogue import Catalogue, Province
 from baocao.errors import RenderError
-from baocao.files import atomic_path
+from baocao.files import write_bytes_atomic
 from baocao.intake.model import Submission, UnitState
 from baocao.periods import Period
 
@@ -235,8 +236,9 @@ def render_xlsx(
     wb.properties.creator = f"{province.agency.name} tỉnh {province.name}"
     wb.properties.title = f"Số liệu {period.label}"
     try:
-        with atomic_path(target) as tmp:
-            wb.save(tmp)
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        write_bytes_atomic(target, buffer.getvalue())
     except OSError as exc:
         raise RenderError(f"could not write {target.name}: {exc}") from exc
     return target
