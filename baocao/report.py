@@ -31,6 +31,7 @@ from baocao.deliver import (
 )
 from baocao.errors import ConfigError, PeriodError
 from baocao.files import exclusive, sweep_partials
+from baocao.ingest import collect_cached
 from baocao.intake import (
     Intake,
     Submission,
@@ -138,17 +139,19 @@ def latest_quarter(submissions: Path) -> Period:
     return max(quarters)
 
 
-def collect_for(setup: Setup, period: Period) -> Intake:
-    """Read every submission the report on ``period`` needs (the year to date, last year, the trend)."""
+def collect_for(setup: Setup, period: Period, cache: Path | None = None) -> Intake:
+    """Read every submission the report on ``period`` needs (the year to date, last year, the trend);
+    through the ingest store at ``cache`` if given (each file parsed once)."""
     received = received_times(setup.inputs)
-    intake = collect(
-        setup.submissions,
-        quarters_needed(period),
-        setup.catalogue,
-        setup.province,
-        received,
-        setup.rules.rules,
-    )
+    quarters = quarters_needed(period)
+    if cache is not None:
+        intake, _ = collect_cached(
+            setup.submissions, quarters, setup.catalogue, setup.province, cache, received, setup.rules.rules
+        )
+    else:
+        intake = collect(
+            setup.submissions, quarters, setup.catalogue, setup.province, received, setup.rules.rules
+        )
     intake.submissions.extend(rejected_submissions(setup.inputs))
     add_outliers(intake, setup.catalogue, setup.rules.outliers)
     return intake

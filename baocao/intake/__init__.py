@@ -118,11 +118,12 @@ def collect(
                     sub.received_at = received.get(sub.sha256)
                 intake.submissions.append(sub)
                 if sub.accepted:
-                    _accept(intake, sub)
+                    accept(intake, sub)
     return intake
 
 
-def _accept(intake: Intake, sub: Submission) -> None:
+def accept(intake: Intake, sub: Submission) -> None:
+    """Make ``sub`` the accepted submission of its unit and quarter (the newer file wins a tie)."""
     key = (sub.unit or "", sub.period or "")
     previous = intake.accepted.get(key)
     if previous is None:

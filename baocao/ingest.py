@@ -1,0 +1,159 @@
+"""The ingest store: each submission file is parsed once, keyed by its content hash, into Parquet; later runs
+read the table instead of re-opening workbooks. Changing one workbook re-parses that workbook only.
+
+    <cache>/files.parquet       path, size, mtime_ns, sha256: unchanged files are not even re-hashed
+    <cache>/parsed.parquet      one row per (content hash, file name) parse: unit, period, the values, the
+                                estimates, notes and findings (JSON), and the parser's fingerprint
+
+Why Parquet (pyarrow) rather than DuckDB: each province's cache is written by one process and read whole, at
+once, by pandas; there is no shared database file, so provinces ingest in parallel with no writer lock, and
+the files are columnar, compressed and readable by any tool. The fingerprint (catalogue, rules, code version)
+makes a change of rules re-parse everything, since findings depend on them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from baocao.catalogue import Catalogue, Province
+from baocao.errors import Location
+from baocao.files import file_sha256, write_bytes_atomic
+from baocao.intake import Intake, accept, read_file_safely
+from baocao.intake.model import Finding, Note, Submission
+from baocao.intake.read import expected_from_path, iter_submission_files
+from baocao.periods import Period
+from baocao.quality import Rule
+
+PARSER_VERSION = "1"
+FILES = "files.parquet"
+PARSED = "parsed.parquet"
+
+
+def fingerprint(catalogue: Catalogue, rules: Sequence[Rule]) -> str:
+    """What a parse depends on besides the file: the catalogue, the rules and the parser's version."""
+    text = json.dumps(
+        [PARSER_VERSION, catalogue.model_dump(mode="json"), [r.model_dump() for r in rules]],
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _to_row(sub: Submission, key: str) -> dict[str, Any]:
+    return {
+        "key": key,
+        "sha256": sub.sha256,
+        "name": sub.path.name,
+        "unit": sub.unit,
+        "period": sub.period,
+        "person": sub.person,
+        "prepared_on": sub.prepared_on.isoformat() if sub.prepared_on else None,
+        "values": json.dumps(sub.values),
+        "estimates": json.dumps(sorted(sub.estimates)),
+        "notes": json.dumps([asdict(n) for n in sub.notes], ensure_ascii=False),
+        "findings": json.dumps(
+            [[f.severity, asdict(f.where), f.message] for f in sub.findings], ensure_ascii=False
+        ),
+    }
+
+
+def _from_row(row: Mapping[str, Any], path: Path) -> Submission:
+    sub = Submission(path=path, unit=row["unit"], period=row["period"])
+    sub.sha256 = row["sha256"]
+    sub.person = row["person"]
+    sub.prepared_on = date.fromisoformat(row["prepared_on"]) if row["prepared_on"] else None
+    sub.values = {k: float(v) for k, v in json.loads(row["values"]).items()}
+    sub.estimates = set(json.loads(row["estimates"]))
+    sub.notes = [Note(**n) for n in json.loads(row["notes"])]
+    sub.findings = [Finding(s, Location(**w), m) for s, w, m in json.loads(row["findings"])]
+    return sub
+
+
+def _read(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path) if path.is_file() else pd.DataFrame()
+    except Exception:  # a damaged cache is rebuilt, never trusted
+        return pd.DataFrame()
+
+
+def _write(path: Path, frame: pd.DataFrame) -> None:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False, compression="zstd")
+    write_bytes_atomic(path, buffer.getvalue())
+
+
+def collect_cached(
+    submissions_dir: Path,
+    quarters: Iterable[Period],
+    catalogue: Catalogue,
+    province: Province,
+    cache: Path,
+    received: Mapping[str, datetime] | None = None,
+    rules: Sequence[Rule] = (),
+) -> tuple[Intake, int]:
+    """Like ``intake.collect``, through the cache: the intake and how many files had to be parsed."""
+    version = fingerprint(catalogue, rules)
+    files = _read(cache / FILES)
+    known_files: dict[tuple[str, int, int], str] = {}
+    for record in files.to_dict("records") if not files.empty else []:
+        known_files[(str(record["path"]), int(record["size"]), int(record["mtime_ns"]))] = str(
+            record["sha256"]
+        )
+    parsed = _read(cache / PARSED)
+    if not parsed.empty and "version" in parsed and (parsed["version"] == version).all():
+        by_key: dict[str, list[dict[str, Any]]] = {}
+        for record in parsed.to_dict("records"):
+            by_key.setdefault(str(record["key"]), []).append({str(k): v for k, v in record.items()})
+    else:
+        parsed, by_key = pd.DataFrame(), {}
+    units = set(province.unit_codes)
+    intake = Intake()
+    file_rows, new_rows, fresh = [], [], 0
+    for quarter in quarters:
+        for path in iter_submission_files(submissions_dir / quarter.code):
+            if path.is_symlink():
+                subs = read_file_safely(
+                    path, catalogue, units, expected_from_path(path, units), quarter.code, rules
+                )
+            else:
+                stat = path.stat()
+                relative = str(path.relative_to(submissions_dir))
+                digest = known_files.get((relative, stat.st_size, stat.st_mtime_ns)) or file_sha256(path)
+                file_rows.append(
+                    {"path": relative, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
+                )
+                key = f"{digest}:{path.name}"
+                if key in by_key:
+                    subs = [_from_row(row, path) for row in by_key[key]]
+                else:
+                    subs = read_file_safely(
+                        path, catalogue, units, expected_from_path(path, units), quarter.code, rules
+                    )
+                    fresh += 1
+                    new_rows += [{**_to_row(s, key), "version": version} for s in subs]
+            for sub in subs:
+                if received and sub.sha256 is not None:
+                    sub.received_at = received.get(sub.sha256)
+                intake.submissions.append(sub)
+                if sub.accepted:
+                    accept(intake, sub)
+    if new_rows:
+        frames = [f for f in (parsed, pd.DataFrame(new_rows)) if not f.empty]
+        _write(cache / PARSED, pd.concat(frames, ignore_index=True))
+    current = {(r["path"], r["size"], r["mtime_ns"]) for r in file_rows}
+    if not current <= set(known_files):
+        # Keep what other quarters' runs learnt; replace the rows of the files seen now.
+        seen = {r["path"] for r in file_rows}
+        kept = files[~files["path"].isin(seen)] if not files.empty else pd.DataFrame()
+        rows = pd.DataFrame(file_rows)
+        _write(cache / FILES, pd.concat([kept, rows], ignore_index=True) if not kept.empty else rows)
+    return intake, fresh
