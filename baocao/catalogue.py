@@ -262,6 +262,8 @@ class Layout(_Model):
     left_mm: float = Field(default=30, ge=30, le=35)
     right_mm: float = Field(default=15, ge=15, le=20)
     body_pt: float = Field(default=14, ge=13, le=14)
+    # Above this many units the per-unit annex tables are left to the XLSX (see context.annexes).
+    annex_units_max: int = Field(default=40, ge=1)
 
 
 class Province(_Model):
@@ -283,6 +285,10 @@ class Province(_Model):
     participants: str | None = None
     layout: Layout = Field(default_factory=Layout)
     delivery: MailList = Field(default_factory=MailList)
+    # The national roll-up (provinces as units) says "Toàn quốc" and has no "tỉnh" in its author line.
+    total_label: str = "Toàn tỉnh"
+    kind: str = "tỉnh"  # how the roll-up names it: "tỉnh Lào Cai", "thành phố Hà Nội"
+    author: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -291,6 +297,9 @@ class Province(_Model):
             data = dict(data)
             data.setdefault("parent_body", f"Ủy ban nhân dân tỉnh {data['name']}")
             data.setdefault("place", data["name"])
+            agency = data.get("agency")
+            if isinstance(agency, dict) and agency.get("name"):
+                data.setdefault("author", f"{agency['name']} tỉnh {data['name']}")
         return data
 
     @model_validator(mode="after")

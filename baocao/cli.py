@@ -103,8 +103,25 @@ def run(
     deliver: Annotated[
         bool, typer.Option(help="Publish the DOCX and PDF and mail them to the recipients in province.yaml.")
     ] = False,
+    every: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Every province folder under --inputs (default: inputs/), in parallel, then the national "
+            "roll-up; reports whose inputs did not change are not made again.",
+        ),
+    ] = False,
+    workers: Annotated[int, typer.Option(help="With --all: provinces at once.", min=1)] = 2,
+    force: Annotated[bool, typer.Option(help="With --all: make every report again, changed or not.")] = False,
+    work_pool: Annotated[
+        str | None,
+        typer.Option(help="With --all: hand each province to the workers of this Prefect work pool."),
+    ] = None,
 ) -> None:
-    """Produce the period's DOCX, PDF and XLSX report for one province."""
+    """Produce the period's DOCX, PDF and XLSX report for one province (or, with --all, for every one)."""
+    if every:
+        _run_every(period, inputs, outputs, report_date, number, prefect, workers, force, deliver, work_pool)
+        return
     try:
         setup = core.load_setup(inputs)
         the_period = _period(period, setup)
@@ -131,6 +148,37 @@ def run(
     _print_result(setup, the_period, result)
     if result.delivery.startswith("failed"):
         _fail(result.delivery)
+
+
+def _run_every(
+    period: str | None,
+    inputs: Path,
+    outputs: Path,
+    report_date: str | None,
+    number: int | None,
+    prefect: bool,
+    workers: int,
+    force: bool,
+    deliver: bool,
+    work_pool: str | None,
+) -> None:
+    from baocao.cli_national import latest_of_all, run_all
+
+    root = inputs.parent if inputs == core.SAMPLE_INPUTS else inputs
+    if deliver:
+        _fail("--deliver is for one province's run; a national run writes the documents only")
+    if work_pool and not prefect:
+        _fail("--work-pool runs through Prefect; drop --no-prefect")
+    try:
+        the_period = Period.parse(period) if period else latest_of_all(root)
+        run = run_all(
+            root, the_period, outputs, _report_date(report_date), number, prefect, workers, force, out
+        )
+    except BaocaoError as exc:
+        _fail(str(exc))
+        return
+    if run.failed:
+        raise typer.Exit(code=1)
 
 
 def _run_flow(
@@ -409,6 +457,20 @@ def serve(
                 run_until_stopped(api)
     except (KeyboardInterrupt, SystemExit):
         out.print("stopped", highlight=False)
+
+
+@app.command()
+def deploy(
+    work_pool: Annotated[str, typer.Option(help="Prefect work pool (created, type process, if missing).")],
+) -> None:
+    """Put the province and national flows on a work pool of the Prefect server at PREFECT_API_URL; then
+    start `prefect worker start --pool NAME` wherever the provinces should run."""
+    if not os.environ.get("PREFECT_API_URL"):
+        _fail("PREFECT_API_URL is not set: deployments need a standing Prefect server")
+    from flows.pool import deploy_to_pool
+
+    for deployment_id in deploy_to_pool(work_pool):
+        out.print(f"deployment {deployment_id} on work pool {work_pool}", highlight=False)
 
 
 def main() -> None:

@@ -94,7 +94,7 @@ def build_context(
                 "title": "BÁO CÁO",
                 "summary": summary,
                 "meta_title": f"Báo cáo {summary[:1].lower()}{summary[1:]}",
-                "author": f"{province.agency.name} tỉnh {province.name}",
+                "author": province.author or province.agency.name,
                 "date_iso": report_date.isoformat(),
                 "period": period.code,
                 "period_label": period.label,
@@ -322,28 +322,38 @@ def annexes(
         agency=prov.agency.name,
     )
     province_part = {**province_table(story), "caption": p.say("headings.annex_province_caption")}
+    # A commune province's unit tables run to 60 pages nobody prints: above the layout's limit they are left
+    # to the XLSX, and Phụ lục II lists only the units that were not on time.
+    condensed = len(prov.units) > prov.layout.annex_units_max
+    footnote = p.say("annex.estimate_note")
+    if condensed:
+        workbook = f"{file_stem(period, prov)}.xlsx"
+        footnote += " " + p.say("annex.units_in_workbook", count=len(prov.units), file=workbook)
     annex_list = [
         {
             "label": p.say("headings.annex_figures_label"),
             "title": p.say("headings.annex_figures", period=period.label),
             "note": note,
             "orientation": "landscape",
-            "footnote": p.say("annex.estimate_note"),
-            "tables": [province_part, *unit_tables(story)],
+            "footnote": footnote,
+            "tables": [province_part] if condensed else [province_part, *unit_tables(story)],
         }
     ]
     if statuses:
         calendar = p.say(f"annex.calendar_{prov.calendar}")
+        footnote = p.say("annex.submissions_note", days=prov.deadline_working_days, calendar=calendar)
+        if condensed:
+            shown = [s for s in statuses if s.state not in ("on_time", "undated")]
+            footnote += " " + p.say("annex.others_on_time", count=len(statuses) - len(shown))
+            statuses = shown
         annex_list.append(
             {
                 "label": p.say("headings.annex_submissions_label"),
                 "title": p.say("headings.annex_submissions", period=period.label),
                 "note": note,
                 "orientation": "landscape",
-                "footnote": p.say(
-                    "annex.submissions_note", days=prov.deadline_working_days, calendar=calendar
-                ),
-                "tables": [submissions_table(story, statuses)],
+                "footnote": footnote,
+                "tables": [submissions_table(story, statuses)] if statuses else [],
             }
         )
     return annex_list

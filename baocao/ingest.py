@@ -91,6 +91,27 @@ def _write(path: Path, frame: pd.DataFrame) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
+def _known_files(cache: Path) -> tuple[pd.DataFrame, dict[tuple[str, int, int], str]]:
+    files = _read(cache / FILES)
+    known: dict[tuple[str, int, int], str] = {}
+    for record in files.to_dict("records") if not files.empty else []:
+        known[(str(record["path"]), int(record["size"]), int(record["mtime_ns"]))] = str(record["sha256"])
+    return files, known
+
+
+def file_hashes(submissions_dir: Path, quarters: Iterable[Period], cache: Path | None) -> dict[str, str]:
+    """Relative path -> SHA-256 of every submission file of ``quarters``, re-hashing only files whose size or
+    modification time changed since the cache saw them: what decides whether a report must be made again."""
+    _, known = _known_files(cache) if cache is not None else (None, {})
+    hashes = {}
+    for quarter in quarters:
+        for path in iter_submission_files(submissions_dir / quarter.code):
+            stat = path.lstat()
+            relative = str(path.relative_to(submissions_dir))
+            hashes[relative] = known.get((relative, stat.st_size, stat.st_mtime_ns)) or file_sha256(path)
+    return hashes
+
+
 def collect_cached(
     submissions_dir: Path,
     quarters: Iterable[Period],
@@ -102,12 +123,7 @@ def collect_cached(
 ) -> tuple[Intake, int]:
     """Like ``intake.collect``, through the cache: the intake and how many files had to be parsed."""
     version = fingerprint(catalogue, rules)
-    files = _read(cache / FILES)
-    known_files: dict[tuple[str, int, int], str] = {}
-    for record in files.to_dict("records") if not files.empty else []:
-        known_files[(str(record["path"]), int(record["size"]), int(record["mtime_ns"]))] = str(
-            record["sha256"]
-        )
+    files, known_files = _known_files(cache)
     parsed = _read(cache / PARSED)
     if not parsed.empty and "version" in parsed and (parsed["version"] == version).all():
         by_key: dict[str, list[dict[str, Any]]] = {}

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from baocao.files import file_sha256, write_bytes_atomic
-from baocao.intake import Intake
+from baocao.intake import Intake, UnitState
 from baocao.periods import Period
 
 
@@ -30,6 +31,60 @@ def figures_digest(figures: pd.DataFrame) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def inputs_digest(
+    *,
+    period: Period,
+    report_date: date,
+    number: int | None,
+    sources: Sequence[Path],
+    submissions: Mapping[str, str],
+    logs: Sequence[Path] = (),
+) -> str:
+    """One hash of everything a report is made from: the period, the date and number printed on it, the
+    configuration and templates, every submission file's content, the store's receipt and rejection logs,
+    and the program's version. Equal digests mean the documents would come out the same."""
+    parts = [
+        f"program={version('baocao')}",
+        f"period={period.code}",
+        f"date={report_date.isoformat()}",
+        f"number={number}",
+        *(f"source {p.name}={file_sha256(p)}" for p in sources if p.is_file()),
+        *(f"submission {k}={v}" for k, v in sorted(submissions.items())),
+        *(f"log {p.name}={file_sha256(p)}" for p in logs if p.is_file()),
+    ]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def unchanged(manifest_path: Path, digest: str) -> dict[str, Any] | None:
+    """The earlier run's manifest if it was made from the same inputs and its documents are still there,
+    unaltered; None when the report must be made again."""
+    try:
+        data = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("inputs_sha256") != digest:
+        return None
+    documents = data.get("documents") or {}
+    for name, sha in documents.items():
+        path = manifest_path.parent / name
+        if not path.is_file() or file_sha256(path) != sha:
+            return None
+    return data if documents else None
+
+
+def quarter_totals(intake: Intake) -> dict[str, dict[str, Any]]:
+    """Per quarter, the sum over accepted units of each submitted figure, the codes any unit estimated and
+    how many units it covers: what a national roll-up needs from a province."""
+    totals: dict[str, dict[str, Any]] = {}
+    for (_, quarter), sub in sorted(intake.accepted.items()):
+        entry = totals.setdefault(quarter, {"values": {}, "estimates": set(), "units": 0})
+        entry["units"] += 1
+        entry["estimates"] |= sub.estimates
+        for code, value in sub.values.items():
+            entry["values"][code] = entry["values"].get(code, 0.0) + value
+    return {q: {**e, "estimates": sorted(e["estimates"])} for q, e in totals.items()}
+
+
 def manifest(
     *,
     period: Period,
@@ -39,6 +94,8 @@ def manifest(
     sources: Sequence[Path],
     documents: Sequence[Path],
     generated_at: datetime,
+    inputs_sha256: str | None = None,
+    units: Sequence[UnitState] = (),
 ) -> dict[str, Any]:
     """The manifest as plain data: inputs (hashes), configuration (hashes), outputs."""
     config = {str(p.name): file_sha256(p) for p in sources if p.is_file()}
@@ -57,10 +114,14 @@ def manifest(
         "period": period.code,
         "province": province,
         "generated_at": generated_at.isoformat(),
+        "inputs_sha256": inputs_sha256,
+        "expected_units": len(units),
+        "received_units": sum(u.state == "received" for u in units),
         "configuration": {"sha256": combined, "files": config},
         "submissions": used,
         "figures_sha256": figures_digest(figures),
         "documents": {p.name: file_sha256(p) for p in documents if p.is_file()},
+        "totals": quarter_totals(intake),
     }
 
 

@@ -31,7 +31,7 @@ from baocao.deliver import (
 )
 from baocao.errors import ConfigError, PeriodError
 from baocao.files import exclusive, sweep_partials
-from baocao.ingest import collect_cached
+from baocao.ingest import collect_cached, file_hashes
 from baocao.intake import (
     Intake,
     Submission,
@@ -44,13 +44,13 @@ from baocao.intake import (
 )
 from baocao.periods import Period, quarters_needed
 from baocao.phrases import Phrases, load_phrases
-from baocao.provenance import manifest, write_manifest
+from baocao.provenance import inputs_digest, manifest, unchanged, write_manifest
 from baocao.quality import Outliers, RuleSet, load_rules, outlier_findings
 from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
 from baocao.render.xlsx import render_xlsx
-from baocao.store import received_times, rejected_submissions
+from baocao.store import INDEX, REJECTED, received_times, rejected_submissions, store_root
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(os.environ.get("BAOCAO_TEMPLATES", PROJECT_ROOT / "templates"))
@@ -93,6 +93,9 @@ class ReportResult:
     warnings: int = 0
     manifest: Path | None = None
     delivery: str = "not-requested"
+    skipped: bool = False
+    received: int = 0
+    expected: int = 0
 
     @property
     def paths(self) -> list[Path]:
@@ -106,19 +109,26 @@ def _own_or_default(inputs: Path, templates: Path, name: str) -> Path:
     return own if own.is_file() else templates / name
 
 
+def setup_sources(inputs: Path, templates: Path = TEMPLATES) -> tuple[Path, ...]:
+    """The files a province's report is configured by: province.yaml, indicators, phrases, rules (the
+    province's own copy if any), then the document templates."""
+    shared = (
+        _own_or_default(inputs, templates, n) for n in ("indicators.yaml", "phrases.yaml", "rules.yaml")
+    )
+    layout = (templates / name for name in ("report.docx", "report.html.j2", "report.css"))
+    return (inputs / "province.yaml", *shared, *layout)
+
+
 def load_setup(inputs: Path, templates: Path = TEMPLATES) -> Setup:
     """Read and check the configuration of the province folder ``inputs``."""
     if not (inputs / "province.yaml").is_file():
         raise ConfigError("no province.yaml here: --inputs must name a province folder", inputs)
-    catalogue_path = _own_or_default(inputs, templates, "indicators.yaml")
-    phrases_path = _own_or_default(inputs, templates, "phrases.yaml")
+    sources = setup_sources(inputs, templates)
+    _, catalogue_path, phrases_path, rules_path = sources[:4]
     catalogue = load_catalogue(catalogue_path)
     province = load_province(inputs / "province.yaml", catalogue)
     phrases = load_phrases(phrases_path)
-    rules_path = _own_or_default(inputs, templates, "rules.yaml")
     rules = load_rules(rules_path, catalogue)
-    layout = tuple(templates / name for name in ("report.docx", "report.html.j2", "report.css"))
-    sources = (inputs / "province.yaml", catalogue_path, phrases_path, rules_path, *layout)
     return Setup(inputs, templates, catalogue, province, phrases, sources, rules)
 
 
@@ -232,16 +242,45 @@ def summarise(intake: Intake, setup: Setup, period: Period, paths: tuple[Path, P
     quarters = {q.code for q in period.quarters}
     rejected = [s.path.name for s in intake.rejected(quarters)]
     warnings = sum(len(s.warnings) for s in intake.submissions if s.period in quarters)
+    states = tuple(unit_states(intake, setup.province, period))
     return ReportResult(
         *paths,
-        states=tuple(unit_states(intake, setup.province, period)),
+        states=states,
         rejected=tuple(rejected),
         warnings=warnings,
+        received=sum(s.state == "received" for s in states),
+        expected=len(states),
+    )
+
+
+def report_digest(
+    inputs: Path,
+    sources: Sequence[Path],
+    period: Period,
+    report_date: date,
+    number: int | None,
+    cache: Path | None = None,
+) -> str:
+    """The hash of everything the report on ``period`` is made from (see provenance.inputs_digest); cheap:
+    no configuration is parsed and unchanged submission files are not re-read."""
+    logs = [store_root(inputs) / INDEX, store_root(inputs) / REJECTED]
+    return inputs_digest(
+        period=period,
+        report_date=report_date,
+        number=number,
+        sources=sources,
+        submissions=file_hashes(inputs / "submissions", quarters_needed(period), cache),
+        logs=logs,
     )
 
 
 def write_provenance(
-    setup: Setup, intake: Intake, figures: pd.DataFrame, period: Period, documents: Sequence[Path]
+    setup: Setup,
+    intake: Intake,
+    figures: pd.DataFrame,
+    period: Period,
+    documents: Sequence[Path],
+    digest: str | None = None,
 ) -> Path:
     """The manifest beside the documents: submission versions, configuration hashes, figures hash."""
     data = manifest(
@@ -252,6 +291,8 @@ def write_provenance(
         sources=setup.sources,
         documents=documents,
         generated_at=datetime.now().astimezone(),
+        inputs_sha256=digest,
+        units=unit_states(intake, setup.province, period),
     )
     return write_manifest(documents[0].with_suffix(".manifest.json"), data)
 
@@ -322,38 +363,75 @@ def run_report(
     templates: Path = TEMPLATES,
     deliver: bool = False,
     waiting: Callable[[], None] | None = None,
+    cache: Path | None = None,
+    skip_unchanged: bool = False,
 ) -> ReportResult:
     """The whole report for one province and period, in-process (the flow runs these same steps).
 
     With ``deliver``, the documents are published and mailed; a mail failure is reported in the result's
     ``delivery`` ("failed: ...") after everything else is written. ``waiting`` is called if another run of the
-    same period holds the lock."""
+    same period holds the lock. ``cache`` is the ingest store's folder. With ``skip_unchanged`` (and no
+    delivery), nothing is rendered when the manifest shows the same inputs and untouched documents."""
     setup = load_setup(inputs, templates)
     with period_lock(outputs, setup, period, waiting):
-        return _run_locked(setup, period, outputs, report_date, number, templates, deliver)
+        options = RunOptions(report_date, number, deliver, cache, skip_unchanged)
+        return _run_locked(setup, period, outputs, options)
 
 
-def _run_locked(
+@dataclass(frozen=True)
+class RunOptions:
+    """How run_report was asked to run."""
+
+    report_date: date
+    number: int | None
+    deliver: bool
+    cache: Path | None
+    skip_unchanged: bool
+
+
+def write_documents(
     setup: Setup,
+    intake: Intake,
+    figures: pd.DataFrame,
     period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None,
-    templates: Path,
-    deliver: bool,
-) -> ReportResult:
+    context: dict[str, Any],
+    paths: tuple[Path, Path, Path],
+    digest: str,
+) -> Path:
+    """Render the DOCX, PDF and XLSX, then the manifest beside them (last, so a manifest means all three)."""
+    docx, pdf, xlsx = paths
+    render_docx(context, setup.templates / "report.docx", docx)
+    render_pdf(context, setup.templates, pdf)
+    write_xlsx(setup, intake, figures, period, xlsx)
+    return write_provenance(setup, intake, figures, period, list(paths), digest)
+
+
+def _run_locked(setup: Setup, period: Period, outputs: Path, options: RunOptions) -> ReportResult:
     """run_report's steps, under the period's lock."""
-    intake = collect_for(setup, period)
+    report_date, number = options.report_date, options.number
+    docx, pdf, xlsx = output_paths(outputs, setup, period)
+    digest = report_digest(setup.inputs, setup.sources, period, report_date, number, options.cache)
+    manifest_path = docx.with_suffix(".manifest.json")
+    if options.skip_unchanged and not options.deliver:
+        earlier = unchanged(manifest_path, digest)
+        if earlier is not None:
+            return ReportResult(
+                docx,
+                pdf,
+                xlsx,
+                manifest=manifest_path,
+                skipped=True,
+                received=int(earlier.get("received_units", 0)),
+                expected=int(earlier.get("expected_units", 0)),
+            )
+    intake = collect_for(setup, period, options.cache)
     figures = figures_for(setup, intake, period)
     trend = trend_for(setup, intake, period)
     context = with_chart_images(context_for(setup, intake, figures, period, report_date, number, trend))
-    docx, pdf, xlsx = output_paths(outputs, setup, period)
-    render_docx(context, templates / "report.docx", docx)
-    render_pdf(context, templates, pdf)
-    write_xlsx(setup, intake, figures, period, xlsx)
+    write_documents(setup, intake, figures, period, context, (docx, pdf, xlsx), digest)
     result = summarise(intake, setup, period, (docx, pdf, xlsx))
-    result = replace(result, manifest=write_provenance(setup, intake, figures, period, [docx, pdf, xlsx]))
-    if deliver:
+    result = replace(result, manifest=manifest_path)
+    if options.deliver:
         try:
             status = deliver_documents(
                 setup,

@@ -62,6 +62,7 @@ PROVINCES = [
     "Cà Mau",
     "An Giang",
 ]
+CITIES = {"Hà Nội", "Huế", "Hải Phòng", "Đà Nẵng", "Hồ Chí Minh", "Cần Thơ"}
 SLUGS = {"Đ": "D", "đ": "d"}
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -190,6 +191,7 @@ def write_national(
         config = {
             "code": code,
             "name": name,
+            "kind": "thành phố" if name in CITIES else "tỉnh",
             "agency": {"name": "Sở Khoa học và Công nghệ", "abbreviation": "SKHCN"},
             "calendar": "statistical",
             "units": [

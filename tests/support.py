@@ -17,9 +17,10 @@ def openpyxl_figures(path: Path) -> dict[str, tuple[float, bool]]:
     header_seen = False
     for row in ws.iter_rows(values_only=True):
         if not header_seen:
-            header_seen = row[1] == "Mã chỉ tiêu"
+            header_seen = len(row) > 1 and row[1] == "Mã chỉ tiêu"
             continue
-        code, value, status = row[1], row[4], row[5]
+        cells = tuple(row) + (None,) * 6  # read-only mode gives short tuples for short rows
+        code, value, status = cells[1], cells[4], cells[5]
         if code and value is not None:
             out[str(code)] = (float(value), status == "ước")
     return out

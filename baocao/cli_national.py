@@ -1,0 +1,128 @@
+"""``baocao run --all``: every province under a folder, a progress bar while they run, a table at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from baocao import national
+from baocao import report as core
+from baocao.errors import ConfigError
+from baocao.periods import Period
+
+WORDS = {"written": "[green]written[/]", "unchanged": "[cyan]unchanged[/]", "failed": "[bold red]failed[/]"}
+
+
+def latest_of_all(root: Path) -> Period:
+    """The latest quarter any province under ``root`` has submissions for."""
+    quarters = []
+    for folder in national.province_folders(root):
+        try:
+            quarters.append(core.latest_quarter(folder / "submissions"))
+        except Exception:  # a province with no submissions yet does not decide the period
+            continue
+    if not quarters:
+        raise ConfigError("no province has submissions yet; give --period", root)
+    return max(quarters)
+
+
+def run_all(
+    root: Path,
+    period: Period,
+    outputs: Path,
+    when: date,
+    number: int | None,
+    prefect: bool,
+    workers: int,
+    force: bool,
+    out: Console,
+    work_pool: str | None = None,
+) -> national.NationalRun:
+    """Run every province and the roll-up with a progress bar; print the summary table."""
+    total = len(national.province_folders(root)) + 1
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"),
+    )
+    with Progress(*columns, console=out, transient=False) as bar:
+        job = bar.add_task(f"{period.label}", total=total, last="")
+
+        def advance(outcome: national.Outcome) -> None:
+            bar.update(job, advance=1, last=f"{outcome.name}: {outcome.status}")
+
+        if prefect:
+            run = _through_prefect(root, period, outputs, when, number, workers, force, advance, work_pool)
+        else:
+            run = national.run_national(
+                root, period, outputs, when, number, workers=workers, force=force, on_done=advance
+            )
+    out.print(summary_table(run, period))
+    for failed in run.failed:
+        # In full, unfolded by the table, so that the message can be searched and copied.
+        out.print(f"[bold red]failed[/] {failed.name} ({failed.folder}): {failed.error}", highlight=False)
+    written = sum(o.status == "written" for o in run.provinces)
+    unchanged = sum(o.status == "unchanged" for o in run.provinces)
+    out.print(
+        f"{written} written, {unchanged} unchanged (nothing rendered again), {len(run.failed)} failed",
+        highlight=False,
+    )
+    if run.rollup and run.rollup.documents:
+        for path in run.rollup.documents:
+            print(path)
+    return run
+
+
+def _through_prefect(
+    root: Path,
+    period: Period,
+    outputs: Path,
+    when: date,
+    number: int | None,
+    workers: int,
+    force: bool,
+    advance: Callable[[national.Outcome], None],
+    work_pool: str | None,
+) -> national.NationalRun:
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.task_runners import ProcessPoolTaskRunner
+
+    from flows.national import NationalRequest, national_report, progress
+
+    request = NationalRequest(
+        period=period.code,
+        root=root,
+        outputs=outputs,
+        report_date=when,
+        number=number,
+        force=force,
+        work_pool=work_pool,
+    )
+    progress.append(advance)
+    try:
+        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            runner = ProcessPoolTaskRunner(max_workers=workers)
+            return national_report.with_options(task_runner=runner)(bao_cao=request)  # type: ignore[arg-type]
+    finally:
+        progress.remove(advance)
+
+
+def summary_table(run: national.NationalRun, period: Period) -> Table:
+    """One row per province and one for the roll-up: status, units, time, error."""
+    table = Table(title=f"{period.label}: {len(run.provinces)} provinces", title_justify="left")
+    for name in ("Province", "Status", "Units", "Seconds", "Problem"):
+        table.add_column(name, justify="right" if name in ("Units", "Seconds") else "left")
+    every = [*run.provinces, *([run.rollup] if run.rollup else [])]
+    for o in every:
+        name = f"[bold]{o.name}[/]" if o is run.rollup else o.name
+        units = f"{o.received}/{o.expected}" if o.expected else "–"
+        problem = (o.error or "")[:60] + ("…" if len(o.error or "") > 60 else "")
+        table.add_row(name, WORDS[o.status], units, f"{o.seconds:.1f}", problem)
+    return table

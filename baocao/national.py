@@ -1,0 +1,401 @@
+"""National runs: every province folder under a root, each failure isolated, then the ministry's roll-up.
+
+The roll-up treats the provinces as its units. Its figures come from what each province's run recorded in
+its manifest (per quarter, the sums of the units' submitted figures), so the provinces are not read twice
+and a province skipped as unchanged still counts. Derived indicators (ratios, densities, plan percentages)
+are recomputed from those sums by the same aggregation as a province's, never averaged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from baocao.catalogue import Province, load_catalogue
+from baocao.context import build_context
+from baocao.errors import BaocaoError, ConfigError
+from baocao.files import file_sha256
+from baocao.intake import Intake, Submission, accept, unit_states
+from baocao.periods import Period
+from baocao.phrases import Phrases, load_phrases
+from baocao.provenance import inputs_digest, unchanged
+from baocao.render.charts import with_chart_images
+from baocao.report import (
+    TEMPLATES,
+    Setup,
+    figures_for,
+    load_setup,
+    output_paths,
+    period_lock,
+    report_digest,
+    run_report,
+    setup_sources,
+    trend_for,
+    write_documents,
+)
+
+NATIONAL = "national.yaml"
+ROLLUP = "toan-quoc"
+ROLLUP_NAME = "Toàn quốc"
+Status = Literal["written", "unchanged", "failed"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one province (or of the roll-up) in a national run: plain data, picklable."""
+
+    folder: str
+    name: str
+    status: Status
+    seconds: float
+    received: int = 0
+    expected: int = 0
+    warnings: int = 0
+    documents: tuple[str, ...] = ()
+    manifest: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class NationalRun:
+    """All the provinces' outcomes and the roll-up's."""
+
+    provinces: list[Outcome] = field(default_factory=list)
+    rollup: Outcome | None = None
+
+    @property
+    def failed(self) -> list[Outcome]:
+        """The provinces (and roll-up) that produced nothing."""
+        every = [*self.provinces, *([self.rollup] if self.rollup else [])]
+        return [o for o in every if o.status == "failed"]
+
+
+def province_folders(root: Path) -> list[Path]:
+    """The province folders under ``root`` (those holding a province.yaml), by name."""
+    if not root.is_dir():
+        raise ConfigError("the national folder does not exist", root)
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / "province.yaml").is_file())
+    if not folders:
+        raise ConfigError("no province folders (with a province.yaml) here", root)
+    return folders
+
+
+def _name_of(folder: Path) -> str:
+    try:
+        data = yaml.safe_load((folder / "province.yaml").read_text(encoding="utf-8"))
+        return str(data["name"])
+    except Exception:  # the run itself reports what is wrong with the file
+        return folder.name
+
+
+def unchanged_outcome(
+    inputs: Path,
+    period: Period,
+    outputs: Path,
+    report_date: date,
+    number: int | None = None,
+    templates: Path = TEMPLATES,
+) -> Outcome | None:
+    """The outcome of a province whose last report is still current, judged from hashes alone (no
+    configuration parsed, no workbook opened, no worker started); None if it must be made."""
+    start = time.perf_counter()
+    slug = inputs.resolve().name
+    folder = outputs / slug / period.code
+    manifests = list(folder.glob(f"BC-{period.code}-*.manifest.json")) if folder.is_dir() else []
+    if len(manifests) != 1:
+        return None
+    try:
+        sources = setup_sources(inputs, templates)
+        digest = report_digest(inputs, sources, period, report_date, number, outputs / slug / ".ingest")
+    except OSError:
+        return None
+    earlier = unchanged(manifests[0], digest)
+    if earlier is None:
+        return None
+    return Outcome(
+        inputs.name,
+        str(earlier.get("province") or inputs.name),
+        "unchanged",
+        time.perf_counter() - start,
+        received=int(earlier.get("received_units", 0)),
+        expected=int(earlier.get("expected_units", 0)),
+        documents=tuple(str(folder / name) for name in earlier.get("documents", {})),
+        manifest=str(manifests[0]),
+    )
+
+
+def province_outcome(
+    inputs: Path,
+    period: Period,
+    outputs: Path,
+    report_date: date,
+    number: int | None = None,
+    templates: Path = TEMPLATES,
+    force: bool = False,
+) -> Outcome:
+    """One province's report through the ingest store, skipped if unchanged; never raises."""
+    start = time.perf_counter()
+    name = _name_of(inputs)
+    try:
+        result = run_report(
+            inputs,
+            period,
+            outputs,
+            report_date,
+            number,
+            templates,
+            cache=outputs / inputs.resolve().name / ".ingest",
+            skip_unchanged=not force,
+        )
+    except Exception as exc:  # one province's failure must not stop the others
+        message = str(exc) if isinstance(exc, BaocaoError) else f"{type(exc).__name__}: {exc}"
+        return Outcome(inputs.name, name, "failed", time.perf_counter() - start, error=message)
+    return Outcome(
+        inputs.name,
+        name,
+        "unchanged" if result.skipped else "written",
+        time.perf_counter() - start,
+        received=result.received,
+        expected=result.expected,
+        warnings=result.warnings,
+        documents=tuple(str(p) for p in result.paths),
+        manifest=str(result.manifest) if result.manifest else None,
+    )
+
+
+def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def national_province(config: Mapping[str, Any], provinces: Sequence[Province]) -> Province:
+    """The roll-up's configuration: the ministry's header and signer from ``config``, the provinces as
+    units, each with the sum of its units' population."""
+    units = []
+    for prov in provinces:
+        years = sorted({y for u in prov.units for y in u.population})
+        population = {y: sum(u.population_in(y) or 0 for u in prov.units) for y in years}
+        units.append({"code": prov.code, "name": prov.name, "kind": prov.kind, "population": population})
+    data = {k: v for k, v in config.items() if k != "phrases"}
+    data["units"] = units
+    data.setdefault("layout", {"annex_units_max": 40})
+    return Province.model_validate(data)
+
+
+def rollup_intake(totals: Mapping[str, Mapping[str, Any]], name_of: Mapping[str, str]) -> Intake:
+    """An intake with one accepted submission per province and quarter, from the provinces' manifests'
+    ``totals`` (province code -> quarter -> {values, estimates})."""
+    intake = Intake()
+    for code, quarters in totals.items():
+        for quarter, entry in quarters.items():
+            sub = Submission(path=Path(f"{name_of[code]} {quarter}"), unit=code, period=quarter)
+            sub.values = {k: float(v) for k, v in entry["values"].items()}
+            sub.estimates = set(entry["estimates"])
+            intake.submissions.append(sub)
+            accept(intake, sub)
+    return intake
+
+
+def national_setup(root: Path, templates: Path, provinces: Sequence[Province]) -> Setup:
+    """Configuration of the roll-up: ROOT/national.yaml if there is one, else templates/national.yaml."""
+    path = root / NATIONAL if (root / NATIONAL).is_file() else templates / NATIONAL
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        catalogue = load_catalogue(templates / "indicators.yaml")
+        province = national_province(config, provinces)
+    except (OSError, yaml.YAMLError, ValueError) as exc:
+        raise ConfigError(f"the national configuration cannot be used: {exc}", path) from exc
+    base = load_phrases(templates / "phrases.yaml")
+    phrases = Phrases(_merge(base.data, config.get("phrases") or {}), source=str(path))
+    layout = tuple(templates / n for n in ("report.docx", "report.html.j2", "report.css", "phrases.yaml"))
+    sources = (path, templates / "indicators.yaml", *layout)
+    return Setup(root / ROLLUP, templates, catalogue, province, phrases, sources)
+
+
+def rollup_outcome(
+    root: Path,
+    folders: Sequence[Path],
+    period: Period,
+    outputs: Path,
+    report_date: date,
+    number: int | None = None,
+    templates: Path = TEMPLATES,
+    force: bool = False,
+) -> Outcome:
+    """The national roll-up from the provinces' manifests for ``period``; never raises."""
+    start = time.perf_counter()
+    try:
+        return _rollup(root, folders, period, outputs, report_date, number, templates, force, start)
+    except Exception as exc:  # reported in the summary like a province's failure
+        message = str(exc) if isinstance(exc, BaocaoError) else f"{type(exc).__name__}: {exc}"
+        return Outcome(ROLLUP, ROLLUP_NAME, "failed", time.perf_counter() - start, error=message)
+
+
+def _rollup(
+    root: Path,
+    folders: Sequence[Path],
+    period: Period,
+    outputs: Path,
+    report_date: date,
+    number: int | None,
+    templates: Path,
+    force: bool,
+    start: float,
+) -> Outcome:
+    manifests = {}
+    for folder in folders:
+        found = sorted(
+            (outputs / folder.resolve().name / period.code).glob(f"BC-{period.code}-*.manifest.json")
+        )
+        if found:
+            manifests[folder] = found[-1]
+    if not manifests:
+        raise ConfigError(f"no province has a report for {period.label} to roll up", root)
+    config = root / NATIONAL if (root / NATIONAL).is_file() else templates / NATIONAL
+    layout = [templates / n for n in ("indicators.yaml", "phrases.yaml", "report.docx", "report.html.j2")]
+    digest = inputs_digest(
+        period=period,
+        report_date=report_date,
+        number=number,
+        sources=[config, *layout, templates / "report.css", *(f / "province.yaml" for f in folders)],
+        submissions={str(p.relative_to(outputs)): _totals_sha(p) for p in manifests.values()},
+    )
+    folder = outputs / ROLLUP / period.code
+    earlier_manifest = next(iter(folder.glob(f"BC-{period.code}-*.manifest.json")), None)
+    earlier = None if force or earlier_manifest is None else unchanged(earlier_manifest, digest)
+    if earlier is not None and earlier_manifest is not None:
+        return Outcome(
+            ROLLUP,
+            ROLLUP_NAME,
+            "unchanged",
+            time.perf_counter() - start,
+            received=int(earlier.get("received_units", 0)),
+            expected=int(earlier.get("expected_units", 0)),
+            documents=tuple(str(folder / name) for name in earlier.get("documents", {})),
+            manifest=str(earlier_manifest),
+        )
+    provinces, totals = [], {}
+    for one in folders:
+        try:
+            prov = load_setup(one, templates).province
+        except BaocaoError:
+            continue  # its failure is already in the summary
+        provinces.append(prov)
+        if one in manifests:
+            totals[prov.code] = json.loads(manifests[one].read_text(encoding="utf-8")).get("totals", {})
+    if not provinces:
+        raise ConfigError("no province could be read", root)
+    setup = national_setup(root, templates, provinces)
+    paths = output_paths(outputs, setup, period)
+    with period_lock(outputs, setup, period):
+        intake = rollup_intake(totals, {p.code: p.name for p in provinces})
+        states = unit_states(intake, setup.province, period)
+        figures = figures_for(setup, intake, period)
+        context = build_context(
+            figures=figures,
+            catalogue=setup.catalogue,
+            province=setup.province,
+            period=period,
+            states=states,
+            notes=[],
+            phrases=setup.phrases,
+            report_date=report_date,
+            number_=number,
+            trend=trend_for(setup, intake, period),
+        )
+        write_documents(setup, intake, figures, period, with_chart_images(context), paths, digest)
+    return Outcome(
+        ROLLUP,
+        ROLLUP_NAME,
+        "written",
+        time.perf_counter() - start,
+        received=sum(s.state == "received" for s in states),
+        expected=len(states),
+        documents=tuple(str(p) for p in paths),
+        manifest=str(paths[0].with_suffix(".manifest.json")),
+    )
+
+
+def _totals_sha(manifest: Path) -> str:
+    """What of a province's manifest the roll-up depends on: its totals (not its generation time)."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except ValueError:
+        return file_sha256(manifest)
+    text = json.dumps(data.get("totals"), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def largest_first(folders: Sequence[Path]) -> list[Path]:
+    """Provinces ordered by size (submission files), so the long ones start first and the pool ends evenly."""
+    return sorted(folders, key=lambda f: -sum(1 for _ in (f / "submissions").glob("*/*")))
+
+
+def run_national(
+    root: Path,
+    period: Period,
+    outputs: Path,
+    report_date: date,
+    number: int | None = None,
+    templates: Path = TEMPLATES,
+    workers: int = 2,
+    force: bool = False,
+    on_done: Callable[[Outcome], None] | None = None,
+) -> NationalRun:
+    """Every province under ``root`` in ``workers`` processes, then the roll-up; ``on_done`` after each."""
+    folders = province_folders(root)
+    run = NationalRun()
+    args = (period, outputs, report_date, number, templates, force)
+    todo = []
+    for folder in folders:
+        done = None if force else unchanged_outcome(folder, period, outputs, report_date, number, templates)
+        if done is None:
+            todo.append(folder)
+            continue
+        run.provinces.append(done)
+        if on_done:
+            on_done(done)
+    if todo:
+        _run_pool(todo, args, max(1, min(workers, len(todo))), run, on_done)
+    run.provinces.sort(key=lambda o: o.folder)
+    run.rollup = rollup_outcome(root, folders, *args)
+    if on_done:
+        on_done(run.rollup)
+    return run
+
+
+def _run_pool(
+    folders: Sequence[Path],
+    args: tuple[Any, ...],
+    workers: int,
+    run: NationalRun,
+    on_done: Callable[[Outcome], None] | None,
+) -> None:
+    # spawn, not fork: the parent may hold threads (Prefect's, rich's) that a fork would copy mid-state.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(province_outcome, folder, *args): folder for folder in largest_first(folders)}
+        for future in as_completed(futures):
+            try:
+                outcome = future.result()
+            except Exception as exc:  # a worker process died (memory, signal): that province failed
+                folder = futures[future]
+                error = f"worker process lost ({type(exc).__name__}: {exc})"
+                outcome = Outcome(folder.name, _name_of(folder), "failed", 0.0, error=error)
+            run.provinces.append(outcome)
+            if on_done:
+                on_done(outcome)
