@@ -23,7 +23,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State
-from prefect.deployments import run_deployment
+from prefect.deployments.flow_runs import arun_deployment
 from prefect.flow_runs import wait_for_flow_run
 from prefect.states import Completed
 from prefect.task_runners import ProcessPoolTaskRunner
@@ -143,7 +143,7 @@ def _on_pool(
                 "templates": str(request.templates.resolve()),
                 "force": request.force,
             }
-            started = await run_deployment(  # type: ignore[misc]
+            started = await arun_deployment(
                 f"{PROVINCE_FLOW}/{PROVINCE_DEPLOYMENT}",
                 parameters=parameters,
                 timeout=0,
