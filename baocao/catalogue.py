@@ -295,11 +295,11 @@ class Province(_Model):
     def _defaults_from_name(cls, data: Any) -> Any:
         if isinstance(data, dict) and data.get("name"):
             data = dict(data)
-            data.setdefault("parent_body", f"Ủy ban nhân dân tỉnh {data['name']}")
+            data.setdefault("parent_body", f"Ủy ban nhân dân {data.get('kind', 'tỉnh')} {data['name']}")
             data.setdefault("place", data["name"])
             agency = data.get("agency")
             if isinstance(agency, dict) and agency.get("name"):
-                data.setdefault("author", f"{agency['name']} tỉnh {data['name']}")
+                data.setdefault("author", f"{agency['name']} {data.get('kind', 'tỉnh')} {data['name']}")
         return data
 
     @model_validator(mode="after")

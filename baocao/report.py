@@ -29,7 +29,7 @@ from baocao.deliver import (
     publish,
     send_once,
 )
-from baocao.errors import ConfigError, PeriodError
+from baocao.errors import ConfigError, PeriodError, RenderError
 from baocao.files import exclusive, sweep_partials
 from baocao.ingest import collect_cached, file_hashes
 from baocao.intake import (
@@ -403,7 +403,10 @@ def write_documents(
     render_docx(context, setup.templates / "report.docx", docx)
     render_pdf(context, setup.templates, pdf)
     write_xlsx(setup, intake, figures, period, xlsx)
-    return write_provenance(setup, intake, figures, period, list(paths), digest)
+    try:
+        return write_provenance(setup, intake, figures, period, list(paths), digest)
+    except OSError as exc:  # DiskFullError included: reported like a document that could not be written
+        raise RenderError(f"could not write the manifest: {exc}") from exc
 
 
 def _run_locked(setup: Setup, period: Period, outputs: Path, options: RunOptions) -> ReportResult:

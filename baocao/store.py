@@ -200,6 +200,12 @@ def _publish(inputs: Path, version: StoredVersion) -> None:
             other.unlink()
 
 
+def _is_current(inputs: Path, version: StoredVersion) -> bool:
+    """Whether the unit's published file is this stored version."""
+    current = inputs / "submissions" / version.quarter / f"{version.unit}{Path(version.path).suffix}"
+    return current.is_file() and file_sha256(current) == version.sha256
+
+
 def csv_extract(sub: Submission) -> bytes:
     """One unit's rows of a multi-unit CSV, as a CSV of its own (how such a file is stored per unit)."""
     buffer = io.StringIO()
@@ -241,7 +247,9 @@ def process_inbox(
     units = set(province.unit_codes)
     with exclusive(store_root(inputs) / ".lock"):
         sweep_partials(store_root(inputs))  # what a killed pass left half-written
-        known = {v.sha256 for v in read_index(inputs)}
+        index = read_index(inputs)
+        known = {v.sha256 for v in index}
+        latest = {(v.unit, v.quarter): v for v in index}  # append-only: the last entry is the newest
         files = sorted(iter_submission_files(inbox), key=lambda p: (p.stat().st_mtime, p.name))
         for path in files:
             received = now or datetime.now(TZ)
@@ -274,13 +282,19 @@ def process_inbox(
             for sub in subs:
                 data = path.read_bytes() if single else csv_extract(sub)
                 suffix = path.suffix.lower() if single else ".csv"
-                if hashlib.sha256(data).hexdigest() in known:
+                digest = hashlib.sha256(data).hexdigest()
+                if digest in known:
+                    # A pass killed between storing and publishing left this file in the inbox: publish it.
+                    newest = latest.get((sub.unit or "", sub.period or ""))
+                    if newest is not None and newest.sha256 == digest and not _is_current(inputs, newest):
+                        _publish(inputs, newest)
                     continue
                 _adopt_current(inputs, sub.unit or "", sub.period or "", known, received)
                 version = _store(inputs, sub, data, suffix, received, path.name, known)
                 if version is None:
                     continue
                 stored_any = True
+                latest[(version.unit, version.quarter)] = version
                 _publish(inputs, version)
                 result.accepted.append(version)
             if not stored_any:

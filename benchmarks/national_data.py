@@ -203,7 +203,8 @@ def write_national(
                 }
                 for n, u in enumerate(unit_codes, start=1)
             ],
-            "plans": {periods[-1].year: {"TH01": 400.0 * count / 100, "CN14": 20000.0 * count / 100}},
+            # Plans near what the figures reach (TH01 is about 1,700 a commune a quarter).
+            "plans": {periods[-1].year: {"TH01": 7000.0 * count, "CN14": 2400.0 * count}},
             "signer": {"name": "Nguyễn Văn B", "title": "PHÓ GIÁM ĐỐC", "on_behalf_of": "GIÁM ĐỐC"},
             "recipients": ["Bộ Khoa học và Công nghệ (b/c);", "UBND tỉnh (b/c);", "Lưu: VT."],
         }

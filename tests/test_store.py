@@ -76,6 +76,23 @@ def test_the_same_file_twice_is_stored_once(province_dir: Path) -> None:
     assert len(read_index(province_dir)) == 1
 
 
+def test_a_pass_killed_before_publishing_is_completed_by_the_next(province_dir: Path) -> None:
+    # The state a SIGKILL between storing and publishing leaves: the version is in the store and its index,
+    # the published file is not there, and the file is still in the inbox.
+    setup = load_setup(province_dir)
+    dropped = drop(setup, "BATXAT", "q1.xlsx", {"BC01": 33, "BC03": 4.25})
+    data = dropped.read_bytes()
+    process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))
+    published = province_dir / "submissions" / "2025-Q1" / "BATXAT.xlsx"
+    published.unlink()
+    dropped.write_bytes(data)
+
+    again = process_inbox(province_dir, setup.catalogue, setup.province, now=at(19))
+    assert again.duplicates == ["q1.xlsx"] and not again.accepted
+    assert published.read_bytes() == data
+    assert len(read_index(province_dir)) == 1 and not dropped.exists()
+
+
 def test_a_rejected_file_gets_feedback_and_is_kept(province_dir: Path) -> None:
     setup = load_setup(province_dir)
     bad = drop(setup, "BACHA", "BACHA.xlsx", {"BC01": 20, "BC03": 1.5})
