@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from baocao.cli import app
@@ -113,3 +114,21 @@ def test_broken_configuration_fails_with_one_line(sample_inputs_copy: Path) -> N
         result.exit_code == 1 and "province.yaml" in result.output and "units.1.population" in result.output
     )
     assert len([line for line in result.output.splitlines() if line.strip()]) == 1
+
+
+def test_deploy_needs_a_standing_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    result = runner.invoke(app, ["deploy", "--work-pool", "baocao"])
+    assert result.exit_code == 1
+    assert "PREFECT_API_URL" in result.output
+
+
+def test_all_refuses_options_that_do_not_fit(tmp_path: Path) -> None:
+    deliver = runner.invoke(app, ["run", "--all", "--deliver", "--inputs", str(tmp_path)])
+    assert deliver.exit_code == 1 and "--deliver" in deliver.output
+    pool = runner.invoke(app, ["run", "--all", "--no-prefect", "--work-pool", "x", "--inputs", str(tmp_path)])
+    assert pool.exit_code == 1 and "--work-pool" in pool.output
+    empty = runner.invoke(
+        app, ["run", "--all", "--no-prefect", "--period", "2026-Q2", "--inputs", str(tmp_path)]
+    )
+    assert empty.exit_code == 1 and "no province folders" in empty.output
