@@ -100,6 +100,7 @@ def test_every_province_and_the_rollup_are_written(
     assert rows["VT09"][4] == pytest.approx(sums["VT07"] / sums["VT08"] * 100)
     text = docx_text(Path(run.rollup.documents[0]))
     assert "VĂN PHÒNG BỘ" in text and "3/3" in text and "toàn tỉnh" not in text.lower()
+    assert "Kiến nghị, đề xuất của các địa phương được tổng hợp trong báo cáo của từng tỉnh" in text
 
 
 def test_an_unchanged_rerun_renders_nothing_and_one_change_redoes_one(
