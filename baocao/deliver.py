@@ -20,9 +20,15 @@ from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from baocao.errors import BaocaoError
 from baocao.files import atomic_path, write_bytes_atomic
+from baocao.intake import Intake, unit_states
+from baocao.periods import Period
+
+if TYPE_CHECKING:  # report.py imports this module
+    from baocao.report import Setup
 
 LEDGER = "delivery.json"
 
@@ -194,3 +200,49 @@ def publish(paths: Sequence[Path], folder: Path) -> list[Path]:
             shutil.copyfile(path, tmp)
         out.append(target)
     return out
+
+
+def publish_folder(outputs: Path, setup: Setup) -> Path:
+    """Where delivered documents are copied: BAOCAO_PUBLISH_DIR, else ``<outputs>/<province>/published``."""
+    configured = os.environ.get("BAOCAO_PUBLISH_DIR")
+    return Path(configured) if configured else outputs / setup.slug / "published"
+
+
+def deliver_documents(
+    setup: Setup,
+    intake: Intake,
+    period: Period,
+    context: dict[str, Any],
+    docx: Path,
+    pdf: Path,
+    publish_to: Path,
+    settings: SmtpSettings | None,
+) -> Delivery:
+    """Publish the DOCX and PDF, then mail them to the configured recipients once (DeliveryError if it fails)."""
+    publish([docx, pdf], publish_to)
+    recipients = setup.province.delivery
+    if settings is None:
+        return Delivery("not-configured")
+    if not recipients.everyone:
+        return Delivery("no-recipients")
+    states = unit_states(intake, setup.province, period)
+    words = {
+        "agency": setup.province.agency.name,
+        "summary": context["doc"]["summary"],
+        "received": sum(s.state == "received" for s in states),
+        "expected": len(states),
+    }
+    attachments = [
+        (p, attachment_name(period.label, setup.province.agency.abbreviation, p.suffix)) for p in (docx, pdf)
+    ]
+    key = delivery_key(json.dumps(context, sort_keys=True, ensure_ascii=False), recipients.everyone)
+    message = build_message(
+        sender=settings.sender,
+        to=recipients.to,
+        cc=recipients.cc,
+        subject=setup.phrases.say("mail.subject", **words),
+        body=setup.phrases.lines("mail.body", **words),
+        attachments=attachments,
+        key=key,
+    )
+    return send_once(message, settings, docx.parent, key)

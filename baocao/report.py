@@ -5,7 +5,6 @@ load_setup -> collect -> figures_for -> context_for -> write_documents
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -19,16 +18,7 @@ import pandas as pd
 from baocao.aggregate import quarterly_series, report_figures
 from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
 from baocao.context import build_context, file_stem
-from baocao.deliver import (
-    Delivery,
-    DeliveryError,
-    SmtpSettings,
-    attachment_name,
-    build_message,
-    delivery_key,
-    publish,
-    send_once,
-)
+from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
 from baocao.errors import ConfigError, PeriodError, RenderError
 from baocao.files import exclusive, sweep_partials
 from baocao.ingest import collect_cached, file_hashes
@@ -295,52 +285,6 @@ def write_provenance(
         units=unit_states(intake, setup.province, period),
     )
     return write_manifest(documents[0].with_suffix(".manifest.json"), data)
-
-
-def publish_folder(outputs: Path, setup: Setup) -> Path:
-    """Where delivered documents are copied: BAOCAO_PUBLISH_DIR, else ``<outputs>/<province>/published``."""
-    configured = os.environ.get("BAOCAO_PUBLISH_DIR")
-    return Path(configured) if configured else outputs / setup.slug / "published"
-
-
-def deliver_documents(
-    setup: Setup,
-    intake: Intake,
-    period: Period,
-    context: dict[str, Any],
-    docx: Path,
-    pdf: Path,
-    publish_to: Path,
-    settings: SmtpSettings | None,
-) -> Delivery:
-    """Publish the DOCX and PDF, then mail them to the configured recipients once (DeliveryError if it fails)."""
-    publish([docx, pdf], publish_to)
-    recipients = setup.province.delivery
-    if settings is None:
-        return Delivery("not-configured")
-    if not recipients.everyone:
-        return Delivery("no-recipients")
-    states = unit_states(intake, setup.province, period)
-    words = {
-        "agency": setup.province.agency.name,
-        "summary": context["doc"]["summary"],
-        "received": sum(s.state == "received" for s in states),
-        "expected": len(states),
-    }
-    attachments = [
-        (p, attachment_name(period.label, setup.province.agency.abbreviation, p.suffix)) for p in (docx, pdf)
-    ]
-    key = delivery_key(json.dumps(context, sort_keys=True, ensure_ascii=False), recipients.everyone)
-    message = build_message(
-        sender=settings.sender,
-        to=recipients.to,
-        cc=recipients.cc,
-        subject=setup.phrases.say("mail.subject", **words),
-        body=setup.phrases.lines("mail.body", **words),
-        attachments=attachments,
-        key=key,
-    )
-    return send_once(message, settings, docx.parent, key)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from prefect.runtime import flow_run
 from pydantic import BaseModel, ConfigDict, Field
 
 from baocao import report as core
-from baocao.deliver import DeliveryError, SmtpSettings
+from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
 from baocao.intake import Intake, quarter_statuses
 from baocao.periods import Calendar, Kind, Period, latest_period
 from baocao.render.charts import with_chart_images
@@ -166,7 +166,7 @@ def publish_and_mail(
 ) -> str:
     """Copy the documents to the published folder and mail them once (the sender retries by itself)."""
     try:
-        return core.deliver_documents(
+        return deliver_documents(
             setup, intake, period, context, docx, pdf, publish_to, SmtpSettings.from_env()
         ).status
     except DeliveryError as exc:
@@ -227,7 +227,7 @@ def province_report(bao_cao: ReportRequest = ReportRequest()) -> core.ReportResu
             result, manifest=record_provenance(setup, intake, figures, the_period, list(written))
         )
         if request.deliver:
-            publish_to = core.publish_folder(request.outputs, setup)
+            publish_to = publish_folder(request.outputs, setup)
             status = publish_and_mail(setup, intake, the_period, context, docx, pdf, publish_to)
             result = replace(result, delivery=status)
         publish_artifacts(setup, intake, figures, the_period, result)
