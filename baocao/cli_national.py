@@ -116,7 +116,9 @@ def _through_prefect(
 
 def summary_table(run: national.NationalRun, period: Period) -> Table:
     """One row per province and one for the roll-up: status, units, time, error."""
-    table = Table(title=f"{period.label}: {len(run.provinces)} provinces", title_justify="left")
+    count = len(run.provinces)
+    title = f"{period.label}: {count} province{'' if count == 1 else 's'}"
+    table = Table(title=title, title_justify="left")
     for name in ("Province", "Status", "Units", "Seconds", "Problem"):
         table.add_column(name, justify="right" if name in ("Units", "Seconds") else "left")
     every = [*run.provinces, *([run.rollup] if run.rollup else [])]
