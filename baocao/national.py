@@ -98,6 +98,30 @@ def _name_of(folder: Path) -> str:
         return folder.name
 
 
+def _message(exc: Exception) -> str:
+    """A failure as the summary table shows it: a domain error's own words, else the exception's type too."""
+    return str(exc) if isinstance(exc, BaocaoError) else f"{type(exc).__name__}: {exc}"
+
+
+def _manifests(folder: Path, period: Period) -> list[Path]:
+    """The report manifests of ``period`` in an outputs folder (one, unless the agency was renamed)."""
+    return sorted(folder.glob(f"BC-{period.code}-*.manifest.json")) if folder.is_dir() else []
+
+
+def _unchanged(folder: str, name: str, manifest: Path, earlier: Mapping[str, Any], start: float) -> Outcome:
+    """The outcome of a report left as it was, from its manifest."""
+    return Outcome(
+        folder,
+        name,
+        "unchanged",
+        time.perf_counter() - start,
+        received=int(earlier.get("received_units", 0)),
+        expected=int(earlier.get("expected_units", 0)),
+        documents=tuple(str(manifest.parent / doc) for doc in earlier.get("documents", {})),
+        manifest=str(manifest),
+    )
+
+
 def unchanged_outcome(
     inputs: Path,
     period: Period,
@@ -110,8 +134,7 @@ def unchanged_outcome(
     configuration parsed, no workbook opened, no worker started); None if it must be made."""
     start = time.perf_counter()
     slug = inputs.resolve().name
-    folder = outputs / slug / period.code
-    manifests = list(folder.glob(f"BC-{period.code}-*.manifest.json")) if folder.is_dir() else []
+    manifests = _manifests(outputs / slug / period.code, period)
     if len(manifests) != 1:
         return None
     try:
@@ -122,16 +145,7 @@ def unchanged_outcome(
     earlier = unchanged(manifests[0], digest)
     if earlier is None:
         return None
-    return Outcome(
-        inputs.name,
-        str(earlier.get("province") or inputs.name),
-        "unchanged",
-        time.perf_counter() - start,
-        received=int(earlier.get("received_units", 0)),
-        expected=int(earlier.get("expected_units", 0)),
-        documents=tuple(str(folder / name) for name in earlier.get("documents", {})),
-        manifest=str(manifests[0]),
-    )
+    return _unchanged(inputs.name, str(earlier.get("province") or inputs.name), manifests[0], earlier, start)
 
 
 def province_outcome(
@@ -158,8 +172,7 @@ def province_outcome(
             skip_unchanged=not force,
         )
     except Exception as exc:  # one province's failure must not stop the others
-        message = str(exc) if isinstance(exc, BaocaoError) else f"{type(exc).__name__}: {exc}"
-        return Outcome(inputs.name, name, "failed", time.perf_counter() - start, error=message)
+        return Outcome(inputs.name, name, "failed", time.perf_counter() - start, error=_message(exc))
     return Outcome(
         inputs.name,
         name,
@@ -242,8 +255,7 @@ def rollup_outcome(
     try:
         return _rollup(root, folders, period, outputs, report_date, number, templates, force, start)
     except Exception as exc:  # reported in the summary like a province's failure
-        message = str(exc) if isinstance(exc, BaocaoError) else f"{type(exc).__name__}: {exc}"
-        return Outcome(ROLLUP, ROLLUP_NAME, "failed", time.perf_counter() - start, error=message)
+        return Outcome(ROLLUP, ROLLUP_NAME, "failed", time.perf_counter() - start, error=_message(exc))
 
 
 def _rollup(
@@ -259,9 +271,7 @@ def _rollup(
 ) -> Outcome:
     manifests = {}
     for folder in folders:
-        found = sorted(
-            (outputs / folder.resolve().name / period.code).glob(f"BC-{period.code}-*.manifest.json")
-        )
+        found = _manifests(outputs / folder.resolve().name / period.code, period)
         if found:
             manifests[folder] = found[-1]
     if not manifests:
@@ -275,20 +285,10 @@ def _rollup(
         sources=[config, *layout, templates / "report.css", *(f / "province.yaml" for f in folders)],
         submissions={str(p.relative_to(outputs)): _totals_sha(p) for p in manifests.values()},
     )
-    folder = outputs / ROLLUP / period.code
-    earlier_manifest = next(iter(folder.glob(f"BC-{period.code}-*.manifest.json")), None)
+    earlier_manifest = next(iter(_manifests(outputs / ROLLUP / period.code, period)), None)
     earlier = None if force or earlier_manifest is None else unchanged(earlier_manifest, digest)
     if earlier is not None and earlier_manifest is not None:
-        return Outcome(
-            ROLLUP,
-            ROLLUP_NAME,
-            "unchanged",
-            time.perf_counter() - start,
-            received=int(earlier.get("received_units", 0)),
-            expected=int(earlier.get("expected_units", 0)),
-            documents=tuple(str(folder / name) for name in earlier.get("documents", {})),
-            manifest=str(earlier_manifest),
-        )
+        return _unchanged(ROLLUP, ROLLUP_NAME, earlier_manifest, earlier, start)
     provinces, totals = [], {}
     for one in folders:
         try:
@@ -346,6 +346,28 @@ def largest_first(folders: Sequence[Path]) -> list[Path]:
     return sorted(folders, key=lambda f: -sum(1 for _ in (f / "submissions").glob("*/*")))
 
 
+def split_unchanged(
+    folders: Sequence[Path],
+    period: Period,
+    outputs: Path,
+    report_date: date,
+    number: int | None = None,
+    templates: Path = TEMPLATES,
+    force: bool = False,
+) -> tuple[list[Outcome], list[Path]]:
+    """The provinces whose reports are current (as outcomes) and those that must be made (``force``: all)."""
+    done, todo = [], []
+    for folder in folders:
+        outcome = (
+            None if force else unchanged_outcome(folder, period, outputs, report_date, number, templates)
+        )
+        if outcome is None:
+            todo.append(folder)
+        else:
+            done.append(outcome)
+    return done, todo
+
+
 def run_national(
     root: Path,
     period: Period,
@@ -361,15 +383,11 @@ def run_national(
     folders = province_folders(root)
     run = NationalRun()
     args = (period, outputs, report_date, number, templates, force)
-    todo = []
-    for folder in folders:
-        done = None if force else unchanged_outcome(folder, period, outputs, report_date, number, templates)
-        if done is None:
-            todo.append(folder)
-            continue
-        run.provinces.append(done)
+    done, todo = split_unchanged(folders, *args)
+    for outcome in done:
+        run.provinces.append(outcome)
         if on_done:
-            on_done(done)
+            on_done(outcome)
     if todo:
         _run_pool(todo, args, max(1, min(workers, len(todo))), run, on_done)
     run.provinces.sort(key=lambda o: o.folder)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 
@@ -170,7 +170,7 @@ def _on_pool(
             )
             outcome = done or national.Outcome(folder.name, folder.name, "failed", 0.0, error="no manifest")
             if done is not None and state.message == "written":
-                outcome = national.Outcome(**{**asdict(done), "status": "written"})
+                outcome = replace(done, status="written")
         else:
             message = state.message if state is not None else "no state"
             outcome = national.Outcome(folder.name, folder.name, "failed", 0.0, error=message)
@@ -189,17 +189,11 @@ def national_report(bao_cao: NationalRequest) -> national.NationalRun:
     when = request.report_date or date.today()
     folders = national.province_folders(request.root)
     run = national.NationalRun()
-    todo = []
-    for folder in folders:
-        done = None
-        if not request.force:
-            done = national.unchanged_outcome(
-                folder, period, request.outputs, when, request.number, request.templates
-            )
-        if done is None:
-            todo.append(folder)
-        else:
-            _done(done, run)
+    done, todo = national.split_unchanged(
+        folders, period, request.outputs, when, request.number, request.templates, request.force
+    )
+    for outcome in done:
+        _done(outcome, run)
     if todo and request.work_pool:
         _on_pool(todo, request, period, when, run)
     elif todo:
