@@ -1,12 +1,15 @@
 """Pure aggregation: quarterly records -> figures per unit and for the province, for any period.
 
 Rules by indicator kind (templates/indicators.yaml):
-    flow     sum of the period's quarters (a unit missing a quarter has no value for the period)
+    flow     sum of the quarters the unit sent (marked incomplete when one is missing)
     stock    the value at the period's last quarter
-    sum      the sum of its parts, per unit and quarter, then aggregated like its parts
-    ratio    sum of numerators / sum of denominators x scale (never an average of rates)
-    density  stock / population x 100 (population of the units that reported)
-Growth against the same period last year compares the same units (like for like).
+    sum      the sum of the parts present, per unit and quarter (incomplete when a part is missing), then
+             aggregated like its parts
+    ratio    sum of numerators / sum of denominators x scale over the same units and quarters (never an
+             average of rates)
+    density  stock / population x 100 (population of the units whose stock is counted)
+The province figure is the sum of what was received. Growth against the same period last year compares only
+the units complete in both periods (like for like): ``base_value`` and ``value_ly`` are that base's figures.
 """
 
 from __future__ import annotations
@@ -24,37 +27,50 @@ FIGURE_COLUMNS = [
     "indicator",
     "value",
     "is_estimate",
+    "complete",
     "units_reported",
     "value_ly",
+    "base_value",
+    "base_units",
     "yoy_pct",
     "change",
     "ytd_value",
     "ytd_is_estimate",
+    "ytd_complete",
     "plan",
     "plan_pct",
 ]
 
 
 def with_sums(records: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """Records plus the computed 'sum' indicators, per unit and quarter (all parts must be present)."""
+    """Records plus the computed 'sum' indicators per unit and quarter: the sum of the parts present, with
+    ``complete`` false where a part is missing."""
+    records = records if "complete" in records else records.assign(complete=True)
     frames = [records]
     for ind in catalogue.indicators:
         if ind.kind != "sum":
             continue
         parts = records[records["indicator"].isin(ind.parts)]
-        grouped = parts.groupby(["unit", "period"], observed=True).agg(
-            value=("value", "sum"), is_estimate=("is_estimate", "any"), n=("indicator", "nunique")
+        grouped = (
+            parts.groupby(["unit", "period"], observed=True)
+            .agg(value=("value", "sum"), is_estimate=("is_estimate", "any"), n=("indicator", "nunique"))
+            .reset_index()
         )
-        grouped = grouped[grouped["n"] == len(ind.parts)].reset_index().drop(columns="n")
+        grouped["complete"] = grouped["n"] == len(ind.parts)
         grouped["indicator"] = ind.code
         frames.append(grouped[records.columns])
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else records
 
 
+def _wide(frame: pd.DataFrame, column: str, units: Sequence[str], codes: Sequence[str]) -> pd.DataFrame:
+    return frame[column].unstack("indicator").reindex(index=list(units), columns=list(codes))
+
+
 def unit_period_values(
     quarterly: pd.DataFrame, catalogue: Catalogue, period: Period, units: Sequence[str]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Wide tables (units x additive indicators) of a period's values and estimate flags."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Wide tables (units x additive indicators) of a period's values, estimate flags and completeness."""
+    quarterly = quarterly if "complete" in quarterly else quarterly.assign(complete=True)
     codes = [i.code for i in catalogue.indicators if i.kind in ("flow", "stock", "sum")]
     flow_codes = {c for c in codes if catalogue.time_rule(c) == "flow"}
     quarters = [q.code for q in period.quarters]
@@ -63,14 +79,22 @@ def unit_period_values(
     flows = (
         rows[is_flow]
         .groupby(["unit", "indicator"], observed=True)
-        .agg(value=("value", "sum"), is_estimate=("is_estimate", "any"), n=("period", "nunique"))
+        .agg(
+            value=("value", "sum"),
+            is_estimate=("is_estimate", "any"),
+            n=("period", "nunique"),
+            parts_complete=("complete", "all"),
+        )
     )
-    flows = flows[flows["n"] == len(quarters)].drop(columns="n")
+    flows["complete"] = (flows["n"] == len(quarters)) & flows["parts_complete"]
     stocks = rows[~is_flow & (rows["period"] == period.end_quarter.code)].set_index(["unit", "indicator"])
-    both = pd.concat([flows, stocks[["value", "is_estimate"]]])
-    values = both["value"].unstack("indicator").reindex(index=list(units), columns=codes)
-    estimates = both["is_estimate"].unstack("indicator").reindex(index=list(units), columns=codes)
-    return values.astype("float64"), estimates.eq(True)
+    both = pd.concat(
+        [flows[["value", "is_estimate", "complete"]], stocks[["value", "is_estimate", "complete"]]]
+    )
+    values = _wide(both, "value", units, codes).astype("float64")
+    estimates = _wide(both, "is_estimate", units, codes).eq(True)
+    complete = _wide(both, "complete", units, codes).eq(True)
+    return values, estimates, complete
 
 
 def populations(province: Province, year: int) -> pd.Series:
@@ -80,11 +104,35 @@ def populations(province: Province, year: int) -> pd.Series:
     )
 
 
-def indicator_values(ind: Indicator, values: pd.DataFrame, population: pd.Series) -> pd.Series:
-    """Per-unit values of any indicator, derived ones computed from the additive table."""
+def paired_inputs(
+    quarterly: pd.DataFrame, catalogue: Catalogue, ind: Indicator, period: Period, units: Sequence[str]
+) -> pd.DataFrame:
+    """A ratio's numerator and denominator per unit, summed over the quarters where both were sent (so a
+    rate never divides one quarter's numerator by four quarters' denominator), with completeness."""
+    num, den = ind.numerator or "", ind.denominator or ""
+    flow = catalogue.time_rule(num) == "flow"
+    quarters = [q.code for q in (period.quarters if flow else (period.end_quarter,))]
+    rows = quarterly[quarterly["period"].isin(quarters) & quarterly["indicator"].isin((num, den))]
+    wide = rows.pivot_table(index=["unit", "period"], columns="indicator", values="value", aggfunc="sum")
+    wide = wide.reindex(columns=[num, den]).dropna()
+    done = rows.groupby(["unit", "period"], observed=True)["complete"].all()
+    wide["ok"] = done.reindex(wide.index).fillna(False).astype(bool)
+    per_unit = wide.groupby(level="unit").agg(num=(num, "sum"), den=(den, "sum"), n=("ok", "size"))
+    per_unit["complete"] = (per_unit["n"] == len(quarters)) & wide.groupby(level="unit")["ok"].all()
+    return per_unit.reindex(list(units)).assign(complete=lambda f: f["complete"].eq(True))
+
+
+def indicator_values(
+    ind: Indicator, values: pd.DataFrame, population: pd.Series, pairs: pd.DataFrame | None = None
+) -> pd.Series:
+    """Per-unit values of any indicator, derived ones computed from the additive table (or the ratio's
+    paired inputs)."""
     if ind.kind == "ratio":
-        den = values[ind.denominator].where(values[ind.denominator] > 0)
-        return values[ind.numerator] / den * ind.scale
+        if pairs is None:
+            num, den = values[ind.numerator], values[ind.denominator]
+        else:
+            num, den = pairs["num"], pairs["den"]
+        return num / den.where(den > 0) * ind.scale
     if ind.kind == "density":
         pop = population.reindex(values.index)
         return values[ind.base] / pop.where(pop > 0) * 100
@@ -97,16 +145,33 @@ def indicator_estimates(ind: Indicator, estimates: pd.DataFrame) -> pd.Series:
     return estimates[codes].any(axis=1)
 
 
+def indicator_complete(ind: Indicator, complete: pd.DataFrame, pairs: pd.DataFrame | None) -> pd.Series:
+    """Per-unit completeness of any indicator: every quarter (and part) of every input present."""
+    if ind.kind == "ratio" and pairs is not None:
+        return pairs["complete"].reindex(complete.index).eq(True)
+    codes = list(ind.inputs) if ind.kind in ("ratio", "density") else [ind.code]
+    return complete[codes].all(axis=1)
+
+
 def province_value(
-    ind: Indicator, values: pd.DataFrame, population: pd.Series, units: Sequence[str]
+    ind: Indicator,
+    values: pd.DataFrame,
+    population: pd.Series,
+    units: Sequence[str],
+    pairs: pd.DataFrame | None = None,
 ) -> float:
     """The province figure of an indicator over the given units (ratio of sums for rates)."""
     if not len(units):
         return float("nan")
     sub = values.loc[list(units)]
     if ind.kind == "ratio":
-        den = sub[ind.denominator].sum()
-        return float(sub[ind.numerator].sum() / den * ind.scale) if den > 0 else float("nan")
+        num, den = (
+            (sub[ind.numerator], sub[ind.denominator])
+            if pairs is None
+            else (pairs["num"].loc[list(units)], pairs["den"].loc[list(units)])
+        )
+        total = den.sum()
+        return float(num.sum() / total * ind.scale) if total > 0 else float("nan")
     if ind.kind == "density":
         pop = population.reindex(sub.index).sum()
         return float(sub[ind.base].sum() / pop * 100) if pop > 0 else float("nan")
@@ -117,51 +182,97 @@ def _contributors(series: pd.Series) -> list[str]:
     return [str(u) for u in series.index[series.notna()]]
 
 
+class PeriodValues:
+    """One period's per-unit tables: additive values, estimates, completeness, ratios' paired inputs."""
+
+    def __init__(
+        self, quarterly: pd.DataFrame, catalogue: Catalogue, province: Province, period: Period
+    ) -> None:
+        units = province.unit_codes
+        quarterly = quarterly if "complete" in quarterly else quarterly.assign(complete=True)
+        self.values, self.estimates, self.complete = unit_period_values(quarterly, catalogue, period, units)
+        self.population = populations(province, period.year).reindex(self.values.index)
+        self.pairs = {
+            i.code: paired_inputs(quarterly, catalogue, i, period, units)
+            for i in catalogue.indicators
+            if i.kind == "ratio"
+        }
+
+    def unit_values(self, ind: Indicator) -> pd.Series:
+        """Per-unit values of an indicator."""
+        return indicator_values(ind, self.values, self.population, self.pairs.get(ind.code))
+
+    def unit_complete(self, ind: Indicator) -> pd.Series:
+        """Per-unit completeness of an indicator (false where there is no value at all)."""
+        return (
+            indicator_complete(ind, self.complete, self.pairs.get(ind.code)) & self.unit_values(ind).notna()
+        )
+
+    def total(self, ind: Indicator, units: Sequence[str]) -> float:
+        """The province figure of an indicator over ``units``."""
+        return province_value(ind, self.values, self.population, units, self.pairs.get(ind.code))
+
+
 def period_table(
     quarterly: pd.DataFrame,
     catalogue: Catalogue,
     province: Province,
     period: Period,
     codes: Sequence[str] | None = None,
+    tables: PeriodValues | None = None,
 ) -> pd.DataFrame:
-    """Long table of one period: value, estimate flag and contributors per unit and for the province."""
-    values, estimates = unit_period_values(quarterly, catalogue, period, province.unit_codes)
-    population = populations(province, period.year).reindex(values.index)
+    """Long table of one period: value, estimate flag, completeness and contributors per unit and for the
+    province (the sum of what was received)."""
+    t = tables or PeriodValues(quarterly, catalogue, province, period)
     wanted = list(catalogue.indicators) if codes is None else [catalogue.get(c) for c in codes]
-    order = [ind.code for ind in wanted]
-    additive = [ind.code for ind in wanted if ind.kind not in ("ratio", "density")]
-    derived = [ind for ind in wanted if ind.kind in ("ratio", "density")]
-    # Additive indicators in one go; the few derived ones column by column.
-    per_unit = pd.concat(
-        [values[additive], pd.DataFrame({i.code: indicator_values(i, values, population) for i in derived})],
-        axis=1,
-    )[order]
+    per_unit = pd.DataFrame({i.code: t.unit_values(i) for i in wanted}, index=t.values.index)
     reported = per_unit.notna()
     flags = (
-        pd.concat(
-            [estimates[additive], pd.DataFrame({i.code: indicator_estimates(i, estimates) for i in derived})],
-            axis=1,
-        )[order].astype(bool)
-        & reported
+        pd.DataFrame({i.code: indicator_estimates(i, t.estimates) for i in wanted}).astype(bool) & reported
     )
-    totals = per_unit[additive].sum(min_count=1)
-    for ind in derived:
-        totals[ind.code] = province_value(ind, values, population, _contributors(per_unit[ind.code]))
-    province_values = totals.reindex(order).to_numpy(dtype="float64")
+    complete = pd.DataFrame({i.code: t.unit_complete(i) for i in wanted}).astype(bool)
+    totals = [t.total(i, _contributors(per_unit[i.code])) for i in wanted]
     # Units first, then the province, indicator by indicator (the order readers expect).
-    table = np.vstack([per_unit.to_numpy(dtype="float64"), np.array([province_values], dtype="float64")])
-    est = np.vstack([flags.to_numpy(dtype=bool), flags.any().to_numpy(dtype=bool)[None, :]])
-    counts = np.vstack([reported.to_numpy(dtype=int), reported.sum().to_numpy(dtype=int)[None, :]])
     rows = [*province.unit_codes, province.code]
+    table = np.vstack([per_unit.to_numpy(dtype="float64"), np.array([totals], dtype="float64")])
+    est = np.vstack([flags.to_numpy(dtype=bool), flags.any().to_numpy(dtype=bool)[None, :]])
+    done = np.vstack([complete.to_numpy(dtype=bool), complete.all().to_numpy(dtype=bool)[None, :]])
+    counts = np.vstack([reported.to_numpy(dtype=int), reported.sum().to_numpy(dtype=int)[None, :]])
     return pd.DataFrame(
         {
             "unit": np.tile(rows, len(wanted)),
             "indicator": np.repeat([ind.code for ind in wanted], len(rows)),
             "value": table.T.ravel(),
             "is_estimate": est.T.ravel(),
+            "complete": done.T.ravel(),
             "units_reported": counts.T.ravel(),
         }
     )
+
+
+def comparison(
+    now: PeriodValues, before: PeriodValues, catalogue: Catalogue, province: Province
+) -> pd.DataFrame:
+    """Like-for-like growth: per unit and for the province, this year's and last year's figures over the units
+    complete in both periods, and how many units that base holds."""
+    rows = []
+    for ind in catalogue.indicators:
+        ok_now, ok_before = now.unit_complete(ind), before.unit_complete(ind)
+        unit_now, unit_before = now.unit_values(ind), before.unit_values(ind)
+        base = [u for u in province.unit_codes if ok_now.get(u, False) and ok_before.get(u, False)]
+        for unit in province.unit_codes:
+            inside = unit in base
+            rows.append(
+                (
+                    unit,
+                    ind.code,
+                    float(unit_now[unit]) if inside else np.nan,
+                    float(unit_before[unit]) if inside else np.nan,
+                    int(inside),
+                )
+            )
+        rows.append((province.code, ind.code, now.total(ind, base), before.total(ind, base), len(base)))
+    return pd.DataFrame(rows, columns=["unit", "indicator", "base_value", "value_ly", "base_units"])
 
 
 def report_figures(
@@ -169,25 +280,25 @@ def report_figures(
 ) -> pd.DataFrame:
     """Everything a report says about a period: values, last year's, growth, year to date, plan progress."""
     quarterly = with_sums(quarterly, catalogue)
-    current = period_table(quarterly, catalogue, province, period)
-    last = period_table(quarterly, catalogue, province, period.same_period_last_year)
+    now = PeriodValues(quarterly, catalogue, province, period)
+    before = PeriodValues(quarterly, catalogue, province, period.same_period_last_year)
+    current = period_table(quarterly, catalogue, province, period, tables=now)
     ytd_period = period.year_to_date
     ytd = current if ytd_period == period else period_table(quarterly, catalogue, province, ytd_period)
     figures = current.merge(
-        last[["unit", "indicator", "value"]].rename(columns={"value": "value_ly"}),
-        on=["unit", "indicator"],
-        how="left",
+        comparison(now, before, catalogue, province), on=["unit", "indicator"], how="left"
     )
     figures = figures.merge(
-        ytd[["unit", "indicator", "value", "is_estimate"]].rename(
-            columns={"value": "ytd_value", "is_estimate": "ytd_is_estimate"}
+        ytd[["unit", "indicator", "value", "is_estimate", "complete"]].rename(
+            columns={"value": "ytd_value", "is_estimate": "ytd_is_estimate", "complete": "ytd_complete"}
         ),
         on=["unit", "indicator"],
         how="left",
     )
-    figures["yoy_pct"] = (figures["value"] / figures["value_ly"].where(figures["value_ly"] > 0) - 1) * 100
-    figures["change"] = figures["value"] - figures["value_ly"]
-    _like_for_like(figures, quarterly, catalogue, province, period)
+    figures["yoy_pct"] = (
+        figures["base_value"] / figures["value_ly"].where(figures["value_ly"] > 0) - 1
+    ) * 100
+    figures["change"] = figures["base_value"] - figures["value_ly"]
     figures["plan"] = [
         _plan(catalogue.get(ind), province, period.year, unit)
         for unit, ind in zip(figures["unit"], figures["indicator"], strict=True)
@@ -206,30 +317,6 @@ def _plan(ind: Indicator, province: Province, year: int, unit: str) -> float:
         return np.nan
     target = province.plan_for(ind.code, year, None if unit == province.code else unit)
     return np.nan if target is None else target
-
-
-def _like_for_like(
-    figures: pd.DataFrame, quarterly: pd.DataFrame, catalogue: Catalogue, province: Province, period: Period
-) -> None:
-    """Replace the province's growth by one over the units present in both years, where they differ."""
-    now_values, _ = unit_period_values(quarterly, catalogue, period, province.unit_codes)
-    ly_period = period.same_period_last_year
-    ly_values, _ = unit_period_values(quarterly, catalogue, ly_period, province.unit_codes)
-    pop_now, pop_ly = populations(province, period.year), populations(province, ly_period.year)
-    for ind in catalogue.indicators:
-        now = set(_contributors(indicator_values(ind, now_values, pop_now)))
-        before = set(_contributors(indicator_values(ind, ly_values, pop_ly)))
-        if now == before:
-            continue
-        common = sorted(now & before)
-        mask = (figures["unit"] == province.code) & (figures["indicator"] == ind.code)
-        if not common:
-            figures.loc[mask, ["yoy_pct", "change"]] = np.nan
-            continue
-        a = province_value(ind, now_values, pop_now, common)
-        b = province_value(ind, ly_values, pop_ly, common)
-        figures.loc[mask, "yoy_pct"] = (a / b - 1) * 100 if b > 0 else np.nan
-        figures.loc[mask, "change"] = a - b
 
 
 def quarterly_series(

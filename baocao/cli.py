@@ -21,6 +21,7 @@ from baocao.settings import apply_prefect_defaults
 apply_prefect_defaults()
 
 from baocao import report as core  # noqa: E402 - Prefect settings must be in the environment first
+from baocao.cli_review import review_app  # noqa: E402
 from baocao.intake import quarter_statuses, read_file_safely  # noqa: E402
 from baocao.intake.form import FormContent, form_filename, write_form  # noqa: E402
 from baocao.intake.read import expected_from_path  # noqa: E402
@@ -34,6 +35,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(review_app, name="review")
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 

@@ -22,10 +22,12 @@ from typing import Any
 import pandas as pd
 
 from baocao.catalogue import Catalogue, Indicator, Province
+from baocao.coverage import Gap
 from baocao.intake.model import Note, QuarterStatus, UnitState
 from baocao.narrative import Story, figures_index, lead_paragraphs, report_sections, summary_line
 from baocao.periods import Period, official_date, roman
 from baocao.phrases import Phrases
+from baocao.review import Flag
 from baocao.vietnamese import number
 
 UNIT_TABLE_COLUMNS = 6
@@ -69,8 +71,11 @@ def build_context(
     number_: int | None = None,
     trend: pd.DataFrame | None = None,
     statuses: Sequence[QuarterStatus] = (),
+    gaps: Sequence[Gap] = (),
+    flags: Sequence[Flag] = (),
 ) -> dict[str, Any]:
-    """The whole report as plain data; ``trend`` holds province values by quarter for the trend charts."""
+    """The whole report as plain data; ``trend`` holds province values by quarter for the trend charts,
+    ``gaps`` the figures of the year to date not used and ``flags`` the questioned figures."""
     story = Story(
         catalogue,
         province,
@@ -80,6 +85,8 @@ def build_context(
         notes,
         phrases,
         date_text=official_date(report_date),
+        gaps=gaps,
+        flags=flags,
     )
     summary = summary_line(period, phrases)
     doc_number = document_number(number_, province.agency.abbreviation)
@@ -163,11 +170,27 @@ def chart_specs(story: Story, trend: pd.DataFrame | None) -> list[dict[str, Any]
     return specs
 
 
-def _cell(value: Any, ind: Indicator, estimate: bool = False, decimals: int | None = None) -> str:
+def _cell(
+    value: Any, ind: Indicator, estimate: bool = False, decimals: int | None = None, mark: str = ""
+) -> str:
     if value is None:
         return "–"
     text = number(value, ind.decimals if decimals is None else decimals)
-    return f"{text}*" if estimate and text != "–" else text
+    if text == "–":
+        return text
+    return f"{text}{'*' if estimate else ''}{mark}"
+
+
+def _incomplete(fig: dict[str, Any], key: str = "complete") -> str:
+    """' (a)' on a figure that lacks units or quarters of its period."""
+    value = fig.get(key)
+    return " (a)" if value is not None and not bool(value) else ""
+
+
+def _partial_base(fig: dict[str, Any]) -> str:
+    """' (b)' on last year's figure and the growth when they cover fewer units than this period's figure."""
+    base, reported = fig.get("base_units"), fig.get("units_reported")
+    return " (b)" if base is not None and reported is not None and 0 < base < reported else ""
 
 
 def _change(ind: Indicator, fig: dict[str, Any]) -> str:
@@ -209,17 +232,22 @@ def province_table(story: Story) -> dict[str, Any]:
                 name,
                 ind.unit,
                 _cell(fig.get("plan"), ind),
-                _cell(fig.get("value"), ind, bool(fig.get("is_estimate"))),
+                _cell(fig.get("value"), ind, bool(fig.get("is_estimate")), mark=_incomplete(fig)),
             ]
             if with_ytd:
                 flow = story.catalogue.time_rule(ind.code) == "flow"
-                cells.append(
-                    _cell(fig.get("ytd_value"), ind, bool(fig.get("ytd_is_estimate"))) if flow else ""
+                ytd = _cell(
+                    fig.get("ytd_value"),
+                    ind,
+                    bool(fig.get("ytd_is_estimate")),
+                    mark=_incomplete(fig, "ytd_complete"),
                 )
+                cells.append(ytd if flow else "")
+            change = _change(ind, fig)
             cells += [
                 _cell(fig.get("plan_pct"), ind, decimals=2) if fig.get("plan_pct") is not None else "–",
-                _cell(fig.get("value_ly"), ind),
-                _change(ind, fig),
+                _cell(fig.get("value_ly"), ind, mark=_partial_base(fig)),
+                change + (_partial_base(fig) if change != "–" else ""),
             ]
             rows.append({"cells": cells, "kind": "data"})
     widths = [8, 62, 18, 18, 20] + ([20] if with_ytd else []) + [14, 20, 16]
@@ -243,12 +271,16 @@ def unit_tables(story: Story) -> list[dict[str, Any]]:
                 cells = [str(n), unit.full_name[:1].upper() + unit.full_name[1:]]
                 for ind in chunk:
                     fig = story.fig(ind.code, unit.code)
-                    cells.append(_cell(fig.get("value"), ind, bool(fig.get("is_estimate"))))
+                    cells.append(
+                        _cell(fig.get("value"), ind, bool(fig.get("is_estimate")), mark=_incomplete(fig))
+                    )
                 rows.append({"cells": cells, "kind": "data"})
             total = ["", p.say("annex.province_row")]
             for ind in chunk:
                 fig = story.fig(ind.code)
-                total.append(_cell(fig.get("value"), ind, bool(fig.get("is_estimate"))))
+                total.append(
+                    _cell(fig.get("value"), ind, bool(fig.get("is_estimate")), mark=_incomplete(fig))
+                )
             rows.append({"cells": total, "kind": "total"})
             part = " (tiếp theo)" if start else ""
             tables.append(
@@ -326,6 +358,11 @@ def annexes(
     # to the XLSX, and Phụ lục II lists only the units that were not on time.
     condensed = len(prov.units) > prov.layout.annex_units_max
     footnote = p.say("annex.estimate_note")
+    if any(
+        r["kind"] == "data" and any(c.endswith(("(a)", "(b)")) for c in r["cells"])
+        for r in province_part["rows"]
+    ):
+        footnote += " " + p.say("annex.incomplete_note")
     if condensed:
         workbook = f"{file_stem(period, prov)}.xlsx"
         footnote += " " + p.say("annex.units_in_workbook", count=len(prov.units), file=workbook)

@@ -33,7 +33,7 @@ from baocao.intake.read import expected_from_path, iter_submission_files
 from baocao.periods import Period
 from baocao.quality import Rule
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: findings carry the codes they question
 FILES = "files.parquet"
 PARSED = "parsed.parquet"
 
@@ -61,7 +61,8 @@ def _to_row(sub: Submission, key: str) -> dict[str, Any]:
         "estimates": json.dumps(sorted(sub.estimates)),
         "notes": json.dumps([asdict(n) for n in sub.notes], ensure_ascii=False),
         "findings": json.dumps(
-            [[f.severity, asdict(f.where), f.message] for f in sub.findings], ensure_ascii=False
+            [[f.severity, asdict(f.where), f.message, list(f.codes), f.note] for f in sub.findings],
+            ensure_ascii=False,
         ),
     }
 
@@ -74,7 +75,9 @@ def _from_row(row: Mapping[str, Any], path: Path) -> Submission:
     sub.values = {k: float(v) for k, v in json.loads(row["values"]).items()}
     sub.estimates = set(json.loads(row["estimates"]))
     sub.notes = [Note(**n) for n in json.loads(row["notes"])]
-    sub.findings = [Finding(s, Location(**w), m) for s, w, m in json.loads(row["findings"])]
+    sub.findings = [
+        Finding(s, Location(**w), m, tuple(c), n) for s, w, m, c, n in json.loads(row["findings"])
+    ]
     return sub
 
 

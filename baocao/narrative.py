@@ -14,11 +14,13 @@ from typing import Any
 import pandas as pd
 
 from baocao.catalogue import Catalogue, Indicator, Province
+from baocao.coverage import Gap, UnitGap, indicator_gaps, needed_quarters, raw_inputs
 from baocao.intake.cells import fold
 from baocao.intake.layout import NoteSection
 from baocao.intake.model import Note, UnitState
 from baocao.periods import Period, roman
 from baocao.phrases import Phrases
+from baocao.review import Flag
 from baocao.vietnamese import capitalize_first, join, lower_first, number
 
 Section = dict[str, Any]
@@ -37,6 +39,8 @@ class Story:
     notes: Sequence[tuple[str, Note]]
     phrases: Phrases
     date_text: str
+    gaps: Sequence[Gap] = ()  # submitted figures of the year to date (and so of the period) not used
+    flags: Sequence[Flag] = ()  # figures questioned by the checks, with staff's decisions
 
     def fig(self, code: str, unit: str | None = None) -> dict[str, Any]:
         """The figure row of an indicator for the province (or a unit)."""
@@ -73,8 +77,32 @@ def _stock_period(period: Period) -> str:
     return period.label if period.kind == "year" else period.end_quarter.label
 
 
+def quarters_text(quarters: Sequence[str]) -> str:
+    """'quý I/2024' or 'quý I/2024 và quý II/2024'."""
+    return join([Period.parse(q).label for q in quarters])
+
+
+def _lacking(story: Story) -> tuple[list[str], list[str]]:
+    """Who lacks what, precisely: 'huyện Nậm Pồ chưa gửi báo cáo quý I/2024'; and what the totals exclude."""
+    p, period = story.phrases, story.period
+    whole = [q.code for q in period.quarters]
+    lacking: list[str] = []
+    excluded: list[str] = []
+    for key, attribute in (("missing", "missing_quarters"), ("rejected", "rejected_quarters")):
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for state in story.states:
+            quarters = tuple(getattr(state, attribute))
+            if quarters:
+                groups.setdefault(quarters, []).append(state.unit)
+        for quarters, units in groups.items():
+            shown = "" if list(quarters) == whole else quarters_text(quarters)
+            lacking.append(p.say(f"completeness.{key}", units=story.units_phrase(units), quarters=shown))
+            excluded.append(p.say("completeness.excluded", units=story.units_phrase(units), quarters=shown))
+    return lacking, excluded
+
+
 def lead_paragraphs(story: Story) -> list[str]:
-    """The opening paragraph and the statement of who reported."""
+    """The opening paragraph and the statement of who reported, naming who lacks which quarter."""
     p, prov = story.phrases, story.province
     agency_short = prov.agency.short_name or prov.agency.name
     lead = p.say(
@@ -84,9 +112,7 @@ def lead_paragraphs(story: Story) -> list[str]:
         summary=summary_line(story.period, p),
     )
     received = [s for s in story.states if s.state == "received"]
-    missing = [s.unit for s in story.states if s.state == "missing"]
-    rejected = [s.unit for s in story.states if s.state == "rejected"]
-    late = story.units_phrase(s.unit for s in received if s.late)
+    late = story.units_phrase(s.unit for s in story.states if s.state in ("received", "partial") and s.late)
     common = {
         "date": story.date_text,
         "agency_short": agency_short,
@@ -94,17 +120,53 @@ def lead_paragraphs(story: Story) -> list[str]:
         "expected": len(story.states),
         "late": late,
     }
-    if not missing and not rejected:
+    if len(received) == len(story.states):
         status = p.say("completeness.all", **common)
     else:
+        lacking, excluded = _lacking(story)
         status = p.say(
             "completeness.partial",
             received=len(received),
-            missing=story.units_phrase(missing),
-            rejected=story.units_phrase(rejected),
+            lacking="; ".join(lacking),
+            excluded=join(excluded),
+            # The wording before the partial states (a province's own phrases.yaml may still use them).
+            missing=story.units_phrase(s.unit for s in story.states if s.state == "missing"),
+            rejected=story.units_phrase(s.unit for s in story.states if s.state == "rejected"),
             **common,
         )
     return [lead, status]
+
+
+def coverage_items(story: Story, gaps: Sequence[UnitGap], whole: set[str]) -> list[str]:
+    """What a figure does not include, one phrase per kind of gap with the units it concerns; quarters are
+    named unless the gap is all of ``whole`` (the quarters the figure is made of)."""
+    p = story.phrases
+    groups: dict[tuple[str, tuple[str, ...], str | None], list[str]] = {}
+    for gap in gaps:
+        groups.setdefault((gap.reason, gap.quarters, gap.part), []).append(gap.unit)
+    items = []
+    for (reason, quarters, part), units in groups.items():
+        shown = "" if set(quarters) >= whole else quarters_text(quarters)
+        key = "part" if part else reason
+        name = story.catalogue.get(part).name if part else ""
+        items.append(p.say(f"coverage.{key}", units=story.units_phrase(units), quarters=shown, part=name))
+    return items
+
+
+def _coverage_note(story: Story, ind: Indicator, period: Period, skip: set[str] | None = None) -> str:
+    """' (chưa bao gồm số liệu quý I/2024 của huyện Nậm Pồ)', or '' when the figure covers everything;
+    gaps in the quarters of ``skip`` (already said) are left out."""
+    gaps = indicator_gaps(story.gaps, story.catalogue, story.province, ind, period)
+    if skip:
+        gaps = [g for g in gaps if not set(g.quarters) <= skip]
+        gaps = [
+            UnitGap(g.unit, g.reason, tuple(q for q in g.quarters if q not in skip), g.part) for g in gaps
+        ]
+    whole = {
+        q.code for c in raw_inputs(story.catalogue, ind) for q in needed_quarters(story.catalogue, c, period)
+    }
+    items = coverage_items(story, gaps, whole)
+    return f" ({story.phrases.say('coverage.excluded', items='; '.join(items))})" if items else ""
 
 
 # --- I. Results ------------------------------------------------------------------------------------------
@@ -122,16 +184,20 @@ def _growth(story: Story, ind: Indicator, fig: dict[str, Any]) -> str | None:
         return None
     delta = float(raw)
     if abs(delta) < 0.05:
-        return p.say("indicator.growth_flat", last_year=last_year)
+        return p.say("indicator.growth_flat", last_year=last_year) + _base_note(story, fig)
     if ind.kind == "ratio":
         key = "indicator.points_up" if delta > 0 else "indicator.points_down"
-        return p.say(key, points=number(abs(delta), 1), last_year=last_year)
+        return p.say(key, points=number(abs(delta), 1), last_year=last_year) + _base_note(story, fig)
     key = "indicator.growth_up" if delta > 0 else "indicator.growth_down"
-    return p.say(key, pct=number(abs(delta), 1), last_year=last_year)
+    return p.say(key, pct=number(abs(delta), 1), last_year=last_year) + _base_note(story, fig)
 
 
-def _missing_units(story: Story, code: str) -> list[str]:
-    return [u for u in story.province.unit_codes if not _ok(story.fig(code, u).get("value"))]
+def _base_note(story: Story, fig: dict[str, Any]) -> str:
+    """' (so sánh trên cùng 8 đơn vị …)' when the comparison leaves out units that reported this period."""
+    base, reported = fig.get("base_units"), fig.get("units_reported")
+    if base is not None and reported is not None and 0 < int(base) < int(reported):
+        return f" ({story.phrases.say('coverage.base', count=int(base))})"
+    return ""
 
 
 def indicator_sentence(
@@ -165,9 +231,7 @@ def indicator_sentence(
             value=value,
             unit=ind.unit,
         )
-    missing = _missing_units(story, ind.code)
-    if missing:
-        main += f" ({p.say('indicator.incomplete', units=story.units_phrase(missing))})"
+    main += _coverage_note(story, ind, period)
     extras = [x for x in [_growth(story, ind, fig)] if x]
     for dens in attached:
         dfig = story.fig(dens.code)
@@ -180,6 +244,7 @@ def indicator_sentence(
     ytd_period = period.year_to_date
     is_flow = story.catalogue.time_rule(ind.code) == "flow"
     if is_flow and ytd_period != period and _ok(fig.get("ytd_value")):
+        said = {q.code for q in period.quarters}
         later.append(
             p.say(
                 "indicator.ytd",
@@ -188,6 +253,7 @@ def indicator_sentence(
                 value=number(fig["ytd_value"], ind.decimals),
                 unit=ind.unit,
             )
+            + _coverage_note(story, ind, ytd_period, skip=said)
         )
     if _ok(fig.get("plan_pct")):
         plan = p.say("indicator.plan", pct=number(fig["plan_pct"], 2))
@@ -346,26 +412,59 @@ def _warning_example(state: UnitState) -> str:
     return first.split(": ", 1)[-1] if ": " in first else first
 
 
+def flagged_items(story: Story) -> list[tuple[str | None, str]]:
+    """The questioned figures of the year to date that are not in the totals: held for review or rejected."""
+    p, quarters = story.phrases, {q.code for q in story.period.year_to_date.quarters}
+    items: list[tuple[str | None, str]] = []
+    for flag in story.flags:
+        if flag.quarter not in quarters or flag.state == "accepted":
+            continue
+        ind = story.catalogue.get(flag.indicator)
+        common = {
+            "name": ind.name,
+            "quarter": Period.parse(flag.quarter).label,
+            "unit": story.unit_name(flag.unit),
+            "value": number(flag.value, ind.decimals),
+            "measure": ind.unit,
+        }
+        if flag.state == "held":
+            text = p.say("limitations.held", reason=flag.reason, **common)
+        else:
+            why = flag.decision.why if flag.decision else ""
+            text = p.say("limitations.rejected_figure", why=why, **common)
+        items.append((ind.field, text))
+    return items
+
+
 def limitations_section(story: Story, number_: int) -> Section:
     """II. Tồn tại, hạn chế: who did not report, what the data shows, the units' difficulties, by field."""
     p, period = story.phrases, story.period
     items: list[tuple[str | None, str]] = []
-    missing = [s.unit for s in story.states if s.state == "missing"]
-    if missing:
-        items.append(
-            (None, p.say("limitations.missing", units=story.units_phrase(missing), period=period.label))
-        )
-    late = [s.unit for s in story.states if s.state == "received" and s.late]
+    whole = tuple(q.code for q in period.quarters)
+    for attribute, key in (("missing_quarters", "limitations.missing"), ("rejected_quarters", None)):
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for state in story.states:
+            if getattr(state, attribute):
+                groups.setdefault(tuple(getattr(state, attribute)), []).append(state.unit)
+        for quarters, units in groups.items():
+            label = period.label if quarters == whole else quarters_text(quarters)
+            if key:
+                items.append((None, p.say(key, units=story.units_phrase(units), period=label)))
+            else:
+                for unit in units:
+                    state = next(s for s in story.states if s.unit == unit)
+                    text = p.say(
+                        "limitations.rejected",
+                        unit=story.unit_name(unit),
+                        period=label,
+                        reason=_first_reason(state),
+                    )
+                    items.append((None, text))
+    late = [s.unit for s in story.states if s.state in ("received", "partial") and s.late]
     if late:
         items.append((None, p.say("limitations.late", units=story.units_phrase(late), period=period.label)))
     for state in story.states:
-        if state.state == "rejected":
-            reason = _first_reason(state)
-            text = p.say(
-                "limitations.rejected", unit=story.unit_name(state.unit), period=period.label, reason=reason
-            )
-            items.append((None, text))
-        elif state.warnings:
+        if state.state in ("received", "partial") and state.warnings:
             text = p.say(
                 "limitations.warnings",
                 unit=story.unit_name(state.unit),
@@ -374,6 +473,7 @@ def limitations_section(story: Story, number_: int) -> Section:
                 example=_warning_example(state),
             )
             items.append((None, text))
+    items += flagged_items(story)
     for ind, fig in behind_plan(story):
         text = p.say(
             "limitations.behind_plan",
@@ -439,9 +539,15 @@ def tasks_section(story: Story, number_: int) -> Section:
     own plans, grouped by field."""
     p, period, prov = story.phrases, story.period, story.province
     items: list[tuple[str | None, str]] = []
-    missing = [s.unit for s in story.states if s.state in ("missing", "rejected")]
-    if missing:
-        items.append((None, p.say("tasks.missing", units=story.units_phrase(missing), period=period.label)))
+    chase: dict[tuple[str, ...], list[str]] = {}
+    for state in story.states:
+        lacking = tuple(sorted({*state.missing_quarters, *state.rejected_quarters}))
+        if lacking:
+            chase.setdefault(lacking, []).append(state.unit)
+    whole = tuple(q.code for q in period.quarters)
+    for lacking, units in chase.items():
+        label = period.label if lacking == whole else quarters_text(lacking)
+        items.append((None, p.say("tasks.missing", units=story.units_phrase(units), period=label)))
     for fdef in story.catalogue.fields:
         items += [(fdef.code, task) for task in prov.standing_tasks.get(fdef.code, ())]
     for ind, fig in behind_plan(story):

@@ -34,6 +34,7 @@ from baocao.report import (
     TEMPLATES,
     Setup,
     figures_for,
+    gaps_for,
     load_setup,
     output_paths,
     period_lock,
@@ -317,6 +318,7 @@ def _rollup(
             report_date=report_date,
             number_=number,
             trend=trend_for(setup, intake, period),
+            gaps=gaps_for(setup, intake, period),
         )
         write_documents(setup, intake, figures, period, with_chart_images(context), paths, digest)
     return Outcome(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from datetime import date, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -19,6 +19,7 @@ import pandas as pd
 from baocao.files import file_sha256, write_bytes_atomic
 from baocao.intake import Intake, UnitState
 from baocao.periods import Period
+from baocao.review import Flag, flag_record, held_out
 
 
 def figures_digest(figures: pd.DataFrame) -> str:
@@ -72,15 +73,20 @@ def unchanged(manifest_path: Path, digest: str) -> dict[str, Any] | None:
     return data if documents else None
 
 
-def quarter_totals(intake: Intake) -> dict[str, dict[str, Any]]:
-    """Per quarter, the sum over accepted units of each submitted figure, the codes any unit estimated and
-    how many units it covers: what a national roll-up needs from a province."""
+def quarter_totals(
+    intake: Intake, excluded: Container[tuple[str, str, str]] = ()
+) -> dict[str, dict[str, Any]]:
+    """Per quarter, the sum over accepted units of each submitted figure (less the ``excluded`` (unit, quarter,
+    code): figures held for review), the codes any unit estimated and how many units it covers: what a
+    national roll-up needs from a province."""
     totals: dict[str, dict[str, Any]] = {}
-    for (_, quarter), sub in sorted(intake.accepted.items()):
+    for (unit, quarter), sub in sorted(intake.accepted.items()):
         entry = totals.setdefault(quarter, {"values": {}, "estimates": set(), "units": 0})
         entry["units"] += 1
         entry["estimates"] |= sub.estimates
         for code, value in sub.values.items():
+            if (unit, quarter, code) in excluded:
+                continue
             entry["values"][code] = entry["values"].get(code, 0.0) + value
     return {q: {**e, "estimates": sorted(e["estimates"])} for q, e in totals.items()}
 
@@ -96,6 +102,7 @@ def manifest(
     generated_at: datetime,
     inputs_sha256: str | None = None,
     units: Sequence[UnitState] = (),
+    review: Sequence[Flag] = (),
 ) -> dict[str, Any]:
     """The manifest as plain data: inputs (hashes), configuration (hashes), outputs."""
     config = {str(p.name): file_sha256(p) for p in sources if p.is_file()}
@@ -121,7 +128,9 @@ def manifest(
         "submissions": used,
         "figures_sha256": figures_digest(figures),
         "documents": {p.name: file_sha256(p) for p in documents if p.is_file()},
-        "totals": quarter_totals(intake),
+        "totals": quarter_totals(intake, held_out(review)),
+        # Questioned figures and staff's decisions: held and rejected ones are not in the figures above.
+        "review": [flag_record(f) for f in review],
     }
 
 

@@ -128,6 +128,10 @@ class Rule(BaseModel):
         """Every indicator code the rule reads."""
         return {text for kind, text in tokens(self.left) + tokens(self.right) if kind == "code"}
 
+    def questioned(self) -> tuple[str, ...]:
+        """The codes a broken rule casts doubt on: those of its left side (the figure it checks)."""
+        return tuple(dict.fromkeys(text for kind, text in tokens(self.left) if kind == "code"))
+
 
 class Outliers(BaseModel):
     """When a figure differs too much from the unit's own history."""
@@ -181,7 +185,8 @@ def rule_findings(sub: Submission, rules: Iterable[Rule]) -> list[Finding]:
         if not _OPERATORS[rule.op](left, right):
             # Names, not codes: the message reaches leaders through the report.
             message = f'quy tắc "{rule.name}" không thỏa ({number(left, 2)} so với {number(right, 2)})'
-            out.append(Finding(rule.severity, where, message))
+            note = f"theo tiêu chí kiểm tra: {rule.name[:1].lower()}{rule.name[1:]}"
+            out.append(Finding(rule.severity, where, message, rule.questioned(), note))
     return out
 
 
@@ -210,6 +215,8 @@ def outlier_findings(
                             f'"{indicator.name}" {change} so với quý trước '
                             f"({number(before, indicator.decimals)} → {number(value, indicator.decimals)})"
                         ),
+                        (code,),
+                        f"{change} so với quý trước, từ {number(before, indicator.decimals)} {indicator.unit}",
                     )
                 )
         elif indicator.kind == "flow":
@@ -227,6 +234,8 @@ def outlier_findings(
                                 f'"{indicator.name}" {quarter.label} là {number(value, indicator.decimals)}, '
                                 f"khác xa mức thường thấy của đơn vị (khoảng {number(usual, indicator.decimals)})"
                             ),
+                            (code,),
+                            f"mức thường thấy của đơn vị khoảng {number(usual, indicator.decimals)} {indicator.unit}",
                         )
                     )
     return out

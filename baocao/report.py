@@ -18,6 +18,7 @@ import pandas as pd
 from baocao.aggregate import quarterly_series, report_figures
 from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
 from baocao.context import build_context, file_stem
+from baocao.coverage import Gap, period_gaps
 from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
 from baocao.errors import ConfigError, PeriodError, RenderError
 from baocao.files import exclusive, sweep_partials
@@ -40,6 +41,7 @@ from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
 from baocao.render.xlsx import render_xlsx
+from baocao.review import Flag, decisions_path, flags_of, held_out, read_decisions, with_decisions
 from baocao.store import INDEX, REJECTED, received_times, rejected_submissions, store_root
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -168,15 +170,37 @@ def add_outliers(intake: Intake, catalogue: Catalogue, settings: Outliers) -> No
             sub.findings.extend(outlier_findings(sub, ordered[:index], catalogue, settings))
 
 
+def review_flags(setup: Setup, intake: Intake) -> list[Flag]:
+    """The figures the checks questioned, with staff's decisions from the province folder."""
+    return with_decisions(flags_of(intake.accepted.values()), read_decisions(setup.inputs))
+
+
+def usable_records(setup: Setup, intake: Intake) -> pd.DataFrame:
+    """The accepted figures less those held for review or rejected by staff (the records figures are made of)."""
+    records = records_frame(intake.accepted.values())
+    out = held_out(review_flags(setup, intake))
+    if not out:
+        return records
+    keys = list(zip(records["unit"], records["period"], records["indicator"], strict=True))
+    return records[[key not in out for key in keys]].reset_index(drop=True)
+
+
+def gaps_for(setup: Setup, intake: Intake, period: Period) -> tuple[Gap, ...]:
+    """The submitted figures of the period's year to date that the report does not use, and why."""
+    reasons = held_out(review_flags(setup, intake))
+    records = usable_records(setup, intake)
+    return period_gaps(records, setup.catalogue, setup.province, period.year_to_date, reasons)
+
+
 def figures_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:
-    """The period's figures from the accepted submissions."""
-    return report_figures(records_frame(intake.accepted.values()), setup.catalogue, setup.province, period)
+    """The period's figures from the accepted submissions, questioned figures held out."""
+    return report_figures(usable_records(setup, intake), setup.catalogue, setup.province, period)
 
 
 def trend_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:
     """Province values of the trend charts' indicators over the eight quarters up to the period's end."""
     codes = sorted({c.indicator for c in setup.catalogue.charts if c.kind == "trend"})
-    records = records_frame(intake.accepted.values())
+    records = usable_records(setup, intake)
     return quarterly_series(records, setup.catalogue, setup.province, period.previous_quarters(8), codes)
 
 
@@ -202,6 +226,8 @@ def context_for(
         number_=number,
         trend=trend,
         statuses=quarter_statuses(intake, setup.province, period),
+        gaps=gaps_for(setup, intake, period),
+        flags=review_flags(setup, intake),
     )
 
 
@@ -253,7 +279,7 @@ def report_digest(
 ) -> str:
     """The hash of everything the report on ``period`` is made from (see provenance.inputs_digest); cheap:
     no configuration is parsed and unchanged submission files are not re-read."""
-    logs = [store_root(inputs) / INDEX, store_root(inputs) / REJECTED]
+    logs = [store_root(inputs) / INDEX, store_root(inputs) / REJECTED, decisions_path(inputs)]
     return inputs_digest(
         period=period,
         report_date=report_date,
@@ -283,6 +309,7 @@ def write_provenance(
         generated_at=datetime.now().astimezone(),
         inputs_sha256=digest,
         units=unit_states(intake, setup.province, period),
+        review=review_flags(setup, intake),
     )
     return write_manifest(documents[0].with_suffix(".manifest.json"), data)
 

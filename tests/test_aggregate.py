@@ -477,16 +477,52 @@ def test_no_growth_without_last_year(records, small_catalogue, small_province) -
 # Missing data and like for like
 
 
-def test_unit_missing_q1_has_no_half_year_flow(records, small_catalogue, small_province) -> None:
+def test_unit_missing_q1_counts_the_quarter_it_sent(records, small_catalogue, small_province) -> None:
     figures = figures_for(without(records, "C", "2024-Q1", "REV"), small_catalogue, small_province, "2024-H1")
-    # C has Q2 (2) but not Q1: no H1 value at all, not a partial 2.
-    assert math.isnan(fig(figures, "C", "REV")["value"])
-    assert fig(figures, "C", "REV")["units_reported"] == 0
-    # Province: A 22 + B 11 = 33, from 2 units.
-    assert fig(figures, "P", "REV")["value"] == 33
-    assert fig(figures, "P", "REV")["units_reported"] == 2
-    # Other indicators of C are unaffected.
+    # C sent Q2 (2) but not Q1 (1): its H1 is the 2 it sent, marked incomplete.
+    c = fig(figures, "C", "REV")
+    assert c["value"] == 2
+    assert not c["complete"]
+    assert c["units_reported"] == 1
+    assert fig(figures, "A", "REV")["complete"]
+    # Province: the sum of what was received, A 22 + B 11 + C 2 = 35 (not 33, dropping C's Q2), incomplete.
+    p = fig(figures, "P", "REV")
+    assert p["value"] == 35
+    assert p["units_reported"] == 3
+    assert not p["complete"]
+    # Plan progress uses that year to date: 35 / 100.
+    assert p["plan_pct"] == pytest.approx(35)
+    # Other indicators of C are unaffected and complete.
     assert fig(figures, "C", "SUB")["value"] == 110
+    assert fig(figures, "P", "SUB")["complete"]
+
+
+@pytest.mark.parametrize(
+    ("period", "value", "ytd", "complete", "ytd_complete"),
+    [
+        # C lacks 2024-Q1 (1). Province REV: Q1 A 10 + B 5 = 15; Q2 12 + 6 + 2 = 20; Q3 14 + 7 + 3 = 24;
+        # Q4 16 + 8 + 4 = 28. Year to date: sums of what was received.
+        ("2024-Q1", 15, 15, False, False),
+        ("2024-Q2", 20, 35, True, False),
+        ("2024-Q3", 24, 59, True, False),
+        ("2024-Q4", 28, 87, True, False),
+        ("2024-H1", 35, 35, False, False),
+        ("2024-H2", 52, 87, True, False),
+        ("2024-9M", 59, 59, False, False),
+        ("2024", 87, 87, False, False),
+    ],
+)
+def test_a_missing_quarter_in_every_period_kind(
+    records, small_catalogue, small_province, period, value, ytd, complete, ytd_complete
+) -> None:
+    figures = figures_for(without(records, "C", "2024-Q1", "REV"), small_catalogue, small_province, period)
+    p = fig(figures, "P", "REV")
+    assert p["value"] == value
+    assert p["ytd_value"] == ytd
+    assert bool(p["complete"]) is complete
+    assert bool(p["ytd_complete"]) is ytd_complete
+    # The annual plan (100) is measured against the year to date received.
+    assert p["plan_pct"] == pytest.approx(ytd)
 
 
 def test_like_for_like_growth_when_a_unit_is_missing_this_year(
@@ -494,12 +530,17 @@ def test_like_for_like_growth_when_a_unit_is_missing_this_year(
 ) -> None:
     figures = figures_for(without(records, "C", "2024-Q1", "REV"), small_catalogue, small_province, "2024-H1")
     rev = fig(figures, "P", "REV")
-    # Last year all three reported (29), this year only A and B (33).
-    assert rev["value_ly"] == 29
-    # Like for like over A and B: 33 vs (8+10) + (4+5) = 27: +22.22 %, change 6
-    # (not 33 / 29 - 1 = 13.79 %, which compares two units with three).
+    # Growth compares the units complete in both years: A and B. This year over them 22 + 11 = 33, last year
+    # (8+10) + (4+5) = 27: +22.22 %, change 6 (not 35 / 29, which compares C's one quarter with two).
+    assert rev["base_units"] == 2
+    assert rev["base_value"] == 33
+    # "Cùng kỳ" is on the same base as the growth beside it.
+    assert rev["value_ly"] == 27
     assert rev["yoy_pct"] == pytest.approx((33 / 27 - 1) * 100)
     assert rev["change"] == 6
+    # C itself has no growth: its H1 is incomplete.
+    assert math.isnan(fig(figures, "C", "REV")["yoy_pct"])
+    assert math.isnan(fig(figures, "C", "REV")["value_ly"])
 
 
 def test_like_for_like_growth_of_a_stock(records, small_catalogue, small_province) -> None:
@@ -518,9 +559,10 @@ def test_like_for_like_growth_when_a_unit_was_missing_last_year(
 ) -> None:
     figures = figures_for(without(records, "A", "2023-Q2", "REV"), small_catalogue, small_province, "2024-H1")
     rev = fig(figures, "P", "REV")
-    # Last year only B (9) and C (2) = 11; this year 36 over all three.
+    # A's H1 2023 lacks Q2: the base is B and C, last year 9 + 2 = 11; this year 36 over all three.
     assert rev["value_ly"] == 11
     assert rev["value"] == 36
+    assert rev["base_units"] == 2
     # Like for like over B and C: 11 + 3 = 14 vs 11: +27.27 %, change 3.
     assert rev["yoy_pct"] == pytest.approx((14 / 11 - 1) * 100)
     assert rev["change"] == 3
@@ -579,14 +621,13 @@ def test_no_estimates_means_no_estimate_flags(base_figures) -> None:
     assert not figures["ytd_is_estimate"].any()
 
 
-def test_estimate_of_a_unit_that_does_not_count_does_not_spread(
-    records, small_catalogue, small_province
-) -> None:
-    # C's Q2 revenue is estimated but C has no Q1: C has no H1 value, so the province's H1 is actual.
+def test_estimate_of_a_partial_unit_spreads(records, small_catalogue, small_province) -> None:
+    # C's Q2 revenue is estimated and C has no Q1: C's H1 is that estimate, so the province's H1 is too.
     recs = estimated(without(records, "C", "2024-Q1", "REV"), "C", "2024-Q2", "REV")
     figures = figures_for(recs, small_catalogue, small_province, "2024-H1")
-    assert not fig(figures, "C", "REV")["is_estimate"]
-    assert not fig(figures, "P", "REV")["is_estimate"]
+    assert fig(figures, "C", "REV")["is_estimate"]
+    assert fig(figures, "P", "REV")["is_estimate"]
+    assert not fig(figures, "A", "REV")["is_estimate"]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -604,21 +645,64 @@ def test_sum_indicator_adds_its_parts(base_figures) -> None:
     assert fig(figures, "P", "TOT")["value_ly"] == 35
 
 
-def test_sum_indicator_needs_all_its_parts(records, small_catalogue, small_province) -> None:
+def test_sum_indicator_with_a_part_missing_is_the_sum_of_the_parts_present(
+    records, small_catalogue, small_province
+) -> None:
     recs = without(records, "B", "2024-Q1", "REV2")
     q1 = figures_for(recs, small_catalogue, small_province, "2024-Q1")
-    # B has REV (5) but not REV2 for Q1: no TOT for B, not 5.
+    # B has REV (5) but not REV2 (2) for Q1: TOT for B is the 5 present, marked incomplete.
     assert fig(q1, "B", "REV")["value"] == 5
-    assert math.isnan(fig(q1, "B", "TOT")["value"])
-    # Province Q1 TOT over A and C: (10 + 1) + (1 + 3) = 15, from 2 units.
-    assert fig(q1, "P", "TOT")["value"] == 15
-    assert fig(q1, "P", "TOT")["units_reported"] == 2
-    # Q2 is complete: B's TOT = 6 + 2 = 8; H1 lacks B's Q1 TOT, so B has no H1 TOT.
+    assert fig(q1, "B", "TOT")["value"] == 5
+    assert not fig(q1, "B", "TOT")["complete"]
+    assert fig(q1, "A", "TOT")["complete"]
+    # Province Q1 TOT: (10 + 1) + 5 + (1 + 3) = 20, from 3 units, incomplete.
+    assert fig(q1, "P", "TOT")["value"] == 20
+    assert fig(q1, "P", "TOT")["units_reported"] == 3
+    assert not fig(q1, "P", "TOT")["complete"]
+    # Q2 is complete: B's TOT = 6 + 2 = 8; B's H1 TOT = 5 + 8 = 13, incomplete.
     q2 = figures_for(recs, small_catalogue, small_province, "2024-Q2")
     assert fig(q2, "B", "TOT")["value"] == 8
+    assert fig(q2, "B", "TOT")["complete"]
     h1 = figures_for(recs, small_catalogue, small_province, "2024-H1")
-    assert math.isnan(fig(h1, "B", "TOT")["value"])
-    assert fig(h1, "P", "TOT")["value"] == 24 + 9
+    assert fig(h1, "B", "TOT")["value"] == 13
+    assert not fig(h1, "B", "TOT")["complete"]
+    assert fig(h1, "P", "TOT")["value"] == 24 + 13 + 9
+    # Growth over A and C only (B's TOT is incomplete): (24 + 9) vs last year (18+2) + (2+2) = 24.
+    assert fig(h1, "P", "TOT")["yoy_pct"] == pytest.approx((33 / 24 - 1) * 100)
+
+
+def test_ratio_pairs_numerator_and_denominator_quarter_by_quarter() -> None:
+    catalogue = catalogue_of("REV", "REV2", "TOT")
+    data = {
+        **CATALOGUE_DATA,
+        "indicators": [
+            *[i for i in CATALOGUE_DATA["indicators"] if i["code"] in ("REV", "REV2")],
+            {
+                "code": "SHR",
+                "field": "BC",
+                "kind": "ratio",
+                "numerator": "REV2",
+                "denominator": "REV",
+                "unit": "%",
+                "name": "Tỷ trọng",
+            },
+        ],
+    }
+    catalogue = Catalogue.model_validate(data)
+    province = Province.model_validate(province_data([("A", "xã", {2024: 100}), ("B", "xã", {2024: 100})]))
+    # A: REV2 1, 1 over REV 10, 10 (Q1, Q2), but REV2 of Q2 missing. B: REV2 2, 2 over REV 5, 5.
+    recs = records_from(
+        {
+            "REV": {"A": {(2024, 1): 10, (2024, 2): 10}, "B": {(2024, 1): 5, (2024, 2): 5}},
+            "REV2": {"A": {(2024, 1): 1}, "B": {(2024, 1): 2, (2024, 2): 2}},
+        }
+    )
+    h1 = report_figures(recs, catalogue, province, Period.parse("2024-H1"))
+    # A's share over the quarter with both terms: 1 / 10 = 10 % (not 1 / 20 = 5 %), incomplete.
+    assert fig(h1, "A", "SHR")["value"] == pytest.approx(10)
+    assert not fig(h1, "A", "SHR")["complete"]
+    # Province: (1 + 4) / (10 + 10) = 25 %.
+    assert fig(h1, "P", "SHR")["value"] == pytest.approx(25)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -817,12 +901,16 @@ def test_property_doubling_a_flow_doubles_the_province_and_keeps_growth(
 
     now_q = quarters_of(period)
     ly_q = [(y - 1, q) for y, q in now_q]
+    # The value is the sum of every quarter received; growth compares the units complete in both years.
+    received = {u: [rev[u][q] for q in now_q if q in rev[u]] for u in units}
+    sent = {u: sum(v) for u, v in received.items() if v}
     now = {u: sum(rev[u][q] for q in now_q) for u in units if all(q in rev[u] for q in now_q)}
     before = {u: sum(rev[u][q] for q in ly_q) for u in units if all(q in rev[u] for q in ly_q)}
     common = set(now) & set(before)
-    assert single["units_reported"] == double["units_reported"] == len(now)
-    if now:
-        assert single["value"] == pytest.approx(sum(now.values()), **TOL)
+    assert single["units_reported"] == double["units_reported"] == len(sent)
+    assert bool(single["complete"]) is (len(now) == len(units))
+    if sent:
+        assert single["value"] == pytest.approx(sum(sent.values()), **TOL)
         assert double["value"] == pytest.approx(2 * single["value"], **TOL)
     else:
         assert math.isnan(single["value"])

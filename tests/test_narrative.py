@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from baocao.coverage import Gap
 from baocao.intake.model import Note, UnitState
 from baocao.narrative import (
     Story,
@@ -42,6 +43,7 @@ def story(
     notes: Sequence[tuple[str, Note]] = (),
     states: Sequence[UnitState] | None = None,
     period: Period = PERIOD,
+    gaps: Sequence[Gap] = (),
 ) -> Story:
     states = states if states is not None else [UnitState(u, "received") for u in setup.province.unit_codes]
     return Story(
@@ -53,6 +55,7 @@ def story(
         notes,
         setup.phrases,
         date_text="ngày 05 tháng 7 năm 2024",
+        gaps=gaps,
     )
 
 
@@ -159,13 +162,16 @@ def test_no_proposals_is_said(sample_setup: Setup, figures: pd.DataFrame) -> Non
 
 def test_missing_and_rejected_units_are_named_everywhere(sample_setup: Setup, figures: pd.DataFrame) -> None:
     states = [UnitState(u, "received") for u in sample_setup.province.unit_codes]
-    states[3] = UnitState("SIMACAI", "missing")
+    states[3] = UnitState("SIMACAI", "missing", missing_quarters=("2024-Q2",))
     states[1] = UnitState(
-        "BATXAT", "rejected", ('Lỗi – tệp BATXAT.xlsx, trang "Số liệu", ô E7: "abc" không phải là số',)
+        "BATXAT",
+        "rejected",
+        ('Lỗi – tệp BATXAT.xlsx, trang "Số liệu", ô E7: "abc" không phải là số',),
+        rejected_quarters=("2024-Q2",),
     )
     s = story(sample_setup, figures, states=states)
     lead = lead_paragraphs(s)[1]
-    assert "nhận được báo cáo quý II/2024 của 7/9 đơn vị" in lead
+    assert "nhận đủ báo cáo quý II/2024 của 7/9 đơn vị" in lead
     assert "huyện Si Ma Cai chưa gửi báo cáo" in lead
     assert "báo cáo của huyện Bát Xát có lỗi nên chưa được tổng hợp" in lead
     limits = all_text([limitations_section(s, 2)])
@@ -175,11 +181,48 @@ def test_missing_and_rejected_units_are_named_everywhere(sample_setup: Setup, fi
     assert "Đôn đốc huyện Bát Xát và huyện Si Ma Cai gửi báo cáo quý II/2024" in tasks
 
 
+def test_a_unit_that_sent_three_quarters_is_named_with_the_quarter_it_lacks(
+    sample_setup: Setup, figures: pd.DataFrame
+) -> None:
+    year = Period.parse("2024")
+    states = [UnitState(u, "received") for u in sample_setup.province.unit_codes]
+    states[1] = UnitState("BATXAT", "partial", missing_quarters=("2024-Q1",))
+    s = story(sample_setup, figures, states=states, period=year)
+    lead = lead_paragraphs(s)[1]
+    assert "nhận đủ báo cáo năm 2024 của 8/9 đơn vị; huyện Bát Xát chưa gửi báo cáo quý I/2024." in lead
+    assert "chưa bao gồm số liệu quý I/2024 của huyện Bát Xát." in lead
+    assert "chưa gửi báo cáo năm" not in lead
+    limits = all_text([limitations_section(s, 2)])
+    assert "- Huyện Bát Xát chưa gửi báo cáo quý I/2024" in limits
+    assert "Đôn đốc huyện Bát Xát gửi báo cáo quý I/2024" in all_text([tasks_section(s, 4)])
+
+
 def test_a_unit_without_figures_is_excluded_by_name(sample_setup: Setup, figures: pd.DataFrame) -> None:
     gone = figures.copy()
     gone.loc[gone["unit"] == "SIMACAI", "value"] = float("nan")
-    text = all_text([results_section(story(sample_setup, gone), 1)])
+    gaps = [
+        Gap("SIMACAI", q.code, i.code, "missing")
+        for i in sample_setup.catalogue.submitted
+        for q in PERIOD.year_to_date.quarters
+    ]
+    text = all_text([results_section(story(sample_setup, gone, gaps=gaps), 1)])
     assert "(chưa bao gồm số liệu của huyện Si Ma Cai)" in text
+    # The year to date names the quarter the period's sentence has not said already.
+    assert "(chưa bao gồm số liệu quý I/2024 của huyện Si Ma Cai)" in text
+
+
+def test_gaps_of_parts_held_and_rejected_figures_are_said_precisely(
+    sample_setup: Setup, figures: pd.DataFrame
+) -> None:
+    gaps = [
+        Gap("BATXAT", "2024-Q2", "VT01", "missing"),  # fixed lines, a part of VT03 (all phones)
+        Gap("SIMACAI", "2024-Q2", "BC03", "held"),
+        Gap("SAPA", "2024-Q2", "BC03", "rejected"),
+    ]
+    text = all_text([results_section(story(sample_setup, figures, gaps=gaps), 1)])
+    assert "chưa bao gồm số liệu thuê bao điện thoại cố định của huyện Bát Xát" in text
+    assert "số liệu của huyện Si Ma Cai, đang rà soát" in text
+    assert "số liệu của thị xã Sa Pa, không được chấp nhận sau rà soát" in text
 
 
 def test_behind_plan_is_a_limitation_and_a_task(sample_setup: Setup, figures: pd.DataFrame) -> None:

@@ -132,7 +132,7 @@ def test_a_quarter_from_forms_to_leaders_inboxes(
     assert "mail: sent to" in run.output
     docx = out / "lao-cai" / QUARTER / f"BC-{QUARTER}-STTTT.docx"
     text = docx_text(docx)
-    assert "nhận được báo cáo quý I/2025 của 8/9 đơn vị; huyện Văn Bàn chưa gửi báo cáo" in text
+    assert "nhận đủ báo cáo quý I/2025 của 8/9 đơn vị; huyện Văn Bàn chưa gửi báo cáo" in text
     assert "huyện Bảo Yên gửi chậm so với thời hạn" in text
     proposal = next(line for line in text.splitlines() if "hỗ trợ thiết bị cho đài truyền thanh xã" in line)
     assert (

@@ -185,8 +185,15 @@ def test_an_unseen_commune_province(tmp_path: Path, code: str) -> None:
     for bad in ("None", "nan", "{{", "{%"):
         assert bad not in text
     if code == "2025":
-        # Q3 and Q4 were never sent: every unit is missing, the text says so and has no figures to give.
-        assert "chưa gửi báo cáo" in text and "chưa báo cáo số liệu lĩnh vực Viễn thông năm 2025" in text
+        # Q3 and Q4 were never sent: the year's flows are Q1 + Q2 of each unit (xlsx units 15 + 25 each, the
+        # CSV unit 1 + 2: 83), said to lack Q3 and Q4; stocks (read at Q4) have no figure.
+        assert "xã Tả Van, phường Sa Pa và xã Bản Hồ chưa gửi báo cáo quý III/2025 và quý IV/2025" in text
+        assert (
+            "Doanh thu bưu chính năm 2025 đạt 83 tỷ đồng (chưa bao gồm số liệu quý III/2025 và quý IV/2025 của "
+            "xã Tả Van, phường Sa Pa và xã Bản Hồ)"
+        ) in text
+        assert "chưa báo cáo số liệu lĩnh vực Internet năm 2025" in text
+        assert {s.state for s in result.states} == {"partial"}
     else:
         assert {s.state for s in result.states} == {"received"}
         # Notes come from the workbooks; X03 sent a CSV, which carries none.

@@ -208,36 +208,46 @@ def quarter_statuses(intake: Intake, province: Province, period: Period) -> list
 
 
 def unit_states(intake: Intake, province: Province, period: Period) -> list[UnitState]:
-    """Per expected unit: received (every quarter of the period accepted), rejected, or missing."""
+    """Per expected unit: received (every quarter of the period accepted), partial (some), rejected (none,
+    some set aside for errors) or missing (nothing), with the quarters lacking."""
     by_unit: dict[str, list[QuarterStatus]] = {}
     for row in quarter_statuses(intake, province, period):
         by_unit.setdefault(row.unit, []).append(row)
     states = []
     for unit, rows in by_unit.items():
-        if all(r.state in ("on_time", "late", "undated") for r in rows):
-            subs = [intake.accepted[(unit, r.quarter)] for r in rows]
-            warnings = tuple(str(f) for s in subs for f in s.warnings)
+        good = [r for r in rows if r.state in ("on_time", "late", "undated")]
+        bad = [r for r in rows if r.state == "rejected"]
+        missing = tuple(r.quarter for r in rows if r.state == "missing")
+        rejected = tuple(r.quarter for r in bad)
+        if good:
+            subs = [intake.accepted[(unit, r.quarter)] for r in good]
+            # Figure-level warnings (those naming codes) are reported as flagged figures, not here.
+            warnings = tuple(str(f) for s in subs for f in s.warnings if not f.codes)
             states.append(
                 UnitState(
                     unit,
-                    "received",
-                    files=tuple(r.file or "" for r in rows),
+                    "received" if len(good) == len(rows) else "partial",
+                    reasons=tuple(e for r in bad for e in r.errors),
+                    files=tuple(r.file or "" for r in good),
                     warnings=warnings,
-                    late=any(r.state == "late" for r in rows),
+                    late=any(r.state == "late" for r in good),
+                    missing_quarters=missing,
+                    rejected_quarters=rejected,
                 )
             )
-        elif any(r.state == "rejected" for r in rows):
-            bad = [r for r in rows if r.state == "rejected"]
+        elif bad:
             states.append(
                 UnitState(
                     unit,
                     "rejected",
                     tuple(e for r in bad for e in r.errors),
                     tuple(r.file or "" for r in bad),
+                    missing_quarters=missing,
+                    rejected_quarters=rejected,
                 )
             )
         else:
-            states.append(UnitState(unit, "missing"))
+            states.append(UnitState(unit, "missing", missing_quarters=missing))
     return states
 
 

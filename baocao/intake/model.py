@@ -37,6 +37,8 @@ class Finding:
     severity: Severity
     where: Location
     message: str
+    codes: tuple[str, ...] = ()  # the figures it questions: a warning on them holds them out of the totals
+    note: str = ""  # why, as a clause for the report's prose ("mức thường thấy của đơn vị khoảng 3.668 bản")
 
     def __str__(self) -> str:
         label = "Lỗi" if self.severity == "error" else "Lưu ý"
@@ -80,7 +82,9 @@ class Submission:
         return not self.errors and self.unit is not None and self.period is not None
 
 
-UnitStateName = Literal["received", "missing", "rejected"]
+# received: every quarter of the period accepted; partial: some; rejected/missing: none (some files set aside /
+# nothing sent).
+UnitStateName = Literal["received", "partial", "missing", "rejected"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class UnitState:
     files: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     late: bool = False
+    missing_quarters: tuple[str, ...] = ()  # quarters of the period with nothing sent
+    rejected_quarters: tuple[str, ...] = ()  # quarters whose files were all set aside for errors
 
 
 QuarterState = Literal["on_time", "late", "undated", "missing", "rejected"]

@@ -36,7 +36,12 @@ TIDY_COLUMNS = [
     "is_estimate",
     "period",
 ]
-STATE_WORDS = {"received": "đã nhận", "missing": "chưa gửi", "rejected": "có lỗi, chưa tổng hợp"}
+STATE_WORDS = {
+    "received": "đã nhận",
+    "partial": "thiếu một số quý",
+    "missing": "chưa gửi",
+    "rejected": "có lỗi, chưa tổng hợp",
+}
 _FONT = {"font_name": "Times New Roman", "font_size": 11}
 
 

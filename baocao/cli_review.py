@@ -1,0 +1,180 @@
+"""``baocao review``: the figures the checks questioned for a period, and staff's accept/reject decisions.
+
+A held figure stays out of the province totals and the report's sentences until it is accepted; a decision
+is kept in ``<province>/review.jsonl`` with who, when and why, and changes the next report's digest.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from baocao import report as core
+from baocao.errors import BaocaoError
+from baocao.periods import Period
+from baocao.review import Flag, Verdict, decide, record_decision
+from baocao.store import TZ
+from baocao.vietnamese import number
+
+review_app = typer.Typer(
+    help="Số liệu bất thường đang chờ rà soát: xem, chấp nhận hoặc loại.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+STATE_WORDS = {"held": "đang rà soát", "accepted": "đã chấp nhận", "rejected": "đã loại"}
+Inputs = Annotated[
+    Path, typer.Option("--inputs", help="Province folder (the one with province.yaml).", file_okay=False)
+]
+PeriodOption = Annotated[
+    str | None, typer.Option("--period", help="Period; default: the latest quarter with submissions.")
+]
+
+
+def _fail(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code=1)
+
+
+def _flags(inputs: Path, period: str | None) -> tuple[core.Setup, Period, list[Flag]]:
+    setup = core.load_setup(inputs)
+    the_period = Period.parse(period) if period else core.latest_quarter(setup.submissions)
+    intake = core.collect_for(setup, the_period)
+    quarters = {q.code for q in the_period.quarters}
+    return setup, the_period, [f for f in core.review_flags(setup, intake) if f.quarter in quarters]
+
+
+def _table(setup: core.Setup, period: Period, flags: list[Flag]) -> Table:
+    table = Table(
+        "Đơn vị",
+        "Kỳ",
+        "Chỉ tiêu",
+        "Số liệu",
+        "Lý do",
+        "Tình trạng",
+        title=f"{setup.province.name} – {period.label}",
+    )
+    for flag in flags:
+        ind = setup.catalogue.get(flag.indicator)
+        name = setup.province.unit(flag.unit).full_name
+        state = STATE_WORDS[flag.state]
+        if flag.decision is not None:
+            state += f" ({flag.decision.by}, {flag.decision.at[:10]}: {flag.decision.why})"
+        table.add_row(
+            f"{name[:1].upper()}{name[1:]} ({flag.unit})",
+            Period.parse(flag.quarter).label,
+            f"{ind.name} ({ind.code})",
+            f"{number(flag.value, ind.decimals)} {ind.unit}",
+            flag.reason,
+            state,
+        )
+    return table
+
+
+@review_app.callback(invoke_without_command=True)
+def _default(ctx: typer.Context) -> None:
+    """Without a command: list the latest quarter's questioned figures of the sample province."""
+    if ctx.invoked_subcommand is None:
+        show(None, core.SAMPLE_INPUTS)
+
+
+@review_app.command("list")
+def show(period: PeriodOption = None, inputs: Inputs = core.SAMPLE_INPUTS) -> None:
+    """The questioned figures of a period: held (not in the totals), accepted or rejected."""
+    try:
+        setup, the_period, flags = _flags(inputs, period)
+    except BaocaoError as exc:
+        _fail(str(exc))
+        return
+    if not flags:
+        out.print(
+            f"{setup.province.name} – {the_period.label}: không có số liệu nào cần rà soát.", highlight=False
+        )
+        return
+    out.print(_table(setup, the_period, flags))
+    held = sum(f.state == "held" for f in flags)
+    out.print(
+        f"{held} số liệu đang rà soát (chưa tổng hợp); chấp nhận: baocao review accept --unit MÃ --indicator MÃ "
+        f'--period {the_period.code} --why "…"',
+        highlight=False,
+    )
+
+
+def _decide(
+    verdict: Verdict, period: str | None, inputs: Path, unit: str, indicator: str, why: str, by: str | None
+) -> None:
+    try:
+        setup, the_period, flags = _flags(inputs, period)
+    except BaocaoError as exc:
+        _fail(str(exc))
+        return
+    unit, indicator = unit.strip().upper(), indicator.strip().upper()
+    who = by or os.environ.get("BAOCAO_USER") or getpass.getuser()
+    decisions = decide(
+        flags, unit, indicator, [q.code for q in the_period.quarters], verdict, who, why, datetime.now(TZ)
+    )
+    if not decisions:
+        _fail(
+            f"không có số liệu nào của đơn vị {unit}, chỉ tiêu {indicator} cần rà soát trong {the_period.label} "
+            "(xem: baocao review list)"
+        )
+        return
+    try:
+        for decision in decisions:
+            record_decision(setup.inputs, decision)
+    except OSError as exc:
+        _fail(f"không ghi được quyết định vào {setup.inputs / 'review.jsonl'}: {exc.strerror or exc}")
+        return
+    word = "chấp nhận" if verdict == "accept" else "loại"
+    for decision in decisions:
+        out.print(
+            f"đã {word}: {unit} {indicator} {Period.parse(decision.quarter).label} = {decision.value:g} "
+            f"({who}: {why}); báo cáo sau sẽ {'tổng hợp' if verdict == 'accept' else 'không tổng hợp'} số liệu này",
+            highlight=False,
+        )
+
+
+UnitOption = Annotated[str, typer.Option("--unit", help="Unit code (as in province.yaml).")]
+IndicatorOption = Annotated[str, typer.Option("--indicator", help="Indicator code (as in indicators.yaml).")]
+WhyOption = Annotated[str, typer.Option("--why", help="Why: kept with the decision.")]
+ByOption = Annotated[
+    str | None, typer.Option("--by", help="Who decides; default: $BAOCAO_USER or the login name.")
+]
+
+
+def _decision_command(verdict: Verdict, doc: str) -> Callable[..., None]:
+    """The accept and reject commands: the same options, another verdict."""
+
+    def command(
+        unit: UnitOption,
+        indicator: IndicatorOption,
+        why: WhyOption,
+        period: PeriodOption = None,
+        inputs: Inputs = core.SAMPLE_INPUTS,
+        by: ByOption = None,
+    ) -> None:
+        _decide(verdict, period, inputs, unit, indicator, why, by)
+
+    command.__doc__ = doc
+    return command
+
+
+review_app.command("accept")(
+    _decision_command("accept", "Accept a questioned figure: the next report counts it.")
+)
+review_app.command("reject")(
+    _decision_command(
+        "reject",
+        "Reject a questioned figure: reports leave it out and say so until the unit sends another value.",
+    )
+)
