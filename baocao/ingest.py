@@ -33,7 +33,7 @@ from baocao.intake.read import expected_from_path, iter_submission_files
 from baocao.periods import Period
 from baocao.quality import Rule
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"  # 2: ranges, bidirectional controls, empty formula results
 FILES = "files.parquet"
 PARSED = "parsed.parquet"
 
