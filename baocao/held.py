@@ -25,7 +25,7 @@ from typing import Literal
 
 from baocao.catalogue import Catalogue, Province
 from baocao.errors import BaocaoError
-from baocao.files import exclusive, write_bytes_atomic
+from baocao.files import exclusive, file_sha256, write_bytes_atomic
 from baocao.intake import Submission, read_file_safely
 from baocao.intake.checks import shown_number
 from baocao.intake.read import SUFFIXES, expected_from_path
@@ -217,6 +217,18 @@ def _pending(inputs: Path, sha256: str, who: str, why: str) -> tuple[HeldVersion
     raise BaocaoError(f"không có bản nào đang chờ xác nhận với mã {sha256[:12]}")
 
 
+def _newer_published(inputs: Path, held: StoredVersion) -> StoredVersion | None:
+    """The unit's published version of the quarter if it was received after ``held``."""
+    for ext in SUFFIXES:
+        current = inputs / "submissions" / held.quarter / f"{held.unit}{ext}"
+        if current.is_file():
+            digest = file_sha256(current)
+            for version in read_index(inputs):
+                if version.sha256 == digest and version.received > held.received:
+                    return version
+    return None
+
+
 def _decide(inputs: Path, sha256: str, decision: Decision, who: str, why: str) -> HeldDecision:
     record = HeldDecision(sha256, decision, who.strip(), why.strip(), datetime.now(TZ).isoformat())
     _append(inputs, DECISIONS, record)
@@ -227,6 +239,13 @@ def confirm_held(inputs: Path, sha256: str, who: str, why: str) -> HeldDecision:
     """Publish a held version as its unit's current file and record who confirmed it, when and why."""
     with exclusive(store_root(inputs) / ".lock"):
         _, stored = _pending(inputs, sha256, who, why)
+        newer = _newer_published(inputs, stored)
+        if newer is not None:
+            # Confirming would silently put an older file over one the unit sent later.
+            raise BaocaoError(
+                f"đơn vị đã gửi bản mới hơn ({newer.original_name}, nhận {newer.received:%d/%m/%Y}) và bản đó "
+                "đang được dùng; hãy từ chối bản đang chờ này"
+            )
         # The file it replaces may have been placed by hand: stored first, so that nothing is lost.
         known = {v.sha256 for v in read_index(inputs)}
         adopt_current(inputs, stored.unit, stored.quarter, known, stored.received)

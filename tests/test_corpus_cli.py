@@ -75,3 +75,26 @@ def test_a_province_survives_an_inbox_of_every_case(tmp_path: Path, sample_input
     assert run.exit_code == 0 and "9/9 units accepted" in run.output
     again = invoke("status", "--period", "2024-Q2", "--inputs", str(sample_inputs_copy))
     assert again.exit_code == 0
+
+
+def test_a_1e300_file_published_before_the_ranges_no_longer_breaks_runs(
+    tmp_path: Path, sample_inputs_copy: Path
+) -> None:
+    # What a province looked like after the incident: the 1e300 workbook was already the current file.
+    made = with_cell("VT06", 1e300)(tmp_path / "made")
+    shutil.copyfile(made, sample_inputs_copy / "submissions" / "2024-Q2" / "SAPA.xlsx")
+    status = invoke("status", "--period", "2024-Q2", "--inputs", str(sample_inputs_copy))
+    assert status.exit_code == 0 and "1e+300 nằm ngoài khoảng hợp lý" in status.output
+    run = invoke(
+        "run",
+        "--period",
+        "2024-Q2",
+        "--inputs",
+        str(sample_inputs_copy),
+        "--outputs",
+        str(tmp_path / "out"),
+        "--date",
+        "2024-07-05",
+        "--no-prefect",
+    )
+    assert run.exit_code == 0 and "8/9 units accepted" in run.output and "thị xã Sa Pa" in run.output

@@ -158,3 +158,18 @@ def test_a_change_within_the_provinces_grace_is_published(province_dir: Path) ->
     )
     assert len(result.accepted) == 1 and result.held == [] and held_versions(province_dir) == []
     assert openpyxl_figures(old)["BC01"] == (26, False)
+
+
+def test_a_held_version_cannot_be_confirmed_over_a_newer_one(province_dir: Path) -> None:
+    setup = load_setup(province_dir)
+    drop(setup, "BAOYEN", "BAOYEN.xlsx", {"BC03": 5.0})
+    process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))
+    drop(setup, "BAOYEN", "uoc.xlsx", {"BC03": 5.5}, estimates=frozenset({"BC03"}))
+    [version] = process_inbox(province_dir, setup.catalogue, setup.province, now=at(19)).held
+    drop(setup, "BAOYEN", "chinh-thuc.xlsx", {"BC03": 5.25})
+    [newer] = process_inbox(province_dir, setup.catalogue, setup.province, now=at(20)).accepted
+    with pytest.raises(BaocaoError, match=r"bản mới hơn \(chinh-thuc.xlsx, nhận 20/03/2025\)"):
+        confirm_held(province_dir, version.sha256, "Nguyễn Văn A", "nhầm")
+    assert openpyxl_figures(published(province_dir, "BAOYEN"))["BC03"] == (5.25, False)
+    assert [h.sha256 for h in held_versions(province_dir)] == [version.sha256]
+    assert newer.original_name == "chinh-thuc.xlsx"
