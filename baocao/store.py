@@ -29,6 +29,7 @@ from baocao.catalogue import Catalogue, Province
 from baocao.errors import Location
 from baocao.files import exclusive, file_sha256, sweep_partials, write_bytes_atomic
 from baocao.intake import Finding, Submission, read_file_safely
+from baocao.intake.cells import strip_bidi
 from baocao.intake.csvfile import raw_lines
 from baocao.intake.read import SUFFIXES, expected_from_path, iter_inbox_files
 from baocao.quality import Rule
@@ -284,7 +285,8 @@ def process_inbox(
             # from its content.
             subs = read_file_safely(path, catalogue, units, expected_from_path(path, units), rules=rules)
             if any(s.errors for s in subs) or not subs:
-                target = inbox / "rejected" / f"{_stamp(received)}-{path.name}"
+                # Without bidirectional controls: the name reaches status tables and the report's annex.
+                target = inbox / "rejected" / f"{_stamp(received)}-{strip_bidi(path.name)}"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 path.replace(target)
                 feedback = target.with_name(target.name + ".loi.txt")

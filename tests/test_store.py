@@ -249,12 +249,13 @@ def test_every_inbox_file_is_taken_or_rejected_whatever_its_name(province_dir: P
     drop(setup, "BACHA", ".BACHA.xlsx", {"BC01": 21})
     (inbox / "SAPA").write_bytes(b"no extension")
     (inbox / "ghi chu.txt").write_text("xin gửi báo cáo", encoding="utf-8")
+    (inbox / "bao cao\u202exslx.exe").write_bytes(b"MZ")
     (inbox / "~$SAPA.xlsx").write_bytes(b"\0lock")
     ours = inbox / ".BATXAT.xlsx.0123456789ab.part"  # a half-written file of our own
     ours.write_bytes(b"partial")
     result = process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))
     assert sorted(v.original_name for v in result.accepted) == ["..SAPA.xlsx", ".BACHA.xlsx"]
     rejected = sorted(moved.name.split("-", 1)[1] for moved, _ in result.rejected)
-    assert rejected == ["SAPA", "ghi chu.txt", "~$SAPA.xlsx"]
+    assert rejected == ["SAPA", "bao caoxslx.exe", "ghi chu.txt", "~$SAPA.xlsx"]
     assert all(feedback.is_file() for _, feedback in result.rejected)
     assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [ours.name]
