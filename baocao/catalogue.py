@@ -6,6 +6,7 @@ checks them, so a province can add an indicator or move from districts to commun
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections.abc import Iterable
 from datetime import date
@@ -28,6 +29,10 @@ from baocao.periods import Calendar, Period, deadline
 
 IndicatorKind = Literal["flow", "stock", "ratio", "density", "sum"]
 SUBMITTED_KINDS: frozenset[str] = frozenset({"flow", "stock"})
+# The bound of a figure whose unit of measure the catalogue's `ranges` does not name, and the most any range
+# may allow: far above any unit's quarter, far below what number formatting (Babel's Decimal) chokes on.
+DEFAULT_MAX = 1e9
+LIMIT = 1e15
 
 
 def nfc(text: str) -> str:
@@ -64,6 +69,8 @@ class Indicator(_Model):
     base: str | None = None
     parts: tuple[str, ...] = ()
     help: str | None = None
+    min: float | None = None
+    max: float | None = None
 
     @field_validator("code", "name", "field", "unit")
     @classmethod
@@ -95,6 +102,19 @@ class Indicator(_Model):
         return self.parts
 
 
+class Range(_Model):
+    """The plausible values of one unit's figure for one quarter."""
+
+    min: float = 0.0
+    max: float = Field(default=DEFAULT_MAX, le=LIMIT)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not (math.isfinite(self.min) and self.min <= self.max):
+            raise ValueError(f"range min {self.min} must be finite and at most max {self.max}")
+        return self
+
+
 class ChartDef(_Model):
     """A chart of the report: one indicator by unit for the period, or the province over recent quarters."""
 
@@ -108,6 +128,12 @@ class Catalogue(_Model):
     fields: tuple[FieldDef, ...]
     indicators: tuple[Indicator, ...]
     charts: tuple[ChartDef, ...] = ()
+    ranges: dict[str, Range] = Field(default_factory=dict)  # by unit of measure; "default" for the others
+
+    @field_validator("ranges")
+    @classmethod
+    def _nfc_keys(cls, value: dict[str, Range]) -> dict[str, Range]:
+        return {nfc(k): v for k, v in value.items()}
 
     @model_validator(mode="after")
     def _consistent(self) -> Catalogue:
@@ -134,6 +160,10 @@ class Catalogue(_Model):
                     raise ValueError(f"{ind.code}: the parts of a sum must all be flows or all stocks")
             if ind.kind == "ratio" and not all(by_code[r].submitted for r in ind.inputs):
                 raise ValueError(f"{ind.code}: numerator and denominator must be submitted indicators")
+            try:
+                Range(**self._range_of(ind))  # an indicator's own min/max must make a range too
+            except ValidationError as exc:
+                raise ValueError(f"{ind.code}: min/max: {_validation_message(exc)}") from None
         for chart in self.charts:
             if chart.indicator not in by_code:
                 raise ValueError(f"charts: unknown indicator {chart.indicator!r}")
@@ -143,6 +173,18 @@ class Catalogue(_Model):
 
     def model_post_init(self, context: Any, /) -> None:
         self._by_code = {ind.code: ind for ind in self.indicators}
+
+    def _range_of(self, ind: Indicator) -> dict[str, float]:
+        base = self.ranges.get(ind.unit) or self.ranges.get("default") or Range()
+        return {
+            "min": base.min if ind.min is None else ind.min,
+            "max": base.max if ind.max is None else ind.max,
+        }
+
+    def bounds(self, code: str) -> tuple[float, float]:
+        """The plausible (min, max) of one unit's quarterly figure: the indicator's own, else its unit's."""
+        found = self._range_of(self.get(code))
+        return found["min"], found["max"]
 
     def get(self, code: str) -> Indicator:
         """The indicator with this code (KeyError if none)."""
@@ -276,6 +318,8 @@ class Province(_Model):
     place: str = ""
     calendar: Calendar = "administrative"
     deadline_working_days: int = Field(default=5, ge=0, le=60)
+    # A changed figure this many days after a quarter's deadline waits for staff confirmation (baocao.held).
+    hold_after_days: int = Field(default=30, ge=0, le=3660)
     holidays: tuple[date, ...] = ()
     units: tuple[Unit, ...]
     plans: dict[int, dict[str, float]] = Field(default_factory=dict)

@@ -22,6 +22,7 @@ apply_prefect_defaults()
 
 from baocao import report as core  # noqa: E402 - Prefect settings must be in the environment first
 from baocao.cli_review import review_app  # noqa: E402
+from baocao.held import held_versions  # noqa: E402
 from baocao.intake import quarter_statuses, read_file_safely  # noqa: E402
 from baocao.intake.form import FormContent, form_filename, write_form  # noqa: E402
 from baocao.intake.read import expected_from_path  # noqa: E402
@@ -344,7 +345,9 @@ def collect(
         out.print(f"[red]✗[/] {moved.name}: xem {feedback}", highlight=False)
     for name in result.duplicates:
         out.print(f"= {name}: đã nhận trước đó", highlight=False)
-    if not (result.accepted or result.rejected or result.duplicates):
+    for version in result.held:
+        out.print(f"[yellow]?[/] {version.original_name} → {version.unit} {version.quarter}: chờ xác nhận")
+    if not (result.accepted or result.rejected or result.duplicates or result.held):
         out.print(f"inbox empty: {inputs / 'inbox'}", highlight=False)
 
 
@@ -401,6 +404,16 @@ def status(
         f"chưa gửi {counts['missing']}, có lỗi {counts['rejected']}",
         highlight=False,
     )
+    quarters = {q.code for q in the_period.quarters}
+    for held in (h for h in held_versions(setup.inputs) if h.quarter in quarters):
+        name = (
+            setup.province.unit(held.unit).full_name if held.unit in setup.province.unit_codes else held.unit
+        )
+        out.print(
+            f"  [yellow]chờ xác nhận[/] {name}, {Period.parse(held.quarter).label}: tệp {held.original_name} "
+            f"nhận {datetime.fromisoformat(held.received_at):%d/%m/%Y} – {held.reason} (mã {held.sha256[:12]})",
+            highlight=False,
+        )
     for row in rows:
         for error in row.errors[:3]:
             out.print(f"  [red]lỗi[/] {setup.province.unit(row.unit).full_name}: {error}", highlight=False)

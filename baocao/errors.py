@@ -12,8 +12,12 @@ must fix it. They become user-facing text only at the edge (the CLI, the flow).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
+
+# Bidirectional controls in a file or sheet name would reorder the message they are quoted in.
+_BIDI = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -27,9 +31,9 @@ class Location:
 
     def describe(self) -> str:
         """Vietnamese description of the place, e.g. 'tệp LC01.xlsx, trang "Số liệu", ô E7'."""
-        parts = [f"tệp {self.file}"]
+        parts = [f"tệp {_BIDI.sub('', self.file)}"]
         if self.sheet:
-            parts.append(f'trang "{self.sheet}"')
+            parts.append(f'trang "{_BIDI.sub("", self.sheet)}"')
         if self.cell:
             parts.append(f"ô {self.cell}")
         elif self.row is not None:

@@ -33,7 +33,7 @@ from baocao.intake.read import expected_from_path, iter_submission_files
 from baocao.periods import Period
 from baocao.quality import Rule
 
-PARSER_VERSION = "2"  # 2: findings carry the codes they question
+PARSER_VERSION = "3"  # 2: ranges, bidirectional controls, empty formula results; 3: findings name the figures they question
 FILES = "files.parquet"
 PARSED = "parsed.parquet"
 

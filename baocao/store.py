@@ -5,17 +5,18 @@ valid version per unit and quarter is published as the current file that reports
     <province>/inbox/rejected/<stamp>-<name>           a rejected file, with <...>.loi.txt beside it
     <province>/store/index.jsonl                       one line per stored version (append-only)
     <province>/store/<quarter>/<unit>/<stamp>-<sha12>.<ext>
+    <province>/store/originals/<stamp>-<sha12>.csv     a multi-unit CSV as sent (each unit's version is its lines)
+    <province>/store/held.jsonl, decisions.jsonl       versions held for staff confirmation (baocao.held)
     <province>/submissions/<quarter>/<unit>.<ext>      the current version (a copy of a stored one)
 
-Nothing is overwritten: a current file that the store does not know yet (placed by hand) is stored before a
-newer version replaces it.
+Nothing is overwritten and nothing a unit sent is rewritten: a current file that the store does not know yet
+(placed by hand) is stored before a newer version replaces it, and a multi-unit CSV is kept whole while each
+unit's version is the header line and that unit's own lines, byte for byte.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import os
 from collections.abc import Sequence
@@ -28,8 +29,9 @@ from baocao.catalogue import Catalogue, Province
 from baocao.errors import Location
 from baocao.files import exclusive, file_sha256, sweep_partials, write_bytes_atomic
 from baocao.intake import Finding, Submission, read_file_safely
-from baocao.intake.layout import CSV_COLUMNS, STATUS_ACTUAL, STATUS_ESTIMATE
-from baocao.intake.read import SUFFIXES, expected_from_path, iter_submission_files
+from baocao.intake.cells import strip_bidi
+from baocao.intake.csvfile import raw_lines
+from baocao.intake.read import SUFFIXES, expected_from_path, iter_inbox_files
 from baocao.quality import Rule
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -49,6 +51,7 @@ class StoredVersion:
     original_name: str
     estimates: int = 0
     warnings: int = 0
+    original: str = ""  # for one unit's lines of a multi-unit CSV: the whole file as sent, under the store
 
     @property
     def received(self) -> datetime:
@@ -63,6 +66,7 @@ class InboxResult:
     accepted: list[StoredVersion] = field(default_factory=list)
     rejected: list[tuple[Path, Path]] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
+    held: list[StoredVersion] = field(default_factory=list)  # stored, awaiting staff confirmation
 
 
 def store_root(inputs: Path) -> Path:
@@ -155,7 +159,14 @@ def _stamp(moment: datetime) -> str:
 
 
 def _store(
-    inputs: Path, sub: Submission, data: bytes, suffix: str, received: datetime, name: str, known: set[str]
+    inputs: Path,
+    sub: Submission,
+    data: bytes,
+    suffix: str,
+    received: datetime,
+    name: str,
+    known: set[str],
+    original: str = "",
 ) -> StoredVersion | None:
     """Store one version (None if this content is stored already)."""
     digest = hashlib.sha256(data).hexdigest()
@@ -172,13 +183,14 @@ def _store(
         name,
         len(sub.estimates),
         len(sub.warnings),
+        original,
     )
     _append(inputs, version)
     known.add(digest)
     return version
 
 
-def _adopt_current(inputs: Path, unit: str, quarter: str, known: set[str], before: datetime) -> None:
+def adopt_current(inputs: Path, unit: str, quarter: str, known: set[str], before: datetime) -> None:
     """Store a current file the store does not know (placed by hand) before a newer version replaces it."""
     folder = inputs / "submissions" / quarter
     for current in (folder / f"{unit}{ext}" for ext in SUFFIXES):
@@ -189,7 +201,7 @@ def _adopt_current(inputs: Path, unit: str, quarter: str, known: set[str], befor
             _store(inputs, adopted, current.read_bytes(), current.suffix, earlier, current.name, known)
 
 
-def _publish(inputs: Path, version: StoredVersion) -> None:
+def publish(inputs: Path, version: StoredVersion) -> None:
     """Make a stored version the current file (other current files of the unit are in the store already)."""
     folder = inputs / "submissions" / version.quarter
     suffix = Path(version.path).suffix
@@ -206,15 +218,24 @@ def _is_current(inputs: Path, version: StoredVersion) -> bool:
     return current.is_file() and file_sha256(current) == version.sha256
 
 
-def csv_extract(sub: Submission) -> bytes:
-    """One unit's rows of a multi-unit CSV, as a CSV of its own (how such a file is stored per unit)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([*CSV_COLUMNS, "status"])
-    for code, value in sub.values.items():
-        status = STATUS_ESTIMATE if code in sub.estimates else STATUS_ACTUAL
-        writer.writerow([sub.unit, sub.period, code, repr(value), status])
-    return buffer.getvalue().encode("utf-8")
+def csv_extract(data: bytes, sub: Submission) -> bytes:
+    """One unit's part of a multi-unit CSV: the header line and that unit's lines, byte for byte as sent.
+
+    Never re-written from the parsed values: "3,485" written back as text once came back as 3485."""
+    lines = raw_lines(data)
+    return b"".join(lines[i] for i in sub.source_lines if i < len(lines))
+
+
+def _store_original(inputs: Path, data: bytes, received: datetime) -> str:
+    """Keep a multi-unit file whole, once per content; its path under the store."""
+    digest = hashlib.sha256(data).hexdigest()
+    folder = store_root(inputs) / "originals"
+    existing = sorted(folder.glob(f"*-{digest[:12]}.csv")) if folder.is_dir() else []
+    if existing:
+        return str(existing[0].relative_to(store_root(inputs)))
+    target = folder / f"{_stamp(received)}-{digest[:12]}.csv"
+    write_bytes_atomic(target, data)
+    return str(target.relative_to(store_root(inputs)))
 
 
 def feedback_text(path: Path, subs: list[Submission], received: datetime) -> str:
@@ -241,7 +262,10 @@ def process_inbox(
     now: datetime | None = None,
     rules: Sequence[Rule] = (),
 ) -> InboxResult:
-    """Check every file in the inbox; store and publish the valid ones, set the others aside with feedback."""
+    """Check every file in the inbox; store and publish the valid ones (or hold them for confirmation: see
+    baocao.held), set the others aside with feedback."""
+    from baocao import held  # held builds on this module
+
     inbox = inputs / "inbox"
     result = InboxResult()
     units = set(province.unit_codes)
@@ -249,15 +273,20 @@ def process_inbox(
         sweep_partials(store_root(inputs))  # what a killed pass left half-written
         index = read_index(inputs)
         known = {v.sha256 for v in index}
-        latest = {(v.unit, v.quarter): v for v in index}  # append-only: the last entry is the newest
-        files = sorted(iter_submission_files(inbox), key=lambda p: (p.stat().st_mtime, p.name))
+        held_before = {h.sha256 for h in held.read_held(inputs)}
+        latest: dict[tuple[str, str], StoredVersion] = {}
+        for v in index:  # the newest received (a file adopted on confirmation is appended late)
+            if (v.unit, v.quarter) not in latest or v.received >= latest[(v.unit, v.quarter)].received:
+                latest[(v.unit, v.quarter)] = v
+        files = sorted(iter_inbox_files(inbox), key=lambda p: (p.lstat().st_mtime, p.name))
         for path in files:
             received = now or datetime.now(TZ)
             # The file's name may be its unit's code (as `baocao template` names forms); its quarter comes
             # from its content.
             subs = read_file_safely(path, catalogue, units, expected_from_path(path, units), rules=rules)
             if any(s.errors for s in subs) or not subs:
-                target = inbox / "rejected" / f"{_stamp(received)}-{path.name}"
+                # Without bidirectional controls: the name reaches status tables and the report's annex.
+                target = inbox / "rejected" / f"{_stamp(received)}-{strip_bidi(path.name)}"
                 target.parent.mkdir(parents=True, exist_ok=True)
                 path.replace(target)
                 feedback = target.with_name(target.name + ".loi.txt")
@@ -277,25 +306,45 @@ def process_inbox(
                     REJECTED,
                 )
                 continue
-            single = len({s.unit for s in subs}) == 1
+            whole = path.read_bytes()
+            # One unit and quarter: the file as it is; several (a CSV): each unit's own lines, and the whole.
+            single = len(subs) == 1
+            original = "" if single else _store_original(inputs, whole, received)
             stored_any = False
             for sub in subs:
-                data = path.read_bytes() if single else csv_extract(sub)
+                data = whole if single else csv_extract(whole, sub)
                 suffix = path.suffix.lower() if single else ".csv"
                 digest = hashlib.sha256(data).hexdigest()
                 if digest in known:
-                    # A pass killed between storing and publishing left this file in the inbox: publish it.
+                    # A pass killed between storing and publishing left this file in the inbox: publish it,
+                    # unless it was held for confirmation.
                     newest = latest.get((sub.unit or "", sub.period or ""))
-                    if newest is not None and newest.sha256 == digest and not _is_current(inputs, newest):
-                        _publish(inputs, newest)
+                    if (
+                        newest is not None
+                        and newest.sha256 == digest
+                        and digest not in held_before
+                        and not _is_current(inputs, newest)
+                    ):
+                        publish(inputs, newest)
                     continue
-                _adopt_current(inputs, sub.unit or "", sub.period or "", known, received)
-                version = _store(inputs, sub, data, suffix, received, path.name, known)
+                hold = held.hold_for(inputs, sub, catalogue, province, received)
+                if hold is None:
+                    adopt_current(inputs, sub.unit or "", sub.period or "", known, received)
+                else:
+                    # Recorded before the version is stored, so that a pass killed in between never
+                    # publishes it on the next run.
+                    held.record_held(inputs, digest, sub, received, path.name, hold)
+                version = _store(inputs, sub, data, suffix, received, path.name, known, original)
                 if version is None:
                     continue
                 stored_any = True
                 latest[(version.unit, version.quarter)] = version
-                _publish(inputs, version)
+                if hold is not None:
+                    held_before.add(digest)
+                    held.write_feedback(inputs, path.name, received, hold)
+                    result.held.append(version)
+                    continue
+                publish(inputs, version)
                 result.accepted.append(version)
             if not stored_any:
                 result.duplicates.append(path.name)

@@ -36,4 +36,8 @@ def collect_inbox(inputs: Path = core.SAMPLE_INPUTS, received_at: datetime | Non
         logger.info("stored %s %s (%s)", version.unit, version.quarter, version.original_name)
     for moved, feedback in result.rejected:
         logger.warning("rejected %s: see %s", moved.name, feedback.name)
+    for version in result.held:
+        logger.warning(
+            "held for confirmation %s %s (%s)", version.unit, version.quarter, version.original_name
+        )
     return result

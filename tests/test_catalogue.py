@@ -10,7 +10,7 @@ import pytest
 
 from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
 from baocao.errors import ConfigError
-from baocao.report import SAMPLE_INPUTS, TEMPLATES
+from baocao.report import SAMPLE_INPUTS, TEMPLATES, Setup
 
 # --- the real files -------------------------------------------------------------------------------
 
@@ -401,3 +401,71 @@ def test_lenient_province_fields(tmp_path: Path) -> None:
     assert province.parent_body == f"Ủy ban nhân dân tỉnh {province.name}"
     assert "8001" in province.unit_codes
     assert "thị trấn" in province.unit_kinds_phrase
+
+
+def test_ranges_come_from_the_unit_of_measure_or_the_indicator(tmp_path: Path) -> None:
+    text = (TEMPLATES / "indicators.yaml").read_text(encoding="utf-8")
+    text = text.replace(
+        "{code: BC01, field: BC, kind: stock, unit: điểm, name: Số điểm phục vụ bưu chính,",
+        "{code: BC01, field: BC, kind: stock, unit: điểm, max: 500, min: 1, name: Số điểm phục vụ bưu chính,",
+    )
+    path = tmp_path / "indicators.yaml"
+    path.write_text(text, encoding="utf-8")
+    catalogue = load_catalogue(path)
+    assert catalogue.bounds("BC01") == (1, 500)
+    assert catalogue.bounds("BC02") == (0, 100_000)  # điểm
+    assert catalogue.bounds("BC03") == (0, 100_000)  # tỷ đồng
+    assert catalogue.bounds("VT02") == (0, 10_000_000)  # thuê bao
+
+
+def test_without_ranges_a_figure_is_still_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "indicators.yaml"
+    path.write_text(
+        "fields: [{code: BC, name: Bưu chính}]\n"
+        "indicators: [{code: BC01, field: BC, kind: stock, unit: điểm, name: Điểm}]\n",
+        encoding="utf-8",
+    )
+    assert load_catalogue(path).bounds("BC01") == (0, 1_000_000_000)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "ranges: {điểm: {min: 10, max: 5}}\n",
+        "ranges: {điểm: {max: 1.0e+300}}\n",
+        "ranges: {điểm: {max: .inf}}\n",
+        "ranges: {điểm: {min: .nan}}\n",
+    ],
+)
+def test_an_impossible_range_is_a_configuration_error(tmp_path: Path, extra: str) -> None:
+    path = tmp_path / "indicators.yaml"
+    path.write_text(
+        "fields: [{code: BC, name: Bưu chính}]\n"
+        "indicators: [{code: BC01, field: BC, kind: stock, unit: điểm, name: Điểm}]\n" + extra,
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError):
+        load_catalogue(path)
+
+
+def test_an_indicators_own_range_must_be_possible(tmp_path: Path) -> None:
+    path = tmp_path / "indicators.yaml"
+    path.write_text(
+        "fields: [{code: BC, name: Bưu chính}]\n"
+        "indicators: [{code: BC01, field: BC, kind: stock, unit: điểm, name: Điểm, min: 9, max: 3}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="BC01: min/max"):
+        load_catalogue(path)
+
+
+def test_every_sample_file_is_within_the_ranges(sample_setup: Setup) -> None:
+    from baocao.intake import read_file_safely
+    from baocao.intake.read import expected_from_path
+
+    units = set(sample_setup.province.unit_codes)
+    files = sorted((SAMPLE_INPUTS / "submissions").glob("*/*.xlsx"))
+    assert len(files) == 72
+    for path in files:
+        for sub in read_file_safely(path, sample_setup.catalogue, units, expected_from_path(path, units)):
+            assert sub.accepted and not [f for f in sub.findings if "khoảng hợp lý" in f.message], path

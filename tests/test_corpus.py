@@ -98,6 +98,31 @@ def formula_in_bc01(cached: bool) -> Callable[[bytes], bytes]:
     return transform
 
 
+def value_of_bc01(stored: bytes) -> Callable[[bytes], bytes]:
+    """Replace BC01's stored value in the XML by ``stored`` (what a foreign writer may put there)."""
+
+    def transform(xml: bytes) -> bytes:
+        ref = cell_of(SOURCE, "BC01").encode()
+        pattern = re.compile(rb'<c r="' + ref + rb'"([^>]*)><v>[^<]*</v></c>')
+        return pattern.sub(rb'<c r="' + ref + rb'"\1><v>' + stored + b"</v></c>", xml, count=1)
+
+    return transform
+
+
+def formula_in_bc01_empty_v(xml: bytes) -> bytes:
+    """BC01 as openpyxl saves a formula: <f>..</f><v></v>."""
+    ref = cell_of(SOURCE, "BC01").encode()
+    pattern = re.compile(rb'<c r="' + ref + rb'"([^>]*)><v>([^<]*)</v></c>')
+    return pattern.sub(rb'<c r="' + ref + rb'"\1><f>10+13</f><v></v></c>', xml, count=1)
+
+
+def formula_in_bc01_empty_text(xml: bytes) -> bytes:
+    """BC01 as Excel saves a formula whose result is empty text: t="str", <v></v>."""
+    ref = cell_of(SOURCE, "BC01").encode()
+    pattern = re.compile(rb'<c r="' + ref + rb'"[^>]*><v>([^<]*)</v></c>')
+    return pattern.sub(rb'<c r="' + ref + rb'" t="str"><f>IF(1,"",1)</f><v></v></c>', xml, count=1)
+
+
 def with_workbook(change: Callable[[object], None], name: str = "SAPA.xlsx") -> Callable[[Path], Path]:
     def make(folder: Path) -> Path:
         path = copy(folder, name)
@@ -223,6 +248,75 @@ def extra_sheets(folder: Path) -> Path:
     return with_workbook(change)(folder)
 
 
+def look_alike_sheet(hidden: bool) -> Callable[[Path], Path]:
+    """A second sheet named like the data sheet ("So lieu"), placed first, with other figures."""
+
+    def change(wb: object) -> None:
+        twin = wb.copy_worksheet(wb[DATA_SHEET])  # type: ignore[attr-defined,index]
+        twin.title = "So lieu"
+        for row in twin.iter_rows(min_row=5):
+            if row[1].value == "BC01":
+                row[4].value = 999
+        wb.move_sheet(twin, offset=-(len(wb.sheetnames) - 1))  # type: ignore[attr-defined]
+        if hidden:
+            twin.sheet_state = "hidden"
+
+    return with_workbook(change)
+
+
+def rows_with_text(count: int) -> Callable[[Path], Path]:
+    def change(wb: object) -> None:
+        ws = wb[DATA_SHEET]  # type: ignore[index]
+        for r in range(53, 53 + count):
+            ws.cell(row=r, column=8, value="x")
+
+    return with_workbook(change)
+
+
+def blank_formatted_rows(folder: Path) -> Path:
+    from openpyxl.styles import Border, PatternFill, Side
+
+    def change(wb: object) -> None:
+        ws = wb[DATA_SHEET]  # type: ignore[index]
+        fill, border = PatternFill("solid", fgColor="FFFF00"), Border(bottom=Side(style="thin"))
+        for r in range(53, 10_053):
+            for c in (1, 5):
+                cell = ws.cell(row=r, column=c)
+                cell.fill, cell.border = fill, border
+
+    return with_workbook(change)(folder)
+
+
+BIDI = "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def bidi_note(folder: Path) -> Path:
+    def change(wb: object) -> None:
+        ws = wb["Ghi chú"]  # type: ignore[index]
+        ws.cell(row=4, column=3, value="Mất sóng ở \u202e3 thôn\u202c vùng cao" + BIDI)
+
+    return with_workbook(change)(folder)
+
+
+def bidi_person(folder: Path) -> Path:
+    path = copy(folder)
+    set_cell(path, "Thông tin", "B7", "\u202bLý Seo\u202c Chứ\u200f")
+    return path
+
+
+def no_bidi_anywhere(expected_note: str) -> Callable[[object], None]:
+    def check(sub: object) -> None:
+        texts = [n.text for n in sub.notes] + [sub.person or ""]  # type: ignore[attr-defined]
+        texts += [str(f) for f in sub.findings]  # type: ignore[attr-defined]
+        assert not any(ch in BIDI for t in texts for ch in t), texts
+        if expected_note:
+            assert any(expected_note in n.text for n in sub.notes)  # type: ignore[attr-defined]
+        else:
+            assert sub.person == "Lý Seo Chứ"  # type: ignore[attr-defined]
+
+    return check
+
+
 def info(label_row: int, value: object) -> Callable[[Path], Path]:
     def make(folder: Path) -> Path:
         path = copy(folder)
@@ -282,11 +376,15 @@ CASES = [
     ),
     Case("zip bomb", zip_bomb, False, ("zip bomb",)),
     Case(
-        "a sheet claiming a million rows",
+        "a sheet claiming a million rows (only its real rows count)",
         patched_sheet(lambda x: re.sub(rb'<dimension ref="[^"]*"', b'<dimension ref="A1:H1000000"', x)),
-        False,
-        ("1.000.000 dòng", '"Số liệu"'),
+        True,
+        check=unchanged_values,
     ),
+    Case(
+        "6,000 rows that hold something", rows_with_text(6000), False, ("6.051 dòng có dữ liệu", '"Số liệu"')
+    ),
+    Case("10,000 blank formatted rows after the data", blank_formatted_rows, True, check=unchanged_values),
     Case(
         "macro-enabled workbook",
         patched_sheet(lambda x: x, {"xl/vbaProject.bin": b"\0" * 64}, "SAPA.xlsm"),
@@ -346,6 +444,45 @@ CASES = [
     ),
     Case("a negative number", with_cell("BC04", -5), False, ("giá trị âm",)),
     Case("(5) as a negative", with_cell("BC04", "(5)"), False, ("giá trị âm",)),
+    Case(
+        "1e300 in a number cell",
+        with_cell("BC04", 1e300),
+        False,
+        ("BC04", "ô E", "1e+300 nằm ngoài khoảng hợp lý", "0 – 1.000.000 nghìn bưu gửi"),
+    ),
+    Case(
+        "1E+300 as Excel stores it",
+        patched_sheet(value_of_bc01(b"1E+300")),
+        False,
+        ("BC01", "nằm ngoài khoảng hợp lý", "điểm"),
+    ),
+    Case(
+        "a revenue just above its range",
+        with_cell("BC03", 100_001),
+        False,
+        ("BC03", "100.001 nằm ngoài khoảng hợp lý", "100.000 tỷ đồng"),
+    ),
+    Case(
+        "a large but plausible figure",
+        with_cell("VT02", 9_999_999),
+        True,
+        check=accepted_value("VT02", 9_999_999),
+    ),
+    Case("400 digits as text", with_cell("BC04", "9" * 400), False, ("số quá lớn",)),
+    Case("inf stored in the XML", patched_sheet(value_of_bc01(b"inf")), False, ("BC01",)),
+    Case("NaN stored in the XML", patched_sheet(value_of_bc01(b"NaN")), False, ("BC01",)),
+    Case(
+        "1e300 in a CSV",
+        csv("unit,period,indicator,value\nSAPA,2024-Q2,BC01,1e300\n"),
+        False,
+        ('"1e300" không phải là số', "dòng 2"),
+    ),
+    Case(
+        "a 400-digit CSV value",
+        csv("unit,period,indicator,value\nSAPA,2024-Q2,BC01," + "9" * 400 + "\n"),
+        False,
+        ("số quá lớn", "dòng 2"),
+    ),
     Case("NaN", with_cell("BC04", "NaN"), False, ("không phải là số",)),
     Case("infinity", with_cell("BC04", "inf"), False, ("không phải là số",)),
     Case("a date in a number cell", with_cell("BC04", datetime(2024, 6, 30)), False, ("ngày tháng",)),
@@ -362,6 +499,24 @@ CASES = [
         False,
         ("công thức nhưng chưa có kết quả", "BC01"),
     ),
+    Case(
+        "a formula saved by openpyxl (<v></v>: no computed value)",
+        patched_sheet(formula_in_bc01_empty_v),
+        False,
+        ("ô E", "BC01", "công thức nhưng chưa có kết quả tính", "gõ trực tiếp con số"),
+    ),
+    Case(
+        "a formula typed with openpyxl and saved without Excel",
+        with_cell("BC04", "=100+6.1"),
+        False,
+        ("BC04", "công thức nhưng chưa có kết quả tính", "mở tệp bằng Excel và lưu lại"),
+    ),
+    Case(
+        "a text formula whose computed result is empty",
+        patched_sheet(formula_in_bc01_empty_text),
+        True,
+        ("chưa có số liệu 1 chỉ tiêu: BC01",),
+    ),
     Case("merged cells", merged, True, check=unchanged_values),
     Case("hidden rows", hidden_rows, True, check=unchanged_values),
     Case("the same indicator twice, two values", with_cell("BC04", "BC03", "B"), False, ("giá trị khác",)),
@@ -369,6 +524,19 @@ CASES = [
     Case("an unknown indicator", with_cell("BC04", "ZZ99", "B"), False, ('"ZZ99"', "danh mục")),
     Case("reordered rows", reordered, True, check=unchanged_values),
     Case("extra sheets", extra_sheets, True, check=unchanged_values),
+    Case(
+        "a hidden look-alike data sheet before the visible one",
+        look_alike_sheet(hidden=True),
+        True,
+        ('2 trang giống tên "Số liệu"', "(ẩn)", 'chỉ đọc trang "Số liệu"'),
+        unchanged_values,
+    ),
+    Case(
+        "two visible look-alike data sheets",
+        look_alike_sheet(hidden=False),
+        True,
+        ('2 trang giống tên "Số liệu"', "hãy xóa trang thừa"),
+    ),
     Case("unit in the sheet contradicts the file", info(4, "BACHA"), False, ("khác với tên tệp", "ô B4")),
     Case(
         "period in the sheet contradicts the folder", info(6, "2024-Q3"), False, ("khác với thư mục", "ô B6")
@@ -387,6 +555,36 @@ CASES = [
     ),
     Case("../ in the unit code", info(4, "../../etc/passwd"), False, ("không có trong danh sách",)),
     Case(
+        "U+202E and other bidirectional controls in a note",
+        bidi_note,
+        True,
+        ("ký tự điều khiển",),
+        no_bidi_anywhere("Mất sóng ở 3 thôn vùng cao"),
+    ),
+    Case("bidirectional controls in the preparer's name", bidi_person, True, check=no_bidi_anywhere("")),
+    Case(
+        "a bidirectional control inside a number",
+        with_cell("BC04", "1\u202e234"),
+        False,
+        ("ký tự điều khiển hướng chữ", "gõ lại số", "ô E"),
+    ),
+    Case(
+        "bidirectional controls around a code and a unit in a CSV",
+        csv("unit,period,indicator,value\n\u2066SAPA\u2069,2024-Q2,\u200fBC01\u200e,23\n"),
+        True,
+        check=accepted_value("BC01", 23),
+    ),
+    Case(
+        "U+202E in the file name",
+        lambda f: copy(f, "SAPA\u202exslx.xlsx"),
+        True,
+        check=unchanged_values,
+    ),
+    # --- names ---
+    Case("a file named ..SAPA.xlsx", lambda f: copy(f, "..SAPA.xlsx"), True, check=unchanged_values),
+    Case("a file named .SAPA.xlsx", lambda f: copy(f, ".SAPA.xlsx"), True, check=unchanged_values),
+    Case("a file without an extension", lambda f: copy(f, "SAPA"), False, ("không nhận loại tệp",)),
+    Case(
         "an absolute path as a CSV unit",
         csv("unit,period,indicator,value\n/etc/passwd,2024-Q2,BC01,1\n", name="tonghop.csv"),
         False,
@@ -395,8 +593,8 @@ CASES = [
 ]
 
 
-def test_the_corpus_has_at_least_forty_kinds() -> None:
-    assert len(CASES) >= 40 and len({c.name for c in CASES}) == len(CASES)
+def test_the_corpus_has_at_least_seventy_kinds() -> None:
+    assert len(CASES) >= 70 and len({c.name for c in CASES}) == len(CASES)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -10,7 +10,7 @@ import pytest
 
 from baocao.catalogue import Catalogue, Province
 from baocao.intake import collect, records_frame, unit_states
-from baocao.intake.read import expected_from_path, read_file
+from baocao.intake.read import Expected, expected_from_path, read_file
 from baocao.periods import Period
 from tests.support import DATA_SHEET, cell_of, openpyxl_figures, read_one, set_cell
 
@@ -292,3 +292,27 @@ def test_two_valid_files_for_one_unit_the_newer_counts(
     chosen = intake.accepted[("SAPA", "2024-Q2")]
     assert chosen.path == csv and chosen.values["BC01"] == 999
     assert any("dùng tệp mới hơn" in str(w) for w in chosen.warnings)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"a,b\r\nc,d\r\n", [b"a,b\r\n", b"c,d\r\n"]),
+        (b"a,b\nc,d", [b"a,b\n", b"c,d"]),
+        (b"a,b\rc,d\r\n\r\ne", [b"a,b\r", b"c,d\r\n", b"\r\n", b"e"]),
+        ("a,ư\nb".encode("utf-16"), [b"\xff\xfea\x00,\x00\xb0\x01\n\x00", b"b\x00"]),
+    ],
+)
+def test_raw_lines_are_the_file_byte_for_byte(data: bytes, expected: list[bytes]) -> None:
+    from baocao.intake.csvfile import raw_lines
+
+    assert raw_lines(data) == expected and b"".join(raw_lines(data)) == data
+
+
+def test_a_quoted_line_break_keeps_a_record_on_its_lines(tmp_path: Path, catalogue: Catalogue) -> None:
+    path = tmp_path / "tong-hop.csv"
+    path.write_bytes(
+        b'unit,period,indicator,value,status,note\nSAPA,2024-Q2,BC01,23,,"two\nlines"\nBACHA,2024-Q2,BC01,25,,\n'
+    )
+    subs = read_file(path, catalogue, {"SAPA", "BACHA"}, Expected())
+    assert {s.unit: s.source_lines for s in subs} == {"SAPA": (0, 1, 2), "BACHA": (0, 3)}

@@ -189,3 +189,73 @@ def test_index_lines_are_plain_json(province_dir: Path) -> None:
     assert (
         record["unit"] == "SAPA" and len(record["sha256"]) == 64 and record["received_at"].endswith("+07:00")
     )
+
+
+MULTI_UNIT_CSV = (
+    "unit,period,indicator,value,status\r\n"
+    'BATXAT,2025-Q1,BC03,"3,485",thực hiện\r\n'
+    'SAPA,2025-Q1,BC03,"2,5",ước\r\n'
+    "\r\n"
+    'BATXAT,2025-Q1,BC04,"1.234,5",thực hiện\r\n'
+    'SAPA,2025-Q1,VT02,"3.485",thực hiện'  # no line end on the last line
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1258"])
+def test_a_multi_unit_csv_is_kept_byte_for_byte(province_dir: Path, encoding: str) -> None:
+    # "3,485" was once written back by the store as "3.485" and re-read as 3485.
+    from tests.test_intake import cp1258_bytes
+
+    setup = load_setup(province_dir)
+    sent = cp1258_bytes(MULTI_UNIT_CSV) if encoding == "cp1258" else MULTI_UNIT_CSV.encode(encoding)
+    (province_dir / "inbox" / "tong-hop.csv").write_bytes(sent)
+    result = process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))
+    assert sorted(v.unit for v in result.accepted) == ["BATXAT", "SAPA"]
+
+    intake = collect_for(setup, QUARTER)
+    assert intake.accepted[("BATXAT", "2025-Q1")].values == {"BC03": 3.485, "BC04": 1234.5}
+    assert intake.accepted[("SAPA", "2025-Q1")].values == {"BC03": 2.5, "VT02": 3485.0}
+    assert intake.accepted[("SAPA", "2025-Q1")].estimates == {"BC03"}
+
+    def lines(data: bytes) -> list[str]:
+        text = (
+            data.decode("utf-16")
+            if encoding == "utf-16"
+            else data.decode("utf-8-sig" if encoding != "cp1258" else "cp1258")
+        )
+        return text.splitlines(keepends=True)
+
+    original_lines = lines(sent)
+    for version in result.accepted:
+        stored = (province_dir / "store" / version.path).read_bytes()
+        current = province_dir / "submissions" / "2025-Q1" / f"{version.unit}.csv"
+        assert current.read_bytes() == stored
+        assert all(line in original_lines for line in lines(stored))
+        assert (province_dir / "store" / version.original).read_bytes() == sent
+    batxat = province_dir / "submissions" / "2025-Q1" / "BATXAT.csv"
+    assert lines(batxat.read_bytes()) == [original_lines[0], original_lines[1], original_lines[4]]
+    if encoding == "utf-8":
+        assert batxat.read_bytes() == (
+            b'unit,period,indicator,value,status\r\nBATXAT,2025-Q1,BC03,"3,485",th\xe1\xbb\xb1c hi\xe1\xbb\x87n\r\n'
+            b'BATXAT,2025-Q1,BC04,"1.234,5",th\xe1\xbb\xb1c hi\xe1\xbb\x87n\r\n'
+        )
+    assert len(list((province_dir / "store" / "originals").iterdir())) == 1
+
+
+def test_every_inbox_file_is_taken_or_rejected_whatever_its_name(province_dir: Path) -> None:
+    setup = load_setup(province_dir)
+    inbox = province_dir / "inbox"
+    drop(setup, "SAPA", "..SAPA.xlsx", {"BC01": 20})
+    drop(setup, "BACHA", ".BACHA.xlsx", {"BC01": 21})
+    (inbox / "SAPA").write_bytes(b"no extension")
+    (inbox / "ghi chu.txt").write_text("xin gửi báo cáo", encoding="utf-8")
+    (inbox / "bao cao\u202exslx.exe").write_bytes(b"MZ")
+    (inbox / "~$SAPA.xlsx").write_bytes(b"\0lock")
+    ours = inbox / ".BATXAT.xlsx.0123456789ab.part"  # a half-written file of our own
+    ours.write_bytes(b"partial")
+    result = process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))
+    assert sorted(v.original_name for v in result.accepted) == ["..SAPA.xlsx", ".BACHA.xlsx"]
+    rejected = sorted(moved.name.split("-", 1)[1] for moved, _ in result.rejected)
+    assert rejected == ["SAPA", "bao caoxslx.exe", "ghi chu.txt", "~$SAPA.xlsx"]
+    assert all(feedback.is_file() for _, feedback in result.rejected)
+    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [ours.name]

@@ -12,6 +12,10 @@ from typing import Any
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _DIGITS = re.compile(r"^\d+$")
 _GROUPED = re.compile(r"^\d{1,3}(?:[.,]\d{3})+$")
+# Bidirectional controls (LRM, RLM, ALM, embeddings, overrides, isolates): invisible, they reorder what is
+# shown (U+202E reversed a unit's text in the PDF), so text from a unit never keeps them.
+BIDI_CONTROLS = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
 
 
 class CellValueError(ValueError):
@@ -23,6 +27,11 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFD", str(text)).replace("đ", "d").replace("Đ", "D")
     text = "".join(c for c in text if unicodedata.category(c) != "Mn")
     return " ".join(re.sub(r"[^0-9a-zA-Z]+", " ", text).lower().split())
+
+
+def strip_bidi(text: str) -> str:
+    """Text without bidirectional control characters."""
+    return _BIDI.sub("", text)
 
 
 def parse_number(raw: Any) -> tuple[float | None, str | None]:
@@ -43,6 +52,11 @@ def parse_number(raw: Any) -> tuple[float | None, str | None]:
             raise CellValueError("giá trị không hữu hạn (NaN hoặc vô cùng)")
         return value, None
     text = _SPACES.sub("", unicodedata.normalize("NFC", str(raw)))
+    if _BIDI.search(text):
+        # The digits shown on the unit's screen are not the digits stored: never guess which one was meant.
+        raise CellValueError(
+            "ô chứa ký tự điều khiển hướng chữ (ẩn), số hiển thị có thể khác số đã lưu; hãy xóa ô và gõ lại số"
+        )
     if text in ("", "-", "–"):
         return None, None
     negative = False
@@ -57,6 +71,8 @@ def parse_number(raw: Any) -> tuple[float | None, str | None]:
             f'"{raw}" có ký hiệu %; chỉ nhập con số (tỷ lệ được tính tự động từ tử số và mẫu số)'
         )
     value, note = _read_digits(text, str(raw))
+    if not math.isfinite(value):  # 400 digits make float('inf')
+        raise CellValueError("số quá lớn, không phải một số liệu thật")
     return (-value if negative else value), note
 
 
@@ -102,15 +118,16 @@ def parse_status(raw: Any) -> bool | None:
     return None
 
 
-def cell_text(raw: Any) -> str:
-    """A cell's content as text: NFC, stripped; integers without '.0'."""
+def cell_text(raw: Any, keep_bidi: bool = False) -> str:
+    """A cell's content as text: NFC, stripped, without bidirectional controls; integers without '.0'."""
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         return str(int(raw))
     if isinstance(raw, datetime):
         return raw.strftime("%d/%m/%Y")
-    return unicodedata.normalize("NFC", str(raw)).strip()
+    text = unicodedata.normalize("NFC", str(raw))
+    return (text if keep_bidi else strip_bidi(text)).strip()
 
 
 def column_letter(index: int) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from baocao.catalogue import Catalogue
 from baocao.errors import Location
 from baocao.intake import layout as L
-from baocao.intake.cells import CellValueError, cell_text, parse_number, parse_status
+from baocao.intake.cells import BIDI_CONTROLS, CellValueError, cell_text, parse_number, parse_status
 from baocao.intake.model import Finding, Submission
 
 MAX_NOTE_CHARS = 4000
@@ -58,6 +58,16 @@ def take_value(
     if value < 0:
         add("error", where, f"{label}: giá trị âm ({raw}); cần một số không âm")
         return
+    low, high = catalogue.bounds(code)
+    if not low <= value <= high:
+        # Bounded before it is stored: an absurd figure (1e300) once crashed every later run of a province.
+        add(
+            "error",
+            where,
+            f"{label}: giá trị {shown_number(value)} nằm ngoài khoảng hợp lý của chỉ tiêu "
+            f"({shown_number(low)} – {shown_number(high)} {indicator.unit}); kiểm tra lại số đã nhập",
+        )
+        return
     if code in seen:
         previous, previous_cell = seen[code]
         if previous != value:
@@ -84,6 +94,15 @@ def take_value(
         sub.estimates.add(code)
 
 
+def shown_number(value: float) -> str:
+    """A number the Vietnamese way for messages (1.000.000; 1e+300 stays short)."""
+    if abs(value) >= 1e15:
+        return f"{value:.3g}"
+    if value.is_integer():
+        return f"{value:,.0f}".replace(",", ".")
+    return f"{value:,.4f}".rstrip("0").replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
 def report_missing(
     sub: Submission, catalogue: Catalogue, where: Location, seen: dict[str, Any], add: Adder
 ) -> None:
@@ -96,6 +115,10 @@ def report_missing(
 
 
 def clean_text(text: str) -> str:
-    """Text without control characters that XML (and so DOCX) cannot hold; whitespace collapsed."""
-    kept = "".join(ch for ch in text if ch in "\t\n" or unicodedata.category(ch) not in ("Cc", "Cs", "Co"))
+    """Text without control characters (those XML cannot hold, and bidirectional ones); whitespace collapsed."""
+    kept = "".join(
+        ch
+        for ch in text
+        if ch in "\t\n" or (unicodedata.category(ch) not in ("Cc", "Cs", "Co") and ch not in BIDI_CONTROLS)
+    )
     return " ".join(kept.split())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Collection
 from pathlib import Path
@@ -11,12 +12,24 @@ from pathlib import Path
 from baocao.catalogue import Catalogue
 from baocao.errors import Location, PeriodError, SubmissionError
 from baocao.intake import layout as L
-from baocao.intake.cells import fold
+from baocao.intake.cells import fold, strip_bidi
 from baocao.intake.checks import adder, report_missing, take_value
 from baocao.intake.model import Expected, Finding, Submission
 from baocao.periods import Period
 
 MAX_LINES = 50_000
+# Physical lines as io reads them with newline="" (what csv's line_num counts): ends kept, \r\n, \n or \r.
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\n|\r)|[^\r\n]+")
+
+
+def raw_lines(data: bytes) -> list[bytes]:
+    """A CSV file's physical lines exactly as sent, ends kept: joined, they are the file byte for byte."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        codec = "utf-16-le" if data.startswith(b"\xff\xfe") else "utf-16-be"
+        text = data[2:].decode(codec)
+        lines = [line.encode(codec) for line in io.StringIO(text, newline="").readlines()]
+        return [data[:2] + lines[0], *lines[1:]] if lines else []
+    return _LINE.findall(data)
 
 
 def _decode(path: Path) -> str:
@@ -53,8 +66,12 @@ def read_csv(
     first = text.splitlines()[0] if text else ""
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[str]] = []
+    spans: list[range] = []  # the physical lines (0-based) each record was read from
     try:
-        rows = list(reader)
+        for row in reader:
+            spans.append(range(spans[-1].stop if spans else 0, reader.line_num))
+            rows.append(row)
     except csv.Error as exc:
         raise SubmissionError(
             f"không đọc được dòng này ({exc}); hãy lưu lại dạng CSV UTF-8",
@@ -71,16 +88,20 @@ def read_csv(
     groups: dict[tuple[str, str], Submission] = {}
     seen: dict[tuple[str, str], dict[str, tuple[float, str]]] = {}
     file_level = Submission(path=path, unit=expected.unit, period=expected.period)
+    lines: dict[tuple[str, str], list[int]] = {}
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         cells = {name: (row[i].strip() if i < len(row) else "") for name, i in col.items()}
+        # Text fields lose bidirectional controls; the value keeps them, so that parse_number refuses it.
+        cells = {k: v if k == "value" else strip_bidi(v).strip() for k, v in cells.items()}
         where = Location(path.name, row=line_no)
         unit, period_text = cells["unit"], cells["period"]
         target = _csv_target(path, unit, period_text, units, expected, groups, file_level, where)
         if target is None:
             continue
         key = (target.unit or "", target.period or "")
+        lines.setdefault(key, list(spans[0])).extend(spans[line_no - 1])
         take_value(
             target,
             catalogue,
@@ -94,6 +115,7 @@ def read_csv(
         )
     for key, sub in groups.items():
         report_missing(sub, catalogue, Location(path.name), seen.get(key, {}), adder(sub))
+        sub.source_lines = tuple(lines.get(key, ()))
     out = list(groups.values())
     if not out and not file_level.findings:
         file_level.findings.append(Finding("error", Location(path.name), "tệp không có dòng số liệu nào"))

@@ -60,6 +60,9 @@ class Submission:
     received_at: datetime | None = None
     sha256: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    # CSV: the file's physical lines (0-based: header, then this unit's records) this submission was read
+    # from, so that the store keeps a unit's part of a multi-unit file as the very lines it sent.
+    source_lines: tuple[int, ...] = ()
 
     @property
     def errors(self) -> list[Finding]:

@@ -30,7 +30,11 @@ _DIMENSION = re.compile(rb"<(?:\w+:)?dimension ref=\"[A-Z]+\d+(?::[A-Z]+(\d+))?\
 _CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _REF = re.compile(rb"\br=\"([A-Z]+\d+)\"")
 _FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
-_VALUE = re.compile(rb"<(?:\w+:)?v[\s>]")
+# A stored result has content: openpyxl saves a formula as <f>..</f><v></v>, which is no result at all.
+_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>[^<]")
+_TEXT_RESULT = re.compile(rb"\bt=\"str\"")
+_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?row>)", re.S)
+_CONTENT = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>[^<]|<(?:\w+:)?is\b|<(?:\w+:)?f[\s>/]")
 
 
 @dataclass
@@ -111,21 +115,31 @@ def _check_sheet(archive: zipfile.ZipFile, name: str, part: str, where: Location
     with archive.open(part) as handle:
         head = handle.read(4096)
     match = _DIMENSION.search(head)
-    if match and match.group(1) and int(match.group(1)) > MAX_ROWS:
+    if match and match.group(1) and int(match.group(1)) <= MAX_ROWS and info.file_size <= 4 * 1024 * 1024:
+        return  # a small sheet claiming few rows: nothing to count
+    # Only rows that hold something count: 10,000 blank formatted rows after the data are no data, and the
+    # claimed dimension is not what python-calamine allocates.
+    rows = _rows_with_content(archive.read(part))
+    if rows > MAX_ROWS:
         raise SubmissionError(
-            f"trang có {int(match.group(1)):,} dòng; báo cáo chỉ cần vài trăm dòng (tối đa {MAX_ROWS:,})".replace(
+            f"trang có {rows:,} dòng có dữ liệu; báo cáo chỉ cần vài trăm dòng (tối đa {MAX_ROWS:,})".replace(
                 ",", "."
             ),
             sheet,
         )
 
 
+def _rows_with_content(xml: bytes) -> int:
+    """How many rows of a sheet's XML hold a value, an inline string or a formula."""
+    return sum(1 for row in _ROW.finditer(xml) if row.group(1) and _CONTENT.search(row.group(1)))
+
+
 def _formulas_without_value(xml: bytes) -> set[str]:
-    """References of cells that hold a formula but no stored value."""
+    """References of cells that hold a formula but no stored value (an empty text result is a value)."""
     blanks = set()
     for match in _CELL.finditer(xml):
         inner = match.group(2) or b""
-        if _FORMULA.search(inner) and not _VALUE.search(inner):
+        if _FORMULA.search(inner) and not _VALUE.search(inner) and not _TEXT_RESULT.search(match.group(1)):
             ref = _REF.search(match.group(1))
             if ref:
                 blanks.add(ref.group(1).decode())

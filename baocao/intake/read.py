@@ -25,6 +25,7 @@ __all__ = [
     "SUFFIXES",
     "Expected",
     "expected_from_path",
+    "iter_inbox_files",
     "iter_submission_files",
     "read_file",
 ]
@@ -83,4 +84,17 @@ def iter_submission_files(folder: Path) -> Iterable[Path]:
         p
         for p in folder.iterdir()
         if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(("~$", "."))
+    )
+
+
+def iter_inbox_files(folder: Path) -> list[Path]:
+    """Every file dropped in an inbox, whatever its name (``..SAPA.xlsx``, ``.x.xlsx``, ``bao cao.doc``): each
+    is taken or rejected with feedback, never left behind. Only our own half-written ``.*.part`` files are
+    skipped; folders (``rejected/``, ``held/``) are not files."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if (p.is_file() or p.is_symlink()) and not (p.name.startswith(".") and p.name.endswith(".part"))
     )

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from baocao.catalogue import Catalogue
 from baocao.errors import Location, PeriodError, SubmissionError
@@ -76,12 +76,27 @@ class _Sheet:
         return Location(self.file, self.name, cell_ref(row, col))
 
 
-def _find_sheet(workbook: CalamineWorkbook, wanted: str) -> str | None:
+def _find_sheet(workbook: CalamineWorkbook, wanted: str, add: Adder, file: str) -> str | None:
+    """The sheet named like ``wanted``: the first visible one, since a hidden look-alike is not what the unit
+    saw and checked; a warning when two sheets could be meant."""
     target = fold(wanted)
-    for name in workbook.sheet_names:
-        if fold(name) == target:
-            return str(name)
-    return None
+    candidates = [m for m in workbook.sheets_metadata if fold(m.name) == target]
+    if not candidates:
+        return None
+    visible = [m for m in candidates if m.visible == SheetVisibleEnum.Visible]
+    chosen = str((visible or candidates)[0].name)
+    if len(candidates) > 1:
+        names = ", ".join(
+            f'"{m.name}"' + ("" if m.visible == SheetVisibleEnum.Visible else " (ẩn)") for m in candidates
+        )
+        add(
+            "warning",
+            Location(file, chosen),
+            f'tệp có {len(candidates)} trang giống tên "{wanted}" ({names}); chỉ đọc trang "{chosen}"'
+            + ("" if visible else " (mọi trang đều ẩn)")
+            + ", hãy xóa trang thừa",
+        )
+    return chosen
 
 
 def read_workbook(path: Path, catalogue: Catalogue, units: Collection[str], expected: Expected) -> Submission:
@@ -90,13 +105,13 @@ def read_workbook(path: Path, catalogue: Catalogue, units: Collection[str], expe
     add = adder(sub)
     if package.has_macros or path.suffix.lower() == ".xlsm":
         add("warning", Location(path.name), "tệp có macro; macro không được chạy, chỉ đọc số liệu")
-    data_name = _find_sheet(workbook, L.SHEET_DATA)
+    data_name = _find_sheet(workbook, L.SHEET_DATA, add, path.name)
     if data_name is None:
         found = ", ".join(f'"{n}"' for n in workbook.sheet_names) or "không có trang nào"
         raise SubmissionError(
             f'không có trang "{L.SHEET_DATA}" (tệp có: {found}); hãy dùng mẫu báo cáo', Location(path.name)
         )
-    info_name = _find_sheet(workbook, L.SHEET_INFO)
+    info_name = _find_sheet(workbook, L.SHEET_INFO, add, path.name)
     if info_name is None:
         add(
             "warning",
@@ -107,7 +122,7 @@ def read_workbook(path: Path, catalogue: Catalogue, units: Collection[str], expe
         _read_info(_Sheet(workbook, info_name, path.name), sub, units, expected, add)
     blanks = package.formulas_without_value.get(data_name, set())
     _read_data(_Sheet(workbook, data_name, path.name), sub, catalogue, add, blanks)
-    notes_name = _find_sheet(workbook, L.SHEET_NOTES)
+    notes_name = _find_sheet(workbook, L.SHEET_NOTES, add, path.name)
     if notes_name is not None:
         _read_notes(_Sheet(workbook, notes_name, path.name), sub, catalogue, add)
     if sub.unit is None:
@@ -171,7 +186,7 @@ def _read_info(
             else:
                 sub.period = period.code
     if L.INFO_PERSON in found:
-        sub.person = cell_text(sheet.value(*found[L.INFO_PERSON])) or None
+        sub.person = clean_text(cell_text(sheet.value(*found[L.INFO_PERSON]))) or None
     if L.INFO_DATE in found:
         raw = sheet.value(*found[L.INFO_DATE])
         sub.prepared_on = raw.date() if isinstance(raw, datetime) else raw if isinstance(raw, date) else None
@@ -225,7 +240,8 @@ def _read_data(sheet: _Sheet, sub: Submission, catalogue: Catalogue, add: Adder,
             add(
                 "error",
                 sheet.where(r, value_col),
-                f"chỉ tiêu {code}: ô có công thức nhưng chưa có kết quả; mở tệp bằng Excel, lưu lại rồi gửi",
+                f"chỉ tiêu {code}: ô có công thức nhưng chưa có kết quả tính (tệp được lưu bằng chương trình "
+                "không tính công thức); hãy mở tệp bằng Excel và lưu lại, hoặc gõ trực tiếp con số vào ô",
             )
             continue
         status = sheet.value(r, status_col) if status_col is not None else None
@@ -259,7 +275,7 @@ def _read_notes(sheet: _Sheet, sub: Submission, catalogue: Catalogue, add: Adder
     }
     current = None
     for r in range(header_row + 1, len(sheet.rows)):
-        typed = cell_text(sheet.value(r, cols[L.COL_TEXT]))
+        typed = cell_text(sheet.value(r, cols[L.COL_TEXT]), keep_bidi=True)  # so that stripping is said
         text = clean_text(typed)
         if text != " ".join(typed.split()):
             add(
