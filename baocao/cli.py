@@ -379,7 +379,7 @@ def status(
         received = f"{row.received_on:%d/%m/%Y}" if row.received_on else "–"
         state = STATE_WORDS[row.state]
         if row.state == "late" and row.received_on:
-            state += f" {(row.received_on - row.deadline).days} ngày"
+            state += f" {row.days_late} ngày làm việc"
         name = setup.province.unit(row.unit).full_name
         table.add_row(
             name[:1].upper() + name[1:],

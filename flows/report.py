@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from baocao import report as core
 from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
+from baocao.files import staged_set
 from baocao.intake import Intake, quarter_statuses
 from baocao.periods import Calendar, Kind, Period, latest_period
 from baocao.render.charts import with_chart_images
@@ -216,16 +217,17 @@ def province_report(bao_cao: ReportRequest = ReportRequest()) -> core.ReportResu
         when = request.report_date or date.today()
         context = build_context(setup, intake, figures, the_period, when, request.number, trend)
         context = draw_charts(context)
-        docx, pdf, xlsx = core.output_paths(request.outputs, setup, the_period)
-        written = (
-            write_docx(context, request.templates, docx),
-            write_pdf(context, request.templates, pdf),
-            write_xlsx(setup, intake, figures, the_period, xlsx),
-        )
-        result = core.summarise(intake, setup, the_period, written)
-        result = replace(
-            result, manifest=record_provenance(setup, intake, figures, the_period, list(written))
-        )
+        paths = core.output_paths(request.outputs, setup, the_period)
+        docx, pdf = paths[0], paths[1]
+        # As in core.write_documents: the four files are staged, then swapped in together, manifest last.
+        with staged_set(docx.parent) as staging:
+            written = core.staged(paths, staging)
+            write_docx(context, request.templates, written[0])
+            write_pdf(context, request.templates, written[1])
+            write_xlsx(setup, intake, figures, the_period, written[2])
+            record_provenance(setup, intake, figures, the_period, list(written))
+        result = core.summarise(intake, setup, the_period, paths)
+        result = replace(result, manifest=docx.with_suffix(".manifest.json"))
         if request.deliver:
             publish_to = publish_folder(request.outputs, setup)
             status = publish_and_mail(setup, intake, the_period, context, docx, pdf, publish_to)
