@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -82,7 +83,15 @@ def staged_set(folder: Path) -> Iterator[Path]:
             raise DiskFullError(folder) from exc
         raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if not _half_swapped(staging):  # else the next run's finish_staged completes the swap
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _half_swapped(staging: Path) -> bool:
+    """Whether a swap started (READY written) and some staged files are still to be moved."""
+    if not (staging / READY).is_file():
+        return False
+    return any(p.is_file() and not p.name.startswith(".") and p.name != READY for p in staging.iterdir())
 
 
 def _fsync(path: Path) -> None:
@@ -107,10 +116,41 @@ def swap_in(staging: Path, folder: Path, names: Sequence[str]) -> None:
     """
     for name in names:
         _fsync(staging / name)
+        refuse_protected(folder / name)
     order = _by_manifest_last(names)
     write_bytes_atomic(staging / READY, json.dumps(order).encode("utf-8"))
     _fsync(staging)
     _move_staged(staging, folder, order)
+
+
+FS_IOC_GETFLAGS = 0x80086601  # Linux: the inode flags chattr sets
+PROTECTED_FLAGS = 0x10 | 0x20  # immutable, append-only
+
+
+def protected_flags(path: Path) -> int:
+    """The immutable or append-only flags (chattr +i, +a) of ``path``; 0 where they cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return 0
+    try:
+        raw = fcntl.ioctl(fd, FS_IOC_GETFLAGS, bytes(8))
+    except OSError:  # a file system without inode flags
+        return 0
+    finally:
+        os.close(fd)
+    return int.from_bytes(raw[:4], sys.byteorder) & PROTECTED_FLAGS
+
+
+def refuse_protected(target: Path) -> None:
+    """Raise PermissionError if ``target`` exists and must not be replaced: read-only for this user, or
+    immutable or append-only (which stop even root). Checked for every file of a set before any is swapped."""
+    if not target.exists():
+        return
+    if protected_flags(target):
+        raise PermissionError(errno.EPERM, "the file is immutable or append-only (chattr)", str(target))
+    if not os.access(target, os.W_OK):
+        raise PermissionError(errno.EACCES, "the file is read-only", str(target))
 
 
 def _move_staged(staging: Path, folder: Path, order: Sequence[str]) -> None:
