@@ -26,7 +26,7 @@ from baocao import report as core  # noqa: E402 - Prefect settings must be in th
 from baocao.intake import quarter_statuses, read_file_safely  # noqa: E402
 from baocao.intake.form import FormContent, form_filename, write_form  # noqa: E402
 from baocao.intake.read import expected_from_path  # noqa: E402
-from baocao.periods import Period  # noqa: E402
+from baocao.periods import Period, vietnam_today  # noqa: E402
 from baocao.store import TZ, process_inbox  # noqa: E402
 from baocao.summary import STATE_WORDS  # noqa: E402
 
@@ -96,7 +96,7 @@ def _period(text: str | None, setup: core.Setup) -> Period:
 
 def _report_date(text: str | None) -> date:
     if not text:
-        return date.today()
+        return vietnam_today()  # the machine may keep UTC: at 01:00 in Hà Nội it is still yesterday there
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError as exc:

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from baocao.intake import (
     unit_notes,
     unit_states,
 )
-from baocao.periods import Period, quarters_needed
+from baocao.periods import Period, quarters_needed, vietnam_now
 from baocao.phrases import Phrases, load_phrases
 from baocao.provenance import inputs_digest, manifest, unchanged, write_manifest
 from baocao.quality import Outliers, RuleSet, load_rules, outlier_findings
@@ -288,7 +288,7 @@ def write_provenance(
         figures=figures,
         sources=setup.sources,
         documents=documents,
-        generated_at=datetime.now().astimezone(),
+        generated_at=vietnam_now(),
         inputs_sha256=digest,
         units=unit_states(intake, setup.province, period),
     )

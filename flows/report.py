@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,7 +18,7 @@ from baocao import report as core
 from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
 from baocao.files import staged_set
 from baocao.intake import Intake, quarter_statuses
-from baocao.periods import Calendar, Kind, Period, latest_period
+from baocao.periods import Calendar, Kind, Period, latest_period, vietnam_today
 from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
@@ -63,13 +63,15 @@ class ReportRequest(BaseModel):
     )
 
 
-def period_to_report(period: str | None, kind: KindWord, calendar: Calendar) -> Period:
-    """The period given, or the latest one of ``kind`` ended before the run's scheduled time."""
+def period_to_report(
+    period: str | None, kind: KindWord, calendar: Calendar, now: datetime | None = None
+) -> Period:
+    """The period given, or the latest one of ``kind`` ended before ``now`` (default: the run's scheduled
+    time, else this moment), by Vietnam's calendar."""
     if period:
         return Period.parse(period)
-    scheduled = flow_run.scheduled_start_time
-    moment = scheduled.date() if scheduled is not None else date.today()
-    return latest_period(KINDS[kind], moment, calendar)
+    moment = now if now is not None else flow_run.scheduled_start_time
+    return latest_period(KINDS[kind], vietnam_today(moment), calendar)
 
 
 # DataFrames and configuration objects make poor cache keys (STACK.md): no task is cached.
@@ -214,7 +216,7 @@ def province_report(bao_cao: ReportRequest = ReportRequest()) -> core.ReportResu
         intake = collect_submissions(setup, the_period)
         figures = aggregate(setup, intake, the_period)
         trend = quarterly_trend(setup, intake, the_period)
-        when = request.report_date or date.today()
+        when = request.report_date or vietnam_today()
         context = build_context(setup, intake, figures, the_period, when, request.number, trend)
         context = draw_charts(context)
         paths = core.output_paths(request.outputs, setup, the_period)

@@ -13,7 +13,7 @@ from baocao.cli import app
 from baocao.intake import quarter_statuses
 from baocao.intake.form import FormContent, write_form
 from baocao.intake.model import QuarterStatus
-from baocao.periods import Period, working_days_late
+from baocao.periods import Period, vietnam_now, vietnam_today, working_days_late
 from baocao.report import Setup, collect_for, load_setup
 from baocao.store import TZ, process_inbox
 from baocao.summary import summary_markdown
@@ -136,3 +136,26 @@ def test_a_late_unit_that_revises_stays_as_late_as_its_first_version(province_di
     received(setup, "BACHA", "BACHA-sua.xlsx", 12, datetime(2025, 4, 30, 9, tzinfo=TZ))
     row = statuses(setup)["BACHA"]
     assert (row.state, row.days_late, row.received_on) == ("late", 1, date(2025, 3, 25))
+
+
+# 30/6/2024 20:00 UTC: still 30 June by UTC, already 1 July 03:00 in Vietnam.
+EVENING_UTC = datetime(2024, 6, 30, 20, 0, tzinfo=UTC)
+
+
+def test_today_is_vietnams_date() -> None:
+    assert vietnam_today(EVENING_UTC) == date(2024, 7, 1)
+    assert vietnam_today(datetime(2024, 6, 30, 16, 59, tzinfo=UTC)) == date(2024, 6, 30)
+
+
+def test_the_period_to_report_follows_vietnams_date() -> None:
+    from flows.report import period_to_report
+
+    # On 1/7 the quarter ended 30/6 is over: quý II. By the UTC date (30/6) it would still be quý I.
+    assert period_to_report(None, "quý", "statistical", now=EVENING_UTC).code == "2024-Q2"
+    assert period_to_report(None, "quý", "statistical", now=datetime(2024, 6, 30, 16, tzinfo=UTC)).code == (
+        "2024-Q1"
+    )
+
+
+def test_the_manifest_is_stamped_in_vietnam_time() -> None:
+    assert vietnam_now(EVENING_UTC).isoformat() == "2024-07-01T03:00:00+07:00"
