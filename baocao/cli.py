@@ -18,6 +18,7 @@ from typer.core import TyperGroup
 
 from baocao.deliver import DeliveryError
 from baocao.errors import BaocaoError
+from baocao.files import check_writable
 from baocao.settings import apply_prefect_defaults
 
 apply_prefect_defaults()
@@ -169,6 +170,9 @@ def run(
     except BaocaoError as exc:
         _fail(str(exc))
         return
+    # Before any work, and outside Prefect (whose logs would show a traceback): can the set be written?
+    docx, *_ = documents = core.output_paths(outputs, setup, the_period)
+    check_writable(docx.parent, [p.name for p in (*documents, docx.with_suffix(".manifest.json"))])
     try:
         if prefect:
             result = _run_flow(the_period, inputs, outputs, when, number, deliver)

@@ -153,6 +153,17 @@ def refuse_protected(target: Path) -> None:
         raise PermissionError(errno.EACCES, "the file is read-only", str(target))
 
 
+def check_writable(folder: Path, names: Sequence[str]) -> None:
+    """Raise OSError now, before any work, if ``folder`` cannot take a new set of files ``names``: the folder
+    cannot be made or written, or one of the files it replaces is protected (see refuse_protected)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / f".probe.{uuid.uuid4().hex[:12]}.part"  # a partial's name: swept if a kill leaves it
+    probe.touch()
+    probe.unlink()
+    for name in names:
+        refuse_protected(folder / name)
+
+
 def _move_staged(staging: Path, folder: Path, order: Sequence[str]) -> None:
     for name in order:
         if (staging / name).is_file():

@@ -271,3 +271,16 @@ def test_a_read_only_province_folder_for_collect_as_an_ordinary_user(shared: Pat
     line = one_line_failure(*as_nobody(["collect", "--no-prefect", "--inputs", str(inputs)], shared / "home"))
     assert "Permission denied" in line
     assert (inputs / "inbox" / "SAPA.xlsx").is_file(), "nothing lost"
+
+
+@needs_root
+@pytest.mark.parametrize("where", ["period", "document"])
+def test_through_prefect_the_same_line_before_any_flow_starts(
+    where: str, written_set: Path, tmp_path: Path, immutable: list[Path]
+) -> None:
+    inputs, out, folder = copy_of(written_set, tmp_path)
+    chattr_i(immutable, folder if where == "period" else folder / "BC-2024-Q2-STTTT.docx")
+    args = [a for a in run_args(inputs, out) if a != "--no-prefect"]
+    code, output = invoke(args)
+    line = one_line_failure(code, output)
+    assert "Operation not permitted" in line or "immutable" in line
