@@ -87,6 +87,11 @@ def staged_set(folder: Path) -> Iterator[Path]:
             shutil.rmtree(staging, ignore_errors=True)
 
 
+def in_staging(paths: Sequence[Path], staging: Path) -> tuple[Path, ...]:
+    """The same file names inside the staging folder."""
+    return tuple(staging / p.name for p in paths)
+
+
 def _half_swapped(staging: Path) -> bool:
     """Whether a swap started (READY written) and some staged files are still to be moved."""
     if not (staging / READY).is_file():

@@ -20,7 +20,7 @@ from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
 from baocao.context import build_context, file_stem
 from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
 from baocao.errors import ConfigError, PeriodError, RenderError
-from baocao.files import exclusive, finish_staged, staged_set, sweep_partials
+from baocao.files import exclusive, finish_staged, in_staging, staged_set, sweep_partials
 from baocao.ingest import collect_cached, file_hashes
 from baocao.intake import (
     Intake,
@@ -40,14 +40,7 @@ from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
 from baocao.render.xlsx import render_xlsx
-from baocao.store import (
-    INDEX,
-    REJECTED,
-    first_versions,
-    received_times,
-    rejected_submissions,
-    store_root,
-)
+from baocao.store import INDEX, REJECTED, first_versions, received_times, rejected_submissions, store_root
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(os.environ.get("BAOCAO_TEMPLATES", PROJECT_ROOT / "templates"))
@@ -308,11 +301,6 @@ def period_lock(
         yield
 
 
-def staged(paths: Sequence[Path], staging: Path) -> tuple[Path, ...]:
-    """The same file names inside the staging folder."""
-    return tuple(staging / p.name for p in paths)
-
-
 def run_report(
     inputs: Path,
     period: Period,
@@ -361,7 +349,7 @@ def write_documents(
     manifest last), so that the folder holds the previous set or this one, never a mix."""
     try:
         with staged_set(paths[0].parent) as staging:
-            docx, pdf, xlsx = staged(paths, staging)
+            docx, pdf, xlsx = in_staging(paths, staging)
             render_docx(context, setup.templates / "report.docx", docx)
             render_pdf(context, setup.templates, pdf)
             write_xlsx(setup, intake, figures, period, xlsx)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from baocao import report as core
 from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
-from baocao.files import staged_set
+from baocao.files import in_staging, staged_set
 from baocao.intake import Intake, quarter_statuses
 from baocao.periods import Calendar, Kind, Period, latest_period, vietnam_today
 from baocao.render.charts import with_chart_images
@@ -223,7 +223,7 @@ def province_report(bao_cao: ReportRequest = ReportRequest()) -> core.ReportResu
         docx, pdf = paths[0], paths[1]
         # As in core.write_documents: the four files are staged, then swapped in together, manifest last.
         with staged_set(docx.parent) as staging:
-            written = core.staged(paths, staging)
+            written = in_staging(paths, staging)
             write_docx(context, request.templates, written[0])
             write_pdf(context, request.templates, written[1])
             write_xlsx(setup, intake, figures, the_period, written[2])
