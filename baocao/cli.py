@@ -28,7 +28,7 @@ from baocao.intake import quarter_statuses, read_file_safely  # noqa: E402
 from baocao.intake.form import FormContent, form_filename, write_form  # noqa: E402
 from baocao.intake.read import expected_from_path  # noqa: E402
 from baocao.periods import Period, vietnam_today  # noqa: E402
-from baocao.store import TZ, process_inbox  # noqa: E402
+from baocao.store import TZ, process_inbox, store_root  # noqa: E402
 from baocao.summary import STATE_WORDS  # noqa: E402
 
 
@@ -369,6 +369,8 @@ def collect(
     try:
         setup = core.load_setup(inputs)
         when = _received_at(received_at)
+        for folder in (store_root(inputs), inputs / "submissions"):
+            check_writable(folder, [])  # now, not inside Prefect, whose log would show a traceback
         if prefect:
             from flows.collect import collect_inbox
 

@@ -284,3 +284,17 @@ def test_through_prefect_the_same_line_before_any_flow_starts(
     code, output = invoke(args)
     line = one_line_failure(code, output)
     assert "Operation not permitted" in line or "immutable" in line
+
+
+@needs_root
+@pytest.mark.parametrize("where", ["store", "submissions"])
+def test_collect_through_prefect_the_same_line_before_any_flow_starts(
+    where: str, sample_inputs_copy: Path, immutable: list[Path]
+) -> None:
+    inbox_with_a_form(sample_inputs_copy)
+    folder = sample_inputs_copy / where
+    folder.mkdir(exist_ok=True)
+    chattr_i(immutable, folder)
+    line = one_line_failure(*invoke(["collect", "--inputs", str(sample_inputs_copy)]))
+    assert "Operation not permitted" in line and str(folder) in line
+    assert (sample_inputs_copy / "inbox" / "SAPA.xlsx").is_file(), "nothing lost"
