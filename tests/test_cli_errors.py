@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -214,9 +217,20 @@ def as_nobody(args: list[str], home: Path) -> tuple[int, str]:
         finally:
             os._exit(code)
     os.close(write)
+    chunks, deadline = [], time.monotonic() + 300
     with os.fdopen(read, "rb") as pipe:
-        data = pipe.read()
+        while True:  # a child stuck (say, on a lock another thread held at fork time) fails, never hangs
+            ready, _, _ = select.select([pipe], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                pytest.fail("the command run as nobody did not finish in 300 s")
+            chunk = os.read(pipe.fileno(), 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
     os.waitpid(pid, 0)
+    data = b"".join(chunks)
     exit_code, output = json.loads(data)
     return int(exit_code), str(output)
 
