@@ -5,17 +5,20 @@ Domain errors become one-line messages and a non-zero exit status here, and only
 
 from __future__ import annotations
 
+import errno
 import os
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from baocao.deliver import DeliveryError
 from baocao.errors import BaocaoError
+from baocao.files import check_writable
 from baocao.settings import apply_prefect_defaults
 
 apply_prefect_defaults()
@@ -26,11 +29,49 @@ from baocao.held import held_versions  # noqa: E402
 from baocao.intake import quarter_statuses, read_file_safely  # noqa: E402
 from baocao.intake.form import FormContent, form_filename, write_form  # noqa: E402
 from baocao.intake.read import expected_from_path  # noqa: E402
-from baocao.periods import Period  # noqa: E402
-from baocao.store import TZ, process_inbox  # noqa: E402
+from baocao.periods import Period, vietnam_today  # noqa: E402
+from baocao.store import TZ, process_inbox, store_root  # noqa: E402
 from baocao.summary import STATE_WORDS  # noqa: E402
 
+
+def os_message(exc: OSError) -> str:
+    """One line for a file system failure: which path, what is wrong with it, what to do."""
+    where = exc.filename or "?"
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOTDIR:
+        return f"cannot create {where}: a file stands where a folder is needed on that path"
+    if exc.errno == errno.EEXIST:
+        return f"{where} is a file, not a folder"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write {where}: {reason}; make it writable (chmod, chattr -i) and run again"
+    return f"{where}: {reason}"
+
+
+class OneLineErrors(TyperGroup):
+    """Every command's failures end as one line on stderr and exit status 1: a user never sees a traceback
+    (BAOCAO_DEBUG=1 shows it, for developers)."""
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        """Run the command, turning what it raises into one line."""
+        try:
+            return super().invoke(ctx)
+        except (typer.TyperException, typer.Exit, typer.Abort):
+            raise  # usage errors and exits: typer prints them as usual
+        except BaocaoError as exc:
+            _fail(str(exc))
+        except OSError as exc:
+            if os.environ.get("BAOCAO_DEBUG"):
+                raise
+            _fail(os_message(exc))
+        except Exception as exc:
+            if os.environ.get("BAOCAO_DEBUG"):
+                raise
+            _fail(f"unexpected failure ({type(exc).__name__}: {exc}); BAOCAO_DEBUG=1 shows the details")
+        return None
+
+
 app = typer.Typer(
+    cls=OneLineErrors,
     help="Báo cáo định kỳ của Sở: thu thập, kiểm tra, tổng hợp và xuất báo cáo.",
     no_args_is_help=True,
     add_completion=False,
@@ -43,13 +84,13 @@ err = Console(stderr=True, soft_wrap=True)
 InputsOption = Annotated[
     Path, typer.Option("--inputs", help="Province folder (the one with province.yaml).", file_okay=False)
 ]
-OutputsOption = Annotated[
-    Path, typer.Option("--outputs", help="Where documents are written.", file_okay=False)
-]
+# Not file_okay=False: an outputs path that is a file gets the same one-line error as any unwritable one.
+OutputsOption = Annotated[Path, typer.Option("--outputs", help="Where documents are written.")]
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    # One line whatever the terminal's width: long paths must not wrap into several.
+    err.print(f"[bold red]error:[/] {' '.join(message.split())}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=1)
 
 
@@ -59,7 +100,7 @@ def _period(text: str | None, setup: core.Setup) -> Period:
 
 def _report_date(text: str | None) -> date:
     if not text:
-        return date.today()
+        return vietnam_today()  # the machine may keep UTC: at 01:00 in Hà Nội it is still yesterday there
     try:
         return datetime.strptime(text, "%Y-%m-%d").date()
     except ValueError as exc:
@@ -132,6 +173,9 @@ def run(
     except BaocaoError as exc:
         _fail(str(exc))
         return
+    # Before any work, and outside Prefect (whose logs would show a traceback): can the set be written?
+    docx, *_ = documents = core.output_paths(outputs, setup, the_period)
+    check_writable(docx.parent, [p.name for p in (*documents, docx.with_suffix(".manifest.json"))])
     try:
         if prefect:
             result = _run_flow(the_period, inputs, outputs, when, number, deliver)
@@ -328,6 +372,8 @@ def collect(
     try:
         setup = core.load_setup(inputs)
         when = _received_at(received_at)
+        for folder in (store_root(inputs), inputs / "submissions"):
+            check_writable(folder, [])  # now, not inside Prefect, whose log would show a traceback
         if prefect:
             from flows.collect import collect_inbox
 
@@ -384,7 +430,7 @@ def status(
         received = f"{row.received_on:%d/%m/%Y}" if row.received_on else "–"
         state = STATE_WORDS[row.state]
         if row.state == "late" and row.received_on:
-            state += f" {(row.received_on - row.deadline).days} ngày"
+            state += f" {row.days_late} ngày làm việc"
         name = setup.province.unit(row.unit).full_name
         table.add_row(
             name[:1].upper() + name[1:],

@@ -312,7 +312,7 @@ def submissions_table(story: Story, statuses: Sequence[QuarterStatus]) -> dict[s
     rows = []
     for n, row in enumerate(statuses, start=1):
         if row.state == "late" and row.received_on:
-            state = p.say("annex.state_late", days=(row.received_on - row.deadline).days)
+            state = p.say("annex.state_late", days=row.days_late)
         else:
             state = p.say(f"annex.state_{row.state}")
         received = "–" if row.received_on is None else f"{row.received_on:%d/%m/%Y}"

@@ -17,20 +17,23 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate
+from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from baocao.errors import BaocaoError
 from baocao.files import atomic_path, write_bytes_atomic
 from baocao.intake import Intake, unit_states
-from baocao.periods import Period
+from baocao.periods import Period, vietnam_now
 
 if TYPE_CHECKING:  # report.py imports this module
     from baocao.report import Setup
 
 LEDGER = "delivery.json"
+SENDER_NAME = "Hệ thống báo cáo"  # the From name when BAOCAO_MAIL_FROM gives only an address
 
 
 class DeliveryError(BaocaoError):
@@ -67,11 +70,29 @@ class SmtpSettings:
             user=env.get("BAOCAO_SMTP_USER") or None,
             password=env.get("BAOCAO_SMTP_PASSWORD") or None,
             starttls=env.get("BAOCAO_SMTP_STARTTLS", "").lower() in ("1", "true", "yes", "on"),
-            sender=env.get("BAOCAO_MAIL_FROM") or "baocao@localhost",
+            sender=str(sender_address(env.get("BAOCAO_MAIL_FROM") or "baocao@localhost")),
         )
 
     def __repr__(self) -> str:
         return f"SmtpSettings(host={self.host!r}, port={self.port}, user={self.user!r}, password=***)"
+
+
+def sender_address(value: str) -> Address:
+    """The From address in BAOCAO_MAIL_FROM, 'addr@host' or 'Văn phòng Sở <addr@host>' (a Vietnamese name is
+    RFC 2047-encoded when the mail is written); DeliveryError, one line, if it is not one mail address."""
+    problem = (
+        f"BAOCAO_MAIL_FROM must be one mail address, e.g. 'Văn phòng Sở <vanphong@example.vn>', got {value!r}"
+    )
+    if any(c in value for c in "\r\n\0"):  # a header must not smuggle in another one
+        raise DeliveryError(problem)
+    name, addr = parseaddr(value)
+    try:
+        address = Address(display_name=name.strip() or SENDER_NAME, addr_spec=addr)
+    except (ValueError, IndexError, HeaderParseError) as exc:  # the parser's defects are ValueErrors
+        raise DeliveryError(problem) from exc
+    if not address.username or not address.domain or any(c.isspace() for c in address.addr_spec):
+        raise DeliveryError(problem)
+    return address
 
 
 @dataclass(frozen=True)
@@ -106,17 +127,20 @@ def build_message(
     body: str,
     attachments: Sequence[tuple[Path, str]],
     key: str,
+    now: datetime | None = None,
 ) -> EmailMessage:
-    """The mail: plain text, the documents attached under Vietnamese names (RFC 2231 filename*=)."""
+    """The mail: plain text, the documents attached under Vietnamese names (RFC 2231 filename*=), dated on
+    Vietnam's clock at ``now`` (default: this moment)."""
     message = EmailMessage()
-    message["From"] = formataddr(("Hệ thống báo cáo", sender))
+    address = sender_address(sender)
+    message["From"] = address
     message["To"] = ", ".join(to)
     if cc:
         message["Cc"] = ", ".join(cc)
     message["Subject"] = subject
-    message["Date"] = formatdate(localtime=True)
+    message["Date"] = format_datetime(vietnam_now(now))
     # A stable Message-ID: a resent copy of the same report is recognisable as the same message.
-    message["Message-ID"] = f"<baocao-{key[:32]}@{sender.split('@')[-1] or 'localhost'}>"
+    message["Message-ID"] = f"<baocao-{key[:32]}@{address.domain}>"
     message.set_content(body)
     for path, name in attachments:
         maintype, subtype = _mime(path.suffix)
@@ -172,7 +196,7 @@ def send_once(
         ) from error
     ledger = _ledger(ledger_folder)
     ledger[key] = {
-        "sent_at": datetime.now().astimezone().isoformat(),
+        "sent_at": vietnam_now().isoformat(),
         "to": list(recipients),
         "message_id": message["Message-ID"],
     }

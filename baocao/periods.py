@@ -9,10 +9,24 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from baocao.errors import PeriodError
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def vietnam_now(now: datetime | None = None) -> datetime:
+    """The moment ``now`` (default: this one) on Vietnam's clock: reports and mails are dated in Vietnam."""
+    return (now if now is not None else datetime.now(VIETNAM)).astimezone(VIETNAM)
+
+
+def vietnam_today(now: datetime | None = None) -> date:
+    """Today's date in Vietnam at ``now`` (default: this moment), whatever the machine's time zone."""
+    return vietnam_now(now).date()
+
 
 Kind = Literal["quarter", "half", "nine_months", "year"]
 Calendar = Literal["administrative", "statistical"]
@@ -220,6 +234,22 @@ def add_working_days(start: date, days: int, holidays: frozenset[date] = frozens
         if current.weekday() < 5 and current not in holidays:
             remaining -= 1
     return current
+
+
+def working_days_late(due: date, received: date, holidays: frozenset[date] = frozenset()) -> int:
+    """Working days (Monday to Friday, not a holiday) by which ``received`` is after ``due``; 0 if on time.
+
+    A file received on a day off is handled on the next working day: a Saturday after a Friday deadline is
+    one working day late, as the Monday is.
+    """
+
+    def working(day: date) -> bool:
+        return day.weekday() < 5 and day not in holidays
+
+    if received <= due:
+        return 0
+    late = sum(working(due + timedelta(days=n)) for n in range(1, (received - due).days + 1))
+    return late if working(received) else late + 1
 
 
 def roman(number: int) -> str:

@@ -9,7 +9,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from baocao.context import build_context, file_stem
 from baocao.coverage import Gap, period_gaps
 from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
 from baocao.errors import ConfigError, PeriodError, RenderError
-from baocao.files import exclusive, sweep_partials
+from baocao.files import exclusive, finish_staged, in_staging, staged_set, sweep_partials
 from baocao.ingest import collect_cached, file_hashes
 from baocao.intake import (
     Intake,
@@ -33,7 +33,7 @@ from baocao.intake import (
     unit_notes,
     unit_states,
 )
-from baocao.periods import Period, quarters_needed
+from baocao.periods import Period, quarters_needed, vietnam_now
 from baocao.phrases import Phrases, load_phrases
 from baocao.provenance import inputs_digest, manifest, unchanged, write_manifest
 from baocao.quality import Outliers, RuleSet, load_rules, outlier_findings
@@ -42,7 +42,7 @@ from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
 from baocao.render.xlsx import render_xlsx
 from baocao.review import Flag, decisions_path, flags_of, held_out, read_decisions, with_decisions
-from baocao.store import INDEX, REJECTED, received_times, rejected_submissions, store_root
+from baocao.store import INDEX, REJECTED, first_versions, received_times, rejected_submissions, store_root
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = Path(os.environ.get("BAOCAO_TEMPLATES", PROJECT_ROOT / "templates"))
@@ -155,6 +155,7 @@ def collect_for(setup: Setup, period: Period, cache: Path | None = None) -> Inta
             setup.submissions, quarters, setup.catalogue, setup.province, received, setup.rules.rules
         )
     intake.submissions.extend(rejected_submissions(setup.inputs))
+    intake.first_received.update(first_versions(setup.inputs))
     add_outliers(intake, setup.catalogue, setup.rules.outliers)
     return intake
 
@@ -306,7 +307,7 @@ def write_provenance(
         figures=figures,
         sources=setup.sources,
         documents=documents,
-        generated_at=datetime.now().astimezone(),
+        generated_at=vietnam_now(),
         inputs_sha256=digest,
         units=unit_states(intake, setup.province, period),
         review=review_flags(setup, intake),
@@ -318,9 +319,11 @@ def write_provenance(
 def period_lock(
     outputs: Path, setup: Setup, period: Period, waiting: Callable[[], None] | None = None
 ) -> Iterator[None]:
-    """One run per province and period at a time (a second one waits), and leftovers of killed runs removed."""
+    """One run per province and period at a time (a second one waits); what killed runs left is finished (a
+    complete staged set) or removed first."""
     folder = outputs / setup.slug / period.code
     with exclusive(folder / ".lock", waiting):
+        finish_staged(folder)
         sweep_partials(folder)
         yield
 
@@ -369,15 +372,18 @@ def write_documents(
     paths: tuple[Path, Path, Path],
     digest: str,
 ) -> Path:
-    """Render the DOCX, PDF and XLSX, then the manifest beside them (last, so a manifest means all three)."""
-    docx, pdf, xlsx = paths
-    render_docx(context, setup.templates / "report.docx", docx)
-    render_pdf(context, setup.templates, pdf)
-    write_xlsx(setup, intake, figures, period, xlsx)
+    """Render the DOCX, PDF, XLSX and the manifest into a staging folder, then swap the four in together (the
+    manifest last), so that the folder holds the previous set or this one, never a mix."""
     try:
-        return write_provenance(setup, intake, figures, period, list(paths), digest)
+        with staged_set(paths[0].parent) as staging:
+            docx, pdf, xlsx = in_staging(paths, staging)
+            render_docx(context, setup.templates / "report.docx", docx)
+            render_pdf(context, setup.templates, pdf)
+            write_xlsx(setup, intake, figures, period, xlsx)
+            write_provenance(setup, intake, figures, period, [docx, pdf, xlsx], digest)
     except OSError as exc:  # DiskFullError included: reported like a document that could not be written
-        raise RenderError(f"could not write the manifest: {exc}") from exc
+        raise RenderError(f"could not write the documents: {exc}") from exc
+    return paths[0].with_suffix(".manifest.json")
 
 
 def _run_locked(setup: Setup, period: Period, outputs: Path, options: RunOptions) -> ReportResult:

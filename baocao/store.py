@@ -147,6 +147,15 @@ def received_times(inputs: Path) -> dict[str, datetime]:
     return times
 
 
+def first_versions(inputs: Path) -> dict[tuple[str, str], datetime]:
+    """(unit, quarter) -> when the store received the unit's first valid version for that quarter."""
+    first: dict[tuple[str, str], datetime] = {}
+    for version in read_index(inputs):
+        key = (version.unit, version.quarter)
+        first[key] = min(first.get(key, version.received), version.received)
+    return first
+
+
 def _append(inputs: Path, record: object, log: str = INDEX) -> None:
     with (store_root(inputs) / log).open("a", encoding="utf-8") as handle:
         handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")  # type: ignore[call-overload]
@@ -270,7 +279,8 @@ def process_inbox(
     result = InboxResult()
     units = set(province.unit_codes)
     with exclusive(store_root(inputs) / ".lock"):
-        sweep_partials(store_root(inputs))  # what a killed pass left half-written
+        for written in (store_root(inputs), inputs / "submissions", inbox / "rejected"):
+            sweep_partials(written)  # what a killed pass left half-written
         index = read_index(inputs)
         known = {v.sha256 for v in index}
         held_before = {h.sha256 for h in held.read_held(inputs)}

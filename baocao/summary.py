@@ -71,7 +71,7 @@ def summary_markdown(
         "",
     ]
     for state in ("missing", "late", "rejected"):
-        names = [province.unit(s.unit).full_name for s in statuses if s.state == state]
+        names = [_named(province, s) for s in statuses if s.state == state]
         if names:
             lines.append(f"- {STATE_WORDS[state].capitalize()}: {', '.join(dict.fromkeys(names))}")
     if headline:
@@ -91,3 +91,9 @@ def summary_markdown(
     lines += [f"- `{d}`" for d in documents]
     lines += ["", f"Gửi thư: {delivery}."]
     return "\n".join(lines) + "\n"
+
+
+def _named(province: Province, status: QuarterStatus) -> str:
+    """The unit's name, with how many working days late it was if it was."""
+    name = province.unit(status.unit).full_name
+    return f"{name} ({status.days_late} ngày làm việc)" if status.state == "late" else name

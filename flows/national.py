@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from baocao import national
 from baocao import report as core
 from baocao.errors import BaocaoError
-from baocao.periods import Period
+from baocao.periods import Period, vietnam_today
 
 PROVINCE_FLOW = "bao-cao-tinh"
 PROVINCE_DEPLOYMENT = "bao-cao-tinh"
@@ -186,7 +186,7 @@ def national_report(bao_cao: NationalRequest) -> national.NationalRun:
     """Báo cáo của tất cả các tỉnh cho một kỳ, song song, rồi báo cáo tổng hợp toàn quốc."""
     request = bao_cao
     period = Period.parse(request.period)
-    when = request.report_date or date.today()
+    when = request.report_date or vietnam_today()
     folders = national.province_folders(request.root)
     run = national.NationalRun()
     done, todo = national.split_unchanged(

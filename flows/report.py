@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from baocao import report as core
 from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
+from baocao.files import in_staging, staged_set
 from baocao.intake import Intake, quarter_statuses
-from baocao.periods import Calendar, Kind, Period, latest_period
+from baocao.periods import Calendar, Kind, Period, latest_period, vietnam_today
 from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
@@ -62,13 +63,15 @@ class ReportRequest(BaseModel):
     )
 
 
-def period_to_report(period: str | None, kind: KindWord, calendar: Calendar) -> Period:
-    """The period given, or the latest one of ``kind`` ended before the run's scheduled time."""
+def period_to_report(
+    period: str | None, kind: KindWord, calendar: Calendar, now: datetime | None = None
+) -> Period:
+    """The period given, or the latest one of ``kind`` ended before ``now`` (default: the run's scheduled
+    time, else this moment), by Vietnam's calendar."""
     if period:
         return Period.parse(period)
-    scheduled = flow_run.scheduled_start_time
-    moment = scheduled.date() if scheduled is not None else date.today()
-    return latest_period(KINDS[kind], moment, calendar)
+    moment = now if now is not None else flow_run.scheduled_start_time
+    return latest_period(KINDS[kind], vietnam_today(moment), calendar)
 
 
 # DataFrames and configuration objects make poor cache keys (STACK.md): no task is cached.
@@ -213,19 +216,20 @@ def province_report(bao_cao: ReportRequest = ReportRequest()) -> core.ReportResu
         intake = collect_submissions(setup, the_period)
         figures = aggregate(setup, intake, the_period)
         trend = quarterly_trend(setup, intake, the_period)
-        when = request.report_date or date.today()
+        when = request.report_date or vietnam_today()
         context = build_context(setup, intake, figures, the_period, when, request.number, trend)
         context = draw_charts(context)
-        docx, pdf, xlsx = core.output_paths(request.outputs, setup, the_period)
-        written = (
-            write_docx(context, request.templates, docx),
-            write_pdf(context, request.templates, pdf),
-            write_xlsx(setup, intake, figures, the_period, xlsx),
-        )
-        result = core.summarise(intake, setup, the_period, written)
-        result = replace(
-            result, manifest=record_provenance(setup, intake, figures, the_period, list(written))
-        )
+        paths = core.output_paths(request.outputs, setup, the_period)
+        docx, pdf = paths[0], paths[1]
+        # As in core.write_documents: the four files are staged, then swapped in together, manifest last.
+        with staged_set(docx.parent) as staging:
+            written = in_staging(paths, staging)
+            write_docx(context, request.templates, written[0])
+            write_pdf(context, request.templates, written[1])
+            write_xlsx(setup, intake, figures, the_period, written[2])
+            record_provenance(setup, intake, figures, the_period, list(written))
+        result = core.summarise(intake, setup, the_period, paths)
+        result = replace(result, manifest=docx.with_suffix(".manifest.json"))
         if request.deliver:
             publish_to = publish_folder(request.outputs, setup)
             status = publish_and_mail(setup, intake, the_period, context, docx, pdf, publish_to)

@@ -116,7 +116,7 @@ def test_submission_states_in_the_annex(sample_setup: Setup, figures: pd.DataFra
     due = date(2024, 6, 21)
     statuses = [
         QuarterStatus("LAOCAI", "2024-Q2", "on_time", due, "LAOCAI.xlsx", date(2024, 6, 20), 3, 1),
-        QuarterStatus("SAPA", "2024-Q2", "late", due, "SAPA.xlsx", date(2024, 6, 25)),
+        QuarterStatus("SAPA", "2024-Q2", "late", due, "SAPA.xlsx", date(2024, 6, 25), days_late=2),
         QuarterStatus("BACHA", "2024-Q2", "missing", due),
         QuarterStatus("BATXAT", "2024-Q2", "rejected", due, "BATXAT.xlsx", date(2024, 6, 19), errors=("x",)),
     ]
@@ -135,7 +135,7 @@ def test_submission_states_in_the_annex(sample_setup: Setup, figures: pd.DataFra
         "3",
         "1",
     ]
-    assert rows[1][6] == "Chậm 4 ngày"  # 25/6 against 21/6
+    assert rows[1][6] == "Chậm 2 ngày làm việc"  # Tuesday 25/6 against Friday 21/6: Monday and Tuesday
     assert rows[2][3:7] == ["–", "–", "21/06/2024", "Chưa gửi"]
     assert rows[3][6] == "Có lỗi, chưa tổng hợp" and rows[3][7] == "–"
 

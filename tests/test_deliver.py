@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from typer.testing import CliRunner
 
-from baocao.deliver import SmtpSettings, attachment_name
+from baocao.cli import app
+from baocao.deliver import DeliveryError, SmtpSettings, attachment_name, build_message, send_once
 from baocao.periods import Period
 from baocao.report import run_report
 
@@ -27,10 +29,14 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[list[str]] = []
+        self.raw: list[bytes] = []
+        self.senders: list[str] = []
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))  # type: ignore[arg-type]
         self.envelopes.append(list(envelope.rcpt_tos))
+        self.raw.append(bytes(envelope.original_content or envelope.content))
+        self.senders.append(str(envelope.mail_from))
         return "250 OK"
 
 
@@ -158,3 +164,72 @@ def test_manifest_lists_versions_and_configuration(sample_inputs_copy: Path, tmp
     used = {(s["unit"], s["quarter"]) for s in one["submissions"]}
     assert ("BATXAT", "2024-Q2") in used and ("BATXAT", "2023-Q2") in used
     assert all(len(s["sha256"]) == 64 for s in one["submissions"])
+
+
+def a_message(sender: str, now: datetime | None = None) -> EmailMessage:
+    return build_message(
+        sender=sender,
+        to=["giamdoc@stttt.laocai.example.vn"],
+        cc=[],
+        subject="Báo cáo quý II/2024",
+        body="Kính gửi lãnh đạo Sở.",
+        attachments=[],
+        key="0" * 64,
+        now=now,
+    )
+
+
+def test_a_vietnamese_sender_name_is_encoded_and_arrives_intact(
+    smtp_server: Inbox, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BAOCAO_MAIL_FROM", "Văn phòng Sở <vanphong@example.vn>")
+    settings = SmtpSettings.from_env()
+    assert settings is not None
+    assert send_once(a_message(settings.sender), settings, tmp_path, "k").status == "sent"
+    [mail], [raw] = smtp_server.messages, smtp_server.raw
+    sender = mail["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == ("Văn phòng Sở", "vanphong@example.vn")
+    assert smtp_server.senders == ["vanphong@example.vn"]
+    [line] = [x for x in raw.split(b"\r\n") if x.startswith(b"From:")]
+    assert line.isascii() and b"=?utf-8?" in line, "RFC 2047 encoded word, plain ASCII on the wire"
+    assert mail["Message-ID"].endswith("@example.vn>")
+
+
+def test_an_address_alone_gets_the_systems_name(smtp_server: Inbox) -> None:
+    sender = a_message("baocao@stttt.laocai.example.vn")["From"].addresses[0]
+    assert (sender.display_name, sender.addr_spec) == ("Hệ thống báo cáo", "baocao@stttt.laocai.example.vn")
+
+
+@pytest.mark.parametrize(
+    "value", ["Văn phòng Sở", "vanphong@", "a@b@c", "<>", "Tên <x y@example.vn>", "a@b.vn\r\nBcc: x@y.vn"]
+)
+def test_a_bad_sender_is_one_clear_error(value: str) -> None:
+    with pytest.raises(DeliveryError, match="BAOCAO_MAIL_FROM must be one mail address") as caught:
+        SmtpSettings.from_env({"BAOCAO_SMTP_HOST": "127.0.0.1", "BAOCAO_MAIL_FROM": value})
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bad_sender_in_a_run_is_one_line_and_exit_status_1(
+    smtp_server: Inbox, monkeypatch: pytest.MonkeyPatch, sample_inputs_copy: Path, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BAOCAO_MAIL_FROM", "Văn phòng Sở vanphong-at-example.vn")
+    args = ["run", "--no-prefect", "--deliver", "--period", PERIOD.code, "--date", "2024-07-05"]
+    result = CliRunner().invoke(app, [*args, "--inputs", str(sample_inputs_copy), "--outputs", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    [line] = [x for x in result.output.splitlines() if x.startswith("error:")]
+    assert "BAOCAO_MAIL_FROM must be one mail address" in line
+    assert smtp_server.messages == [], "nothing sent"
+    assert (tmp_path / "lao-cai" / PERIOD.code / "BC-2024-Q2-STTTT.pdf").is_file(), "documents written"
+
+
+def test_the_mail_is_dated_on_vietnams_clock(smtp_server: Inbox, tmp_path: Path) -> None:
+    # 30/6/2024 20:00 UTC is already 1/7/2024 03:00 in Vietnam.
+    moment = datetime(2024, 6, 30, 20, 0, tzinfo=UTC)
+    settings = SmtpSettings.from_env()
+    assert settings is not None
+    send_once(a_message(settings.sender, now=moment), settings, tmp_path, "k")
+    [mail] = smtp_server.messages
+    assert mail["Date"] == "Mon, 01 Jul 2024 03:00:00 +0700"
+    assert mail["Date"].datetime == moment

@@ -6,6 +6,7 @@ Kills are real: `baocao` runs in a subprocess and receives SIGKILL while it writ
 from __future__ import annotations
 
 import http.server
+import json
 import logging
 import os
 import shutil
@@ -23,7 +24,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from baocao.errors import RenderError
-from baocao.files import file_sha256
+from baocao.files import READY, file_sha256, finish_staged
 from baocao.periods import Period
 from baocao.provenance import figures_digest
 from baocao.report import TEMPLATES, collect_for, figures_for, load_setup, run_report
@@ -73,17 +74,18 @@ def test_killed_while_rendering_then_a_clean_rerun(sample_inputs_copy: Path, tmp
         "--date",
         "2024-07-05",
     )
-    # The DOCX is written first; the PDF takes seconds: kill while it is being laid out.
-    wait_for(lambda: (folder / "BC-2024-Q2-STTTT.docx").exists())
+    # The DOCX is staged first; the PDF takes seconds: kill while it is being laid out.
+    wait_for(lambda: bool(list(folder.glob(".staging-*/BC-2024-Q2-STTTT.docx"))))
     time.sleep(0.5)
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
-    assert not (folder / "BC-2024-Q2-STTTT.manifest.json").exists(), "killed before the end"
+    assert not list(folder.glob("BC-*")), "nothing under a final name before the set is complete"
     documents_are_whole(folder)
 
     result = run_report(sample_inputs_copy, PERIOD, out, date(2024, 7, 5))
     assert not list(folder.glob(".*.part")), "leftovers of the killed run are swept"
+    assert not list(folder.glob(".staging-*")), "the killed run's staging folder is swept"
     documents_are_whole(folder)
     setup = load_setup(sample_inputs_copy)
     clean = figures_digest(figures_for(setup, collect_for(setup, PERIOD), PERIOD))
@@ -91,6 +93,80 @@ def test_killed_while_rendering_then_a_clean_rerun(sample_inputs_copy: Path, tmp
     import json
 
     assert json.loads(result.manifest.read_text(encoding="utf-8"))["figures_sha256"] == clean
+
+
+def document_set(folder: Path) -> dict[str, str]:
+    """Name -> SHA-256 of the report's files under their final names."""
+    return {p.name: file_sha256(p) for p in sorted(folder.glob("BC-*")) if p.is_file()}
+
+
+def manifest_matches(folder: Path) -> dict[str, str]:
+    """The manifest's document hashes, checked against the files beside it (the set is one run's)."""
+    [manifest] = folder.glob("BC-*.manifest.json")
+    listed = json.loads(manifest.read_text(encoding="utf-8"))["documents"]
+    assert set(listed) == {"BC-2024-Q2-STTTT.docx", "BC-2024-Q2-STTTT.pdf", "BC-2024-Q2-STTTT.xlsx"}
+    for name, sha in listed.items():
+        assert file_sha256(folder / name) == sha, f"{name} is not the one its manifest lists"
+    return dict(listed)
+
+
+def test_a_run_killed_between_documents_leaves_the_previous_set_whole(
+    sample_inputs_copy: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    folder = out / "lao-cai" / PERIOD.code
+    run_report(sample_inputs_copy, PERIOD, out, date(2024, 7, 5))
+    before = document_set(folder)
+    manifest_matches(folder)
+    # A second run (another date, so every document changes) is killed after its DOCX, during its PDF.
+    args = ("--period", PERIOD.code, "--inputs", str(sample_inputs_copy), "--outputs", str(out))
+    process = baocao("run", "--no-prefect", *args, "--date", "2024-07-08")
+    wait_for(lambda: bool(list(folder.glob(".staging-*/BC-2024-Q2-STTTT.docx"))))
+    time.sleep(0.3)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    assert document_set(folder) == before, "the previous set is untouched, all four files"
+    manifest_matches(folder)
+
+    rerun = baocao("run", "--no-prefect", *args, "--date", "2024-07-08")
+    assert rerun.wait(timeout=300) == 0, rerun.stderr.read() if rerun.stderr else ""
+    after = document_set(folder)
+    assert set(after) == set(before) and all(after[n] != before[n] for n in after), "entirely new"
+    manifest_matches(folder)
+    assert not list(folder.glob(".staging-*"))
+    documents_are_whole(folder)
+
+
+def test_a_set_killed_inside_the_swap_is_rolled_forward(tmp_path: Path) -> None:
+    folder = tmp_path / "2024-Q2"
+    folder.mkdir()
+    names = ["BC.docx", "BC.manifest.json", "BC.pdf", "BC.xlsx"]
+    for name in names:
+        (folder / name).write_text("old " + name)
+    complete = folder / ".staging-aaaa"
+    complete.mkdir()
+    for name in names:
+        (complete / name).write_text("new " + name)
+    (complete / READY).write_text(json.dumps(["BC.docx", "BC.pdf", "BC.xlsx", "BC.manifest.json"]))
+    (complete / "BC.docx").replace(folder / "BC.docx")  # killed after the first rename
+    (complete / "BC.pdf").replace(folder / "BC.pdf")
+    unfinished = folder / ".staging-bbbb"  # an older killed run that never staged its whole set
+    unfinished.mkdir()
+    (unfinished / "BC.docx").write_text("half")
+
+    assert sorted(p.name for p in finish_staged(folder)) == [".staging-aaaa", ".staging-bbbb"]
+    assert {p.name: p.read_text() for p in folder.iterdir()} == {n: "new " + n for n in names}
+
+
+def test_an_unfinished_staging_folder_is_removed_and_the_old_set_kept(tmp_path: Path) -> None:
+    folder = tmp_path / "2024-Q2"
+    (folder / ".staging-cccc").mkdir(parents=True)
+    (folder / "BC.docx").write_text("old")
+    (folder / ".staging-cccc" / "BC.docx").write_text("new")
+    (folder / ".staging-cccc" / "BC.pdf").write_text("new")
+    finish_staged(folder)
+    assert {p.name: p.read_text() for p in folder.iterdir()} == {"BC.docx": "old"}
 
 
 def test_killed_while_collecting_loses_nothing(sample_inputs_copy: Path) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from baocao.cli import app
+from baocao.files import file_sha256
 from tests.support import tidy_sheet
 
 pytestmark = pytest.mark.prefect
@@ -51,6 +53,11 @@ def test_run_through_the_flow_matches_the_core(prefect_harness: None, tmp_path: 
     assert str(flow_xlsx) in via_flow.output
     assert tidy_sheet(flow_xlsx) == tidy_sheet(core_xlsx)
     assert (flow_xlsx.with_suffix(".docx")).stat().st_size > 5000
+    # The flow stages the set and swaps it in whole: nothing left in staging, the manifest lists these files.
+    folder = flow_xlsx.parent
+    assert not list(folder.glob(".staging-*"))
+    listed = json.loads((folder / "BC-2024-H1-STTTT.manifest.json").read_text(encoding="utf-8"))["documents"]
+    assert len(listed) == 3 and {name: file_sha256(folder / name) for name in listed} == listed
 
 
 def test_the_flow_rejects_a_bad_period_at_the_door(prefect_harness: None, tmp_path: Path) -> None:

@@ -123,7 +123,8 @@ def test_a_quarter_from_forms_to_leaders_inboxes(
         u: next(line for line in status.output.splitlines() if setup.province.unit(u).name in line)
         for u in setup.province.unit_codes
     }
-    assert "chưa gửi" in lines_by_unit[MISSING] and "chậm 3 ngày" in lines_by_unit[LATE]
+    # Deadline Friday 21/3/2025, received Monday 24/3 (three calendar days later): one working day late.
+    assert "chưa gửi" in lines_by_unit[MISSING] and "chậm 1 ngày làm việc" in lines_by_unit[LATE]
     assert "đúng hạn" in lines_by_unit["SAPA"]
     assert "đã nhận 8/9: đúng hạn 7, chậm 1, chưa gửi 1, có lỗi 0" in status.output
 

@@ -259,3 +259,20 @@ def test_every_inbox_file_is_taken_or_rejected_whatever_its_name(province_dir: P
     assert rejected == ["SAPA", "bao caoxslx.exe", "ghi chu.txt", "~$SAPA.xlsx"]
     assert all(feedback.is_file() for _, feedback in result.rejected)
     assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [ours.name]
+
+
+def test_leftovers_of_a_killed_pass_are_swept_from_submissions_too(province_dir: Path) -> None:
+    setup = load_setup(province_dir)
+    # The names atomic_path gives its temporary files, as a pass killed while publishing leaves them.
+    left = [
+        province_dir / "submissions" / "2024-Q2" / ".BATXAT.xlsx.0123456789ab.part",
+        province_dir / "inbox" / "rejected" / ".20250318T090000-x.xlsx.loi.txt.0123456789ab.part",
+        province_dir / "store" / "2024-Q2" / "BATXAT" / ".20250318T090000-abc.xlsx.0123456789ab.part",
+    ]
+    for path in left:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"PK\x03\x04 half")
+    current = sorted((province_dir / "submissions").rglob("*.xlsx"))
+    process_inbox(province_dir, setup.catalogue, setup.province, now=at(18))  # an empty inbox: still swept
+    assert [p for p in left if p.exists()] == []
+    assert sorted((province_dir / "submissions").rglob("*.xlsx")) == current, "nothing else removed"

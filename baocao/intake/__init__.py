@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +18,7 @@ from baocao.errors import Location
 from baocao.files import file_sha256
 from baocao.intake.model import Finding, Note, QuarterState, QuarterStatus, Submission, UnitState
 from baocao.intake.read import Expected, expected_from_path, iter_submission_files, read_file
-from baocao.periods import Period
+from baocao.periods import VIETNAM, Period, working_days_late
 from baocao.quality import Rule, rule_findings
 
 __all__ = [
@@ -47,6 +47,9 @@ class Intake:
 
     submissions: list[Submission] = field(default_factory=list)
     accepted: dict[tuple[str, str], Submission] = field(default_factory=dict)
+    # (unit, quarter) -> when the store received the first valid version: timeliness is judged on it, so a
+    # later revision does not make an on-time unit late.
+    first_received: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
     def rejected(self, quarters: Iterable[str] | None = None) -> list[Submission]:
         """Submissions set aside for errors, optionally only those of some quarters."""
@@ -189,8 +192,9 @@ def quarter_statuses(intake: Intake, province: Province, period: Period) -> list
                 else:
                     rows.append(QuarterStatus(unit, quarter.code, "missing", due))
                 continue
-            received = sub.received_on
+            received = first_received_on(intake, sub)
             state: QuarterState = "undated" if received is None else "on_time" if received <= due else "late"
+            late = working_days_late(due, received, frozenset(province.holidays)) if received else 0
             rows.append(
                 QuarterStatus(
                     unit,
@@ -202,9 +206,20 @@ def quarter_statuses(intake: Intake, province: Province, period: Period) -> list
                     len(sub.estimates),
                     len(sub.warnings),
                     remarks=tuple(f.message for f in sub.warnings),
+                    days_late=late,
                 )
             )
     return rows
+
+
+def first_received_on(intake: Intake, sub: Submission) -> date | None:
+    """The Vietnam date of the unit's first valid version for the quarter, else the submission's own date."""
+    first = intake.first_received.get((sub.unit or "", sub.period or ""))
+    if first is None:
+        return sub.received_on
+    own = sub.received_on
+    day = first.astimezone(VIETNAM).date()
+    return min(day, own) if own is not None and sub.received_at is not None else day
 
 
 def unit_states(intake: Intake, province: Province, period: Period) -> list[UnitState]:

@@ -9,6 +9,7 @@ from typing import Literal
 
 from baocao.errors import Location
 from baocao.intake.layout import NoteSection
+from baocao.periods import VIETNAM
 
 Severity = Literal["error", "warning"]
 
@@ -77,7 +78,7 @@ class Submission:
     @property
     def received_on(self) -> date | None:
         """When it arrived: the store's receipt time if known, else the date the unit wrote on the form."""
-        return self.received_at.date() if self.received_at else self.prepared_on
+        return self.received_at.astimezone(VIETNAM).date() if self.received_at else self.prepared_on
 
     @property
     def accepted(self) -> bool:
@@ -121,3 +122,4 @@ class QuarterStatus:
     warnings: int = 0
     errors: tuple[str, ...] = ()
     remarks: tuple[str, ...] = ()
+    days_late: int = 0  # working days after the deadline (0 unless late)
