@@ -19,6 +19,7 @@ from rich.table import Table
 
 from baocao import report as core
 from baocao.errors import BaocaoError
+from baocao.held import HeldVersion, confirm_held, held_versions, reject_held
 from baocao.periods import Period
 from baocao.review import Flag, Verdict, decide, record_decision
 from baocao.store import TZ
@@ -52,6 +53,10 @@ def _flags(inputs: Path, period: str | None) -> tuple[core.Setup, Period, list[F
     intake = core.collect_for(setup, the_period)
     quarters = {q.code for q in the_period.quarters}
     return setup, the_period, [f for f in core.review_flags(setup, intake) if f.quarter in quarters]
+
+
+def _unit_name(setup: core.Setup, code: str) -> str:
+    return setup.province.unit(code).full_name if code in setup.province.unit_codes else code
 
 
 def _table(setup: core.Setup, period: Period, flags: list[Flag]) -> Table:
@@ -96,15 +101,25 @@ def show(period: PeriodOption = None, inputs: Inputs = core.SAMPLE_INPUTS) -> No
     except BaocaoError as exc:
         _fail(str(exc))
         return
+    quarters = {q.code for q in the_period.quarters}
+    for held in (h for h in held_versions(setup.inputs) if h.quarter in quarters):
+        out.print(
+            f"[yellow]bản chờ xác nhận[/] {_unit_name(setup, held.unit)}, {Period.parse(held.quarter).label}: tệp "
+            f"{held.original_name} nhận {datetime.fromisoformat(held.received_at):%d/%m/%Y} – {held.reason} "
+            f'(mã {held.sha256[:12]}; baocao review confirm --version {held.sha256[:12]} --why "…")',
+            highlight=False,
+        )
+        for change in held.changes:
+            out.print(f"    {change}", highlight=False)
     if not flags:
         out.print(
             f"{setup.province.name} – {the_period.label}: không có số liệu nào cần rà soát.", highlight=False
         )
         return
     out.print(_table(setup, the_period, flags))
-    held = sum(f.state == "held" for f in flags)
+    pending = sum(f.state == "held" for f in flags)
     out.print(
-        f"{held} số liệu đang rà soát (chưa tổng hợp); chấp nhận: baocao review accept --unit MÃ --indicator MÃ "
+        f"{pending} số liệu đang rà soát (chưa tổng hợp); chấp nhận: baocao review accept --unit MÃ --indicator MÃ "
         f'--period {the_period.code} --why "…"',
         highlight=False,
     )
@@ -178,3 +193,53 @@ review_app.command("reject")(
         "Reject a questioned figure: reports leave it out and say so until the unit sends another value.",
     )
 )
+
+
+VersionOption = Annotated[
+    str, typer.Option("--version", help="The held version's code (its first 12 characters).")
+]
+
+
+def _held(inputs: Path, prefix: str) -> tuple[core.Setup, HeldVersion]:
+    setup = core.load_setup(inputs)
+    prefix = prefix.strip().lower()
+    found = [h for h in held_versions(setup.inputs) if len(prefix) >= 6 and h.sha256.startswith(prefix)]
+    if len(found) != 1:
+        raise BaocaoError(f"không có bản nào đang chờ xác nhận với mã {prefix!r} (xem: baocao review list)")
+    return setup, found[0]
+
+
+@review_app.command()
+def confirm(
+    version: VersionOption, why: WhyOption, inputs: Inputs = core.SAMPLE_INPUTS, by: ByOption = None
+) -> None:
+    """Confirm a held version: it becomes the unit's current file for its quarter."""
+    try:
+        setup, held = _held(inputs, version)
+        confirm_held(setup.inputs, held.sha256, by or os.environ.get("BAOCAO_USER") or getpass.getuser(), why)
+    except BaocaoError as exc:
+        _fail(str(exc))
+        return
+    out.print(
+        f"đã xác nhận: tệp {held.original_name} là báo cáo {Period.parse(held.quarter).label} của "
+        f"{_unit_name(setup, held.unit)}",
+        highlight=False,
+    )
+
+
+@review_app.command()
+def discard(
+    version: VersionOption, why: WhyOption, inputs: Inputs = core.SAMPLE_INPUTS, by: ByOption = None
+) -> None:
+    """Refuse a held version: it stays in the store, never used."""
+    try:
+        setup, held = _held(inputs, version)
+        reject_held(setup.inputs, held.sha256, by or os.environ.get("BAOCAO_USER") or getpass.getuser(), why)
+    except BaocaoError as exc:
+        _fail(str(exc))
+        return
+    out.print(
+        f"đã từ chối: tệp {held.original_name} ({_unit_name(setup, held.unit)}, {Period.parse(held.quarter).label}) "
+        "được lưu nhưng không dùng",
+        highlight=False,
+    )

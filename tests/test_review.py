@@ -221,3 +221,47 @@ def test_a_year_with_a_missing_quarter_end_to_end(sample_inputs_copy: Path) -> N
     assert "chưa gửi báo cáo năm" not in text
     # The annex's "Cùng kỳ" is last year over the same base as the growth, marked (b).
     assert f"{vn(before, 2)} (b)" in text
+
+
+def test_held_versions_are_listed_and_decided_through_review(sample_inputs_copy: Path) -> None:
+    from baocao.store import process_inbox
+    from tests.test_store import at, drop
+
+    inputs = sample_inputs_copy
+    (inputs / "inbox").mkdir()
+    setup = load_setup(inputs)
+    drop(setup, "BATXAT", "BATXAT.xlsx", {"BC01": 33, "BC03": 4.25})
+    process_inbox(inputs, setup.catalogue, setup.province, now=at(18))
+    actual = (inputs / "submissions" / "2025-Q1" / "BATXAT.xlsx").read_bytes()
+    drop(setup, "BATXAT", "uoc.xlsx", {"BC01": 33, "BC03": 4.5}, estimates=frozenset({"BC03"}))
+    result = process_inbox(inputs, setup.catalogue, setup.province, now=at(19))
+    [held] = result.held
+
+    listing = runner.invoke(app, ["review", "list", "--period", "2025-Q1", "--inputs", str(inputs)])
+    assert listing.exit_code == 0, listing.output
+    assert "bản chờ xác nhận huyện Bát Xát, quý I/2025: tệp uoc.xlsx" in listing.output
+    assert "BC03: 4,25 (thực hiện) → 4,5 (ước)" in listing.output
+    assert f"--version {held.sha256[:12]}" in listing.output
+
+    unknown = runner.invoke(
+        app, ["review", "confirm", "--version", "abcdef", "--why", "x", "--inputs", str(inputs)]
+    )
+    assert unknown.exit_code == 1 and "không có bản nào đang chờ xác nhận" in unknown.output
+    args = [
+        "--version",
+        held.sha256[:12],
+        "--why",
+        "Đơn vị xác nhận số ước",
+        "--by",
+        "Lan",
+        "--inputs",
+        str(inputs),
+    ]
+    done = runner.invoke(app, ["review", "confirm", *args])
+    assert done.exit_code == 0, done.output
+    assert "đã xác nhận: tệp uoc.xlsx là báo cáo quý I/2025 của huyện Bát Xát" in done.output
+    # The confirmed version is now the unit's current file; the actual it replaced is still in the store.
+    current = (inputs / "submissions" / "2025-Q1" / "BATXAT.xlsx").read_bytes()
+    assert current == (inputs / "store" / held.path).read_bytes() != actual
+    again = runner.invoke(app, ["review", "list", "--period", "2025-Q1", "--inputs", str(inputs)])
+    assert "bản chờ xác nhận" not in again.output
