@@ -258,6 +258,21 @@ def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) 
     )
     if missing:
         out.print(f"  missing: {', '.join(missing)}", highlight=False)
+    for state in result.states:
+        if state.state == "partial":
+            lacking = ", ".join(
+                Period.parse(q).label for q in (*state.missing_quarters, *state.rejected_quarters)
+            )
+            out.print(
+                f"  incomplete: {setup.province.unit(state.unit).full_name} (lacks {lacking})",
+                highlight=False,
+            )
+    if result.held:
+        out.print(
+            f"  {result.held} questioned figure(s) left out of the totals until reviewed: "
+            f"baocao review list --period {period.code}",
+            highlight=False,
+        )
     if rejected:
         out.print(
             f"  set aside (errors): {', '.join(rejected)} – see the 'Kiểm tra' sheet or `baocao check`",

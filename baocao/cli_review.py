@@ -21,7 +21,7 @@ from baocao import report as core
 from baocao.errors import BaocaoError
 from baocao.held import HeldVersion, confirm_held, held_versions, reject_held
 from baocao.periods import Period
-from baocao.review import Flag, Verdict, decide, record_decision
+from baocao.review import Flag, Verdict, decide, record_decision, review_flags
 from baocao.store import TZ
 from baocao.vietnamese import number
 
@@ -52,7 +52,7 @@ def _flags(inputs: Path, period: str | None) -> tuple[core.Setup, Period, list[F
     the_period = Period.parse(period) if period else core.latest_quarter(setup.submissions)
     intake = core.collect_for(setup, the_period)
     quarters = {q.code for q in the_period.quarters}
-    return setup, the_period, [f for f in core.review_flags(setup, intake) if f.quarter in quarters]
+    return setup, the_period, [f for f in review_flags(setup.inputs, intake) if f.quarter in quarters]
 
 
 def _unit_name(setup: core.Setup, code: str) -> str:

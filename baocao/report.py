@@ -29,7 +29,6 @@ from baocao.intake import (
     UnitState,
     collect,
     quarter_statuses,
-    records_frame,
     unit_notes,
     unit_states,
 )
@@ -41,7 +40,7 @@ from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
 from baocao.render.xlsx import render_xlsx
-from baocao.review import Flag, decisions_path, flags_of, held_out, read_decisions, with_decisions
+from baocao.review import decisions_path, held_out, review_flags, usable_records
 from baocao.store import INDEX, REJECTED, first_versions, received_times, rejected_submissions, store_root
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +87,7 @@ class ReportResult:
     skipped: bool = False
     received: int = 0
     expected: int = 0
+    held: int = 0  # questioned figures of the period left out of the totals
 
     @property
     def paths(self) -> list[Path]:
@@ -171,37 +171,22 @@ def add_outliers(intake: Intake, catalogue: Catalogue, settings: Outliers) -> No
             sub.findings.extend(outlier_findings(sub, ordered[:index], catalogue, settings))
 
 
-def review_flags(setup: Setup, intake: Intake) -> list[Flag]:
-    """The figures the checks questioned, with staff's decisions from the province folder."""
-    return with_decisions(flags_of(intake.accepted.values()), read_decisions(setup.inputs))
-
-
-def usable_records(setup: Setup, intake: Intake) -> pd.DataFrame:
-    """The accepted figures less those held for review or rejected by staff (the records figures are made of)."""
-    records = records_frame(intake.accepted.values())
-    out = held_out(review_flags(setup, intake))
-    if not out:
-        return records
-    keys = list(zip(records["unit"], records["period"], records["indicator"], strict=True))
-    return records[[key not in out for key in keys]].reset_index(drop=True)
-
-
 def gaps_for(setup: Setup, intake: Intake, period: Period) -> tuple[Gap, ...]:
     """The submitted figures of the period's year to date that the report does not use, and why."""
-    reasons = held_out(review_flags(setup, intake))
-    records = usable_records(setup, intake)
+    reasons = held_out(review_flags(setup.inputs, intake))
+    records = usable_records(setup.inputs, intake)
     return period_gaps(records, setup.catalogue, setup.province, period.year_to_date, reasons)
 
 
 def figures_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:
     """The period's figures from the accepted submissions, questioned figures held out."""
-    return report_figures(usable_records(setup, intake), setup.catalogue, setup.province, period)
+    return report_figures(usable_records(setup.inputs, intake), setup.catalogue, setup.province, period)
 
 
 def trend_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:
     """Province values of the trend charts' indicators over the eight quarters up to the period's end."""
     codes = sorted({c.indicator for c in setup.catalogue.charts if c.kind == "trend"})
-    records = usable_records(setup, intake)
+    records = usable_records(setup.inputs, intake)
     return quarterly_series(records, setup.catalogue, setup.province, period.previous_quarters(8), codes)
 
 
@@ -228,7 +213,7 @@ def context_for(
         trend=trend,
         statuses=quarter_statuses(intake, setup.province, period),
         gaps=gaps_for(setup, intake, period),
-        flags=review_flags(setup, intake),
+        flags=review_flags(setup.inputs, intake),
     )
 
 
@@ -267,6 +252,7 @@ def summarise(intake: Intake, setup: Setup, period: Period, paths: tuple[Path, P
         warnings=warnings,
         received=sum(s.state == "received" for s in states),
         expected=len(states),
+        held=sum(f.state == "held" and f.quarter in quarters for f in review_flags(setup.inputs, intake)),
     )
 
 
@@ -310,7 +296,7 @@ def write_provenance(
         generated_at=vietnam_now(),
         inputs_sha256=digest,
         units=unit_states(intake, setup.province, period),
-        review=review_flags(setup, intake),
+        review=review_flags(setup.inputs, intake),
     )
     return write_manifest(documents[0].with_suffix(".manifest.json"), data)
 

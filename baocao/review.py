@@ -17,8 +17,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
+
 from baocao.coverage import GapReason, Key
 from baocao.errors import ConfigError
+from baocao.intake import Intake, records_frame
 from baocao.intake.model import Submission
 
 DECISIONS = "review.jsonl"
@@ -165,3 +168,18 @@ def flag_record(flag: Flag) -> dict[str, object]:
     if flag.decision is not None:
         data["decision"] = {"by": flag.decision.by, "at": flag.decision.at, "why": flag.decision.why}
     return data
+
+
+def review_flags(inputs: Path, intake: Intake) -> list[Flag]:
+    """The figures the checks questioned, with staff's decisions from the province folder ``inputs``."""
+    return with_decisions(flags_of(intake.accepted.values()), read_decisions(inputs))
+
+
+def usable_records(inputs: Path, intake: Intake) -> pd.DataFrame:
+    """The accepted figures less those held for review or rejected by staff (what figures are made of)."""
+    records = records_frame(intake.accepted.values())
+    out = held_out(review_flags(inputs, intake))
+    if not out:
+        return records
+    keys = list(zip(records["unit"], records["period"], records["indicator"], strict=True))
+    return records[[key not in out for key in keys]].reset_index(drop=True)

@@ -265,3 +265,59 @@ def test_held_versions_are_listed_and_decided_through_review(sample_inputs_copy:
     assert current == (inputs / "store" / held.path).read_bytes() != actual
     again = runner.invoke(app, ["review", "list", "--period", "2025-Q1", "--inputs", str(inputs)])
     assert "bản chờ xác nhận" not in again.output
+
+
+@pytest.mark.parametrize("calendar", ["administrative", "statistical"])
+@pytest.mark.parametrize(
+    ("code", "quarters", "lacks"),
+    [
+        # (period, its quarters, what the BC03 sentence must say is missing: Bát Xát lacks 2024-Q1)
+        ("2024-Q1", [1], " (chưa bao gồm số liệu của huyện Bát Xát)"),
+        ("2024-Q2", [2], ""),
+        ("2024-H1", [1, 2], " (chưa bao gồm số liệu quý I/2024 của huyện Bát Xát)"),
+        ("2024-9M", [1, 2, 3], " (chưa bao gồm số liệu quý I/2024 của huyện Bát Xát)"),
+        ("2024-H2", [3, 4], ""),
+        ("2024", [1, 2, 3, 4], " (chưa bao gồm số liệu quý I/2024 của huyện Bát Xát)"),
+    ],
+)
+def test_one_unit_missing_one_quarter_in_every_period_kind(
+    sample_inputs_copy: Path, calendar: str, code: str, quarters: list[int], lacks: str
+) -> None:
+    import yaml
+
+    from baocao.report import context_for
+
+    inputs = sample_inputs_copy
+    config = yaml.safe_load((inputs / "province.yaml").read_text(encoding="utf-8"))
+    config["calendar"] = calendar
+    (inputs / "province.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    next((inputs / "submissions" / "2024-Q1").glob("BATXAT.*")).unlink()
+    setup, period = load_setup(inputs), Period.parse(code)
+    intake = collect_for(setup, period)
+    context = context_for(setup, intake, figures_for(setup, intake, period), period, date(2025, 1, 10))
+    text = "\n".join(
+        [
+            *context["lead"],
+            *(p for s in context["sections"] for sub in [s, *s["subsections"]] for p in sub["paragraphs"]),
+        ]
+    )
+    value = sum(province_sum(inputs, f"2024-Q{q}", "BC03") for q in quarters)
+    verb = (
+        "ước đạt"
+        if any(
+            openpyxl_figures(p)["BC03"][1]
+            for q in quarters
+            for p in (inputs / "submissions" / f"2024-Q{q}").glob("*.xlsx")
+        )
+        else "đạt"
+    )
+    assert f"Doanh thu bưu chính {period.label} {verb} {vn(value, 2)} tỷ đồng{lacks}" in text
+    # The year to date of a later quarter names the quarter it lacks.
+    if code in ("2024-Q2", "2024-Q3"):
+        assert "(chưa bao gồm số liệu quý I/2024 của huyện Bát Xát)" in text
+    if code == "2024-Q1":
+        assert "huyện Bát Xát chưa gửi báo cáo" in text
+    elif 1 in quarters:
+        assert "huyện Bát Xát chưa gửi báo cáo quý I/2024" in text
+    else:
+        assert "Bát Xát chưa gửi" not in text

@@ -33,7 +33,10 @@ TIDY_COLUMNS = [
     "value",
     "plan_pct",
     "yoy_pct",
+    "value_ly",
+    "base_units",
     "is_estimate",
+    "complete",
     "period",
 ]
 STATE_WORDS = {
@@ -94,7 +97,10 @@ def tidy_figures(
             "value": figures["value"],
             "plan_pct": figures["plan_pct"],
             "yoy_pct": figures["yoy_pct"],
+            "value_ly": figures["value_ly"],
+            "base_units": figures["base_units"],
             "is_estimate": figures["is_estimate"].astype(bool),
+            "complete": figures["complete"].astype(bool),
             "period": period.code,
         }
     )
@@ -167,6 +173,8 @@ def _province_sheet(
         "So cùng kỳ (%)",
         "Số đơn vị báo cáo",
         "Ước tính",
+        "Đủ số liệu",
+        "Số đơn vị so sánh cùng kỳ",
     ]
     _header(ws, 2, labels, formats)
     r = 3
@@ -188,12 +196,14 @@ def _province_sheet(
                 (f["yoy_pct"], pct),
                 (f["units_reported"], formats.text),
                 ("ước" if f["is_estimate"] else "", formats.text),
+                ("" if f["complete"] else "chưa đủ", formats.text),
+                (f["base_units"], formats.text),
             ]
             for c, (value, fmt) in enumerate(cells):
                 _write(ws, r, c, value, fmt)
             r += 1
     ws.freeze_panes(3, 2)
-    _widths(ws, (8, 55, 16, 14, 14, 14, 12, 14, 12, 10, 9))
+    _widths(ws, (8, 55, 16, 14, 14, 14, 12, 14, 12, 10, 9, 10, 12))
 
 
 def _number_format(decimals: int) -> str:

@@ -1,0 +1,215 @@
+"""Pure: sections II-IV of the briefing report (Tồn tại, hạn chế; Kiến nghị, đề xuất; Nhiệm vụ trọng tâm)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from baocao.catalogue import Indicator
+from baocao.intake.cells import fold
+from baocao.intake.model import UnitState
+from baocao.periods import Period, roman
+from baocao.story import Section, Story, folded_notes, grouped, ok, quarters_text, stock_period, verb_for
+from baocao.vietnamese import join, lower_first, number
+
+# --- II. Limitations, III. Proposals, IV. Tasks ---------------------------------------------------------
+
+
+def behind_plan(story: Story) -> list[tuple[Indicator, dict[str, Any]]]:
+    """Flows with an annual plan whose year-to-date progress is behind the year's pace."""
+    pace = story.period.year_fraction * 100
+    margin = float(story.phrases.raw("rules.behind_plan_points"))
+    out = []
+    for ind in story.catalogue.indicators:
+        fig = story.fig(ind.code)
+        if (
+            story.catalogue.time_rule(ind.code) == "flow"
+            and ok(fig.get("plan_pct"))
+            and fig["plan_pct"] < pace - margin
+        ):
+            out.append((ind, fig))
+    return out
+
+
+def declines(story: Story) -> list[tuple[Indicator, dict[str, Any]]]:
+    """Additive figures that fell against the same period last year by more than the rule's threshold."""
+    limit = float(story.phrases.raw("rules.decline_pct"))
+    return [
+        (ind, story.fig(ind.code))
+        for ind in story.catalogue.indicators
+        if ind.kind in ("flow", "stock", "sum")
+        and ok(story.fig(ind.code).get("yoy_pct"))
+        and story.fig(ind.code)["yoy_pct"] < -limit
+    ]
+
+
+def _first_reason(state: UnitState) -> str:
+    reason = state.reasons[0] if state.reasons else ""
+    more = len(state.reasons) - 1
+    reason = reason.split(": ", 1)[-1] if ": " in reason else reason
+    return reason + (f" và {more} lỗi khác" if more > 0 else "")
+
+
+def _warning_example(state: UnitState) -> str:
+    first = state.warnings[0]
+    return first.split(": ", 1)[-1] if ": " in first else first
+
+
+def flagged_items(story: Story) -> list[tuple[str | None, str]]:
+    """The questioned figures of the year to date that are not in the totals: held for review or rejected."""
+    p, quarters = story.phrases, {q.code for q in story.period.year_to_date.quarters}
+    items: list[tuple[str | None, str]] = []
+    for flag in story.flags:
+        if flag.quarter not in quarters or flag.state == "accepted":
+            continue
+        ind = story.catalogue.get(flag.indicator)
+        common = {
+            "name": ind.name,
+            "quarter": Period.parse(flag.quarter).label,
+            "unit": story.unit_name(flag.unit),
+            "value": number(flag.value, ind.decimals),
+            "measure": ind.unit,
+        }
+        if flag.state == "held":
+            text = p.say("limitations.held", reason=flag.reason, **common)
+        else:
+            why = flag.decision.why if flag.decision else ""
+            text = p.say("limitations.rejected_figure", why=why, **common)
+        items.append((ind.field, text))
+    return items
+
+
+def limitations_section(story: Story, number_: int) -> Section:
+    """II. Tồn tại, hạn chế: who did not report, what the data shows, the units' difficulties, by field."""
+    p, period = story.phrases, story.period
+    items: list[tuple[str | None, str]] = []
+    whole = tuple(q.code for q in period.quarters)
+    for attribute, key in (("missing_quarters", "limitations.missing"), ("rejected_quarters", None)):
+        groups: dict[tuple[str, ...], list[str]] = {}
+        for state in story.states:
+            if getattr(state, attribute):
+                groups.setdefault(tuple(getattr(state, attribute)), []).append(state.unit)
+        for quarters, units in groups.items():
+            label = period.label if quarters == whole else quarters_text(quarters)
+            if key:
+                items.append((None, p.say(key, units=story.units_phrase(units), period=label)))
+            else:
+                for unit in units:
+                    state = next(s for s in story.states if s.unit == unit)
+                    text = p.say(
+                        "limitations.rejected",
+                        unit=story.unit_name(unit),
+                        period=label,
+                        reason=_first_reason(state),
+                    )
+                    items.append((None, text))
+    late = [s.unit for s in story.states if s.state in ("received", "partial") and s.late]
+    if late:
+        items.append((None, p.say("limitations.late", units=story.units_phrase(late), period=period.label)))
+    for state in story.states:
+        if state.state in ("received", "partial") and state.warnings:
+            text = p.say(
+                "limitations.warnings",
+                unit=story.unit_name(state.unit),
+                period=period.label,
+                count=len(state.warnings),
+                example=_warning_example(state),
+            )
+            items.append((None, text))
+    items += flagged_items(story)
+    for ind, fig in behind_plan(story):
+        text = p.say(
+            "limitations.behind_plan",
+            name=ind.name,
+            period=period.year_to_date.label,
+            pct=number(fig["plan_pct"], 2),
+            pace=number(period.year_fraction * 100),
+            verb=verb_for(story, bool(fig["ytd_is_estimate"])),
+        )
+        items.append((ind.field, text))
+    for ind, fig in declines(story):
+        flow = story.catalogue.time_rule(ind.code) == "flow"
+        text = p.say(
+            "limitations.decline" if flow else "limitations.decline_stock",
+            name=ind.name,
+            period=period.label if flow else stock_period(period),
+            pct=number(abs(fig["yoy_pct"]), 1),
+            last_year=period.year - 1,
+        )
+        items.append((ind.field, text))
+    for field, text, units in folded_notes(story, "difficulties"):
+        items.append(
+            (field, p.say("limitations.attributed", text=text, units=story.units_phrase(units)) + ".")
+        )
+    general, subsections = grouped(story, items)
+    if not items:
+        general = [p.say("limitations.none")]
+    return {
+        "heading": f"{roman(number_)}. {p.say('headings.limitations')}",
+        "paragraphs": general,
+        "subsections": subsections,
+    }
+
+
+_ASKING = ("de nghi", "kien nghi", "de xuat", "mong muon")
+
+
+def proposals_section(story: Story, number_: int) -> Section:
+    """III. Kiến nghị, đề xuất: each proposal attributed to the units that raised it."""
+    p = story.phrases
+    proposals = folded_notes(story, "proposals")
+    paragraphs = []
+    if proposals:
+        paragraphs.append(p.say("proposals.intro", count=sum(len(u) for _, _, u in proposals)))
+        for _, text, units in proposals:
+            committees = "UBND " + join([story.unit_name(u) for u in units])
+            key = "proposals.proposal" if fold(text).startswith(_ASKING) else "proposals.statement"
+            phrase = p.say(
+                key, committees=committees, text=lower_first(text) if key.endswith("proposal") else text
+            )
+            paragraphs.append(f"- {phrase}.")
+    else:
+        paragraphs.append(p.say("proposals.none"))
+    return {
+        "heading": f"{roman(number_)}. {p.say('headings.proposals')}",
+        "paragraphs": paragraphs,
+        "subsections": [],
+    }
+
+
+def tasks_section(story: Story, number_: int) -> Section:
+    """IV. Nhiệm vụ trọng tâm kỳ tới: the department's standing tasks, what the figures call for, the units'
+    own plans, grouped by field."""
+    p, period, prov = story.phrases, story.period, story.province
+    items: list[tuple[str | None, str]] = []
+    chase: dict[tuple[str, ...], list[str]] = {}
+    for state in story.states:
+        lacking = tuple(sorted({*state.missing_quarters, *state.rejected_quarters}))
+        if lacking:
+            chase.setdefault(lacking, []).append(state.unit)
+    whole = tuple(q.code for q in period.quarters)
+    for lacking, units in chase.items():
+        label = period.label if lacking == whole else quarters_text(lacking)
+        items.append((None, p.say("tasks.missing", units=story.units_phrase(units), period=label)))
+    for fdef in story.catalogue.fields:
+        items += [(fdef.code, task) for task in prov.standing_tasks.get(fdef.code, ())]
+    for ind, fig in behind_plan(story):
+        text = p.say(
+            "tasks.behind_plan",
+            name=ind.name,
+            period=period.year_to_date.label,
+            pct=number(fig["plan_pct"], 2),
+            year=period.year,
+        )
+        items.append((ind.field, text))
+    for field, text, units in folded_notes(story, "next_tasks"):
+        items.append((field, p.say("tasks.unit_task", text=text, units=story.units_phrase(units)) + "."))
+    general, subsections = grouped(story, items)
+    if not items:
+        general = ["- " + p.say("tasks.none", year=period.year)]
+    intro = p.say("tasks.intro", next=period.next.label, agency=prov.agency.name)
+    heading = p.say("headings.tasks", next=period.next.label)
+    return {
+        "heading": f"{roman(number_)}. {heading}",
+        "paragraphs": [intro, *general],
+        "subsections": subsections,
+    }

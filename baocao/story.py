@@ -1,0 +1,112 @@
+"""Pure: what the narrative is told about (the period, its figures, states, notes, gaps and flags) and the
+small wording helpers every section shares."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from baocao.catalogue import Catalogue, Province
+from baocao.coverage import Gap
+from baocao.intake.cells import fold
+from baocao.intake.layout import NoteSection
+from baocao.intake.model import Note, UnitState
+from baocao.periods import Period
+from baocao.phrases import Phrases
+from baocao.review import Flag
+from baocao.vietnamese import capitalize_first, join
+
+Section = dict[str, Any]
+Figures = dict[tuple[str, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Story:
+    """What the narrative is told about: the period, its figures, states and notes."""
+
+    catalogue: Catalogue
+    province: Province
+    period: Period
+    figures: Figures
+    states: Sequence[UnitState]
+    notes: Sequence[tuple[str, Note]]
+    phrases: Phrases
+    date_text: str
+    gaps: Sequence[Gap] = ()  # submitted figures of the year to date (and so of the period) not used
+    flags: Sequence[Flag] = ()  # figures questioned by the checks, with staff's decisions
+
+    def fig(self, code: str, unit: str | None = None) -> dict[str, Any]:
+        """The figure row of an indicator for the province (or a unit)."""
+        return self.figures.get((unit or self.province.code, code), {})
+
+    def unit_name(self, code: str) -> str:
+        """'huyện Bát Xát' for a unit code."""
+        return self.province.unit(code).full_name
+
+    def units_phrase(self, codes: Iterable[str]) -> str:
+        """'huyện Bát Xát, thị xã Sa Pa và huyện Si Ma Cai'."""
+        return join([self.unit_name(c) for c in codes])
+
+
+def figures_index(figures: pd.DataFrame) -> Figures:
+    """Figure rows keyed by (unit, indicator), NaN turned into None."""
+    records: list[dict[str, Any]] = figures.astype(object).where(figures.notna(), None).to_dict("records")  # type: ignore[assignment]
+    return {(str(r["unit"]), str(r["indicator"])): r for r in records}
+
+
+def ok(value: Any) -> bool:
+    """Whether a figure field holds a value (not None, not NaN)."""
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
+
+
+def summary_line(period: Period, phrases: Phrases) -> str:
+    """The trích yếu: 'Kết quả công tác quý II/2024 và nhiệm vụ trọng tâm quý III/2024'."""
+    key = {"quarter": "quarter", "nine_months": "nine_months", "year": "year"}.get(period.kind)
+    if key is None:
+        key = "first_half" if period.first_quarter == 1 else "second_half"
+    return phrases.say(f"summary.{key}", period=period.label, next=period.next.label, year=period.year)
+
+
+def stock_period(period: Period) -> str:
+    """How a stock's moment is named: the year, or the last quarter of a shorter period."""
+    return period.label if period.kind == "year" else period.end_quarter.label
+
+
+def quarters_text(quarters: Sequence[str]) -> str:
+    """'quý I/2024' or 'quý I/2024 và quý II/2024'."""
+    return join([Period.parse(q).label for q in quarters])
+
+
+def verb_for(story: Story, estimate: bool) -> str:
+    """'ước đạt' for an estimate, 'đạt' otherwise."""
+    return str(story.phrases.raw("indicator.estimate" if estimate else "indicator.actual"))
+
+
+def folded_notes(story: Story, section: NoteSection) -> list[tuple[str | None, str, list[str]]]:
+    """Notes of one section as (field, text, units), the same text from several units folded into one."""
+    groups: dict[str, tuple[str | None, str, list[str]]] = {}
+    for unit, note in story.notes:
+        if note.section != section:
+            continue
+        key = fold(note.text)
+        if key not in groups:
+            groups[key] = (note.field, note.text.rstrip(" .;"), [])
+        if unit not in groups[key][2]:
+            groups[key][2].append(unit)
+    order = {f.code: i for i, f in enumerate(story.catalogue.fields)}
+    return sorted(groups.values(), key=lambda g: order.get(g[0] or "", -1))
+
+
+def grouped(story: Story, items: Sequence[tuple[str | None, str]]) -> tuple[list[str], list[dict[str, Any]]]:
+    """List items as general paragraphs (no field) and one numbered subsection per field, in catalogue order."""
+    general = [f"- {capitalize_first(text)}" for field, text in items if field is None]
+    subsections: list[dict[str, Any]] = []
+    for fdef in story.catalogue.fields:
+        texts = [f"- {capitalize_first(text)}" for field, text in items if field == fdef.code]
+        if texts:
+            subsections.append({"heading": f"{len(subsections) + 1}. {fdef.name}", "paragraphs": texts})
+    return general, subsections
