@@ -168,7 +168,7 @@ def test_held_figures_are_out_of_the_totals_until_accepted(sample_inputs_copy: P
     assert review["BACHA", "IP02"]["state"] == "rejected"
     text = docx_text(result.docx)
     assert (
-        "Số liệu số bản sách phát hành quý IV/2024 của huyện Bắc Hà (22.446 bản) không được chấp nhận" in text
+        "Số liệu về số bản sách phát hành quý IV/2024 của huyện Bắc Hà (22.446 bản) không được chấp nhận" in text
     )
     assert "(Nhầm đơn vị tính)" in text
     assert "số liệu của huyện Bắc Hà, không được chấp nhận sau rà soát" in text
