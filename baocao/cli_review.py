@@ -209,37 +209,40 @@ def _held(inputs: Path, prefix: str) -> tuple[core.Setup, HeldVersion]:
     return setup, found[0]
 
 
-@review_app.command()
-def confirm(
-    version: VersionOption, why: WhyOption, inputs: Inputs = core.SAMPLE_INPUTS, by: ByOption = None
-) -> None:
-    """Confirm a held version: it becomes the unit's current file for its quarter."""
-    try:
-        setup, held = _held(inputs, version)
-        confirm_held(setup.inputs, held.sha256, by or os.environ.get("BAOCAO_USER") or getpass.getuser(), why)
-    except BaocaoError as exc:
-        _fail(str(exc))
-        return
-    out.print(
-        f"đã xác nhận: tệp {held.original_name} là báo cáo {Period.parse(held.quarter).label} của "
-        f"{_unit_name(setup, held.unit)}",
-        highlight=False,
-    )
+def _version_command(
+    decide_held: Callable[[Path, str, str, str], object], done: str, doc: str
+) -> Callable[..., None]:
+    """The confirm and discard commands: the same options, another decision on the held version."""
+
+    def command(
+        version: VersionOption, why: WhyOption, inputs: Inputs = core.SAMPLE_INPUTS, by: ByOption = None
+    ) -> None:
+        try:
+            setup, held = _held(inputs, version)
+            decide_held(
+                setup.inputs, held.sha256, by or os.environ.get("BAOCAO_USER") or getpass.getuser(), why
+            )
+        except BaocaoError as exc:
+            _fail(str(exc))
+            return
+        where = f"{_unit_name(setup, held.unit)}, {Period.parse(held.quarter).label}"
+        out.print(f"{done}: tệp {held.original_name} ({where})", highlight=False)
+
+    command.__doc__ = doc
+    return command
 
 
-@review_app.command()
-def discard(
-    version: VersionOption, why: WhyOption, inputs: Inputs = core.SAMPLE_INPUTS, by: ByOption = None
-) -> None:
-    """Refuse a held version: it stays in the store, never used."""
-    try:
-        setup, held = _held(inputs, version)
-        reject_held(setup.inputs, held.sha256, by or os.environ.get("BAOCAO_USER") or getpass.getuser(), why)
-    except BaocaoError as exc:
-        _fail(str(exc))
-        return
-    out.print(
-        f"đã từ chối: tệp {held.original_name} ({_unit_name(setup, held.unit)}, {Period.parse(held.quarter).label}) "
-        "được lưu nhưng không dùng",
-        highlight=False,
+review_app.command("confirm")(
+    _version_command(
+        confirm_held,
+        "đã xác nhận, từ nay là báo cáo được dùng",
+        "Confirm a held version: it becomes the unit's current file for its quarter.",
     )
+)
+review_app.command("discard")(
+    _version_command(
+        reject_held,
+        "đã từ chối, được lưu nhưng không dùng",
+        "Refuse a held version: it stays in the store, never used.",
+    )
+)

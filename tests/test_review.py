@@ -168,7 +168,8 @@ def test_held_figures_are_out_of_the_totals_until_accepted(sample_inputs_copy: P
     assert review["BACHA", "IP02"]["state"] == "rejected"
     text = docx_text(result.docx)
     assert (
-        "Số liệu về số bản sách phát hành quý IV/2024 của huyện Bắc Hà (22.446 bản) không được chấp nhận" in text
+        "Số liệu về số bản sách phát hành quý IV/2024 của huyện Bắc Hà (22.446 bản) không được chấp nhận"
+        in text
     )
     assert "(Nhầm đơn vị tính)" in text
     assert "số liệu của huyện Bắc Hà, không được chấp nhận sau rà soát" in text
@@ -259,7 +260,7 @@ def test_held_versions_are_listed_and_decided_through_review(sample_inputs_copy:
     ]
     done = runner.invoke(app, ["review", "confirm", *args])
     assert done.exit_code == 0, done.output
-    assert "đã xác nhận: tệp uoc.xlsx là báo cáo quý I/2025 của huyện Bát Xát" in done.output
+    assert "đã xác nhận, từ nay là báo cáo được dùng: tệp uoc.xlsx (huyện Bát Xát, quý I/2025)" in done.output
     # The confirmed version is now the unit's current file; the actual it replaced is still in the store.
     current = (inputs / "submissions" / "2025-Q1" / "BATXAT.xlsx").read_bytes()
     assert current == (inputs / "store" / held.path).read_bytes() != actual
