@@ -137,19 +137,32 @@ def _coverage_text(story: Story, ind: Indicator, period: Period, skip: set[str] 
 
 
 def _growth(story: Story, ind: Indicator, fig: dict[str, Any]) -> str | None:
-    """'tăng 9% so với cùng kỳ năm 2023'; rates change in percentage points."""
+    """'tăng 9% so với cùng kỳ năm 2023' ('so với năm 2023' in a year report); rates change in points."""
     p, last_year = story.phrases, story.period.year - 1
     raw = fig.get("change") if ind.kind == "ratio" else fig.get("yoy_pct")
     if raw is None or not ok(raw):
         return None
     delta = float(raw)
+    against = "indicator.compared_year" if story.period.kind == "year" else "indicator.compared_same_period"
+    words = {"last_year": last_year, "compared": p.say(against, last_year=last_year)}
     if abs(delta) < 0.05:
-        return p.say("indicator.growth_flat", last_year=last_year) + _base_note(story, fig)
+        return p.say("indicator.growth_flat", **words) + _base_note(story, fig)
     if ind.kind == "ratio":
         key = "indicator.points_up" if delta > 0 else "indicator.points_down"
-        return p.say(key, points=number(abs(delta), 1), last_year=last_year) + _base_note(story, fig)
+        return p.say(key, points=number(abs(delta), 1), **words) + _base_note(story, fig)
     key = "indicator.growth_up" if delta > 0 else "indicator.growth_down"
-    return p.say(key, pct=number(abs(delta), 1), last_year=last_year) + _base_note(story, fig)
+    return p.say(key, pct=number(abs(delta), 1), **words) + _base_note(story, fig)
+
+
+def _plan_clause(story: Story, fig: dict[str, Any]) -> str:
+    """'đạt 96,7% kế hoạch năm'; above 100% 'vượt kế hoạch'; at the year's end below 100% 'chưa hoàn thành'."""
+    pct = float(fig["plan_pct"])
+    key = "indicator.plan"
+    if pct >= 100:
+        key = "indicator.plan_exceeded"
+    elif story.period.year_fraction >= 1:
+        key = "indicator.plan_not_met"
+    return story.phrases.say(key, pct=number(pct, 2))
 
 
 def _base_note(story: Story, fig: dict[str, Any]) -> str:
@@ -196,7 +209,8 @@ def indicator_sentence(
         )
     if ind.kind != "ratio":
         main += _coverage_note(story, ind, period)
-    extras = [x for x in [_growth(story, ind, fig)] if x]
+    # Growth for the key figures only: the body says what they mean, Phụ lục I holds every comparison.
+    extras = [x for x in [_growth(story, ind, fig)] if x] if ind.key else []
     for dens in attached:
         dfig = story.fig(dens.code)
         if ok(dfig.get("value")):
@@ -220,7 +234,7 @@ def indicator_sentence(
             + _coverage_note(story, ind, ytd_period, skip=said)
         )
     if ok(fig.get("plan_pct")):
-        plan = p.say("indicator.plan", pct=number(fig["plan_pct"], 2))
+        plan = _plan_clause(story, fig)
         if later:
             later[-1] += f", {plan}"
         else:

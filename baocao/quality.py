@@ -207,16 +207,17 @@ def outlier_findings(
                 and not (settings.stock_low <= value / before <= settings.stock_high)
             ):
                 change = "giảm hơn một nửa" if value < before else f"tăng gấp {number(value / before, 1)} lần"
+                previous = Period.parse(history[-1].period or "").label if history[-1].period else "quý trước"
                 out.append(
                     Finding(
                         "warning",
                         where,
                         (
-                            f'"{indicator.name}" {change} so với quý trước '
+                            f'"{indicator.name}" {change} so với {previous} '
                             f"({number(before, indicator.decimals)} → {number(value, indicator.decimals)})"
                         ),
                         (code,),
-                        f"{change} so với quý trước, từ {number(before, indicator.decimals)} {indicator.unit}",
+                        f"{change} so với {previous}, từ {number(before, indicator.decimals)} {indicator.unit}",
                     )
                 )
         elif indicator.kind == "flow":

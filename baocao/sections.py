@@ -15,19 +15,26 @@ from baocao.vietnamese import join, lower_first, number
 
 
 def behind_plan(story: Story) -> list[tuple[Indicator, dict[str, Any]]]:
-    """Flows with an annual plan whose year-to-date progress is behind the year's pace."""
+    """Flows with an annual plan whose year-to-date progress is behind the year's pace; at the year's end,
+    every planned figure below 100% (the plan was not met)."""
     pace = story.period.year_fraction * 100
     margin = float(story.phrases.raw("rules.behind_plan_points"))
     out = []
     for ind in story.catalogue.indicators:
         fig = story.fig(ind.code)
-        if (
-            story.catalogue.time_rule(ind.code) == "flow"
-            and ok(fig.get("plan_pct"))
-            and fig["plan_pct"] < pace - margin
-        ):
+        if not ok(fig.get("plan_pct")):
+            continue
+        if year_end(story):
+            if fig["plan_pct"] < 100:
+                out.append((ind, fig))
+        elif story.catalogue.time_rule(ind.code) == "flow" and fig["plan_pct"] < pace - margin:
             out.append((ind, fig))
     return out
+
+
+def year_end(story: Story) -> bool:
+    """Whether the report closes the year (a year, Q4, H2 report): plans are then met or not."""
+    return story.period.year_fraction >= 1
 
 
 def declines(story: Story) -> list[tuple[Indicator, dict[str, Any]]]:
@@ -100,6 +107,7 @@ def limitations_section(story: Story, number_: int) -> Section:
                         unit=story.unit_name(unit),
                         period=label,
                         reason=_first_reason(state),
+                        count=max(len(state.reasons), 1),
                     )
                     items.append((None, text))
     late = [s.unit for s in story.states if s.state in ("received", "partial") and s.late]
@@ -118,12 +126,18 @@ def limitations_section(story: Story, number_: int) -> Section:
     items += flagged_items(story)
     for ind, fig in behind_plan(story):
         text = p.say(
-            "limitations.behind_plan",
+            "limitations.plan_not_met" if year_end(story) else "limitations.behind_plan",
             name=ind.name,
             period=period.year_to_date.label,
+            year=period.year,
             pct=number(fig["plan_pct"], 2),
             pace=number(period.year_fraction * 100),
-            verb=verb_for(story, bool(fig["ytd_is_estimate"])),
+            verb=verb_for(
+                story,
+                bool(
+                    fig["ytd_is_estimate"] if fig.get("ytd_is_estimate") is not None else fig["is_estimate"]
+                ),
+            ),
         )
         items.append((ind.field, text))
     for ind, fig in declines(story):
@@ -134,6 +148,8 @@ def limitations_section(story: Story, number_: int) -> Section:
             period=period.label if flow else stock_period(period),
             pct=number(abs(fig["yoy_pct"]), 1),
             last_year=period.year - 1,
+            # "so với quý II/2023", "so với năm 2023": the same period named, not "cùng kỳ" once more.
+            before=period.same_period_last_year.label if flow else stock_period(period.same_period_last_year),
         )
         items.append((ind.field, text))
     for field, text, units in folded_notes(story, "difficulties"):
@@ -159,7 +175,8 @@ def proposals_section(story: Story, number_: int) -> Section:
     proposals = folded_notes(story, "proposals")
     paragraphs = []
     if proposals:
-        paragraphs.append(p.say("proposals.intro", count=sum(len(u) for _, _, u in proposals)))
+        # The count said is the count of items shown (the same proposal from several units is one item).
+        paragraphs.append(p.say("proposals.intro", count=len(proposals)))
         for _, text, units in proposals:
             committees = "UBND " + join([story.unit_name(u) for u in units])
             key = "proposals.proposal" if fold(text).startswith(_ASKING) else "proposals.statement"
@@ -194,7 +211,7 @@ def tasks_section(story: Story, number_: int) -> Section:
         items += [(fdef.code, task) for task in prov.standing_tasks.get(fdef.code, ())]
     for ind, fig in behind_plan(story):
         text = p.say(
-            "tasks.behind_plan",
+            "tasks.plan_not_met" if year_end(story) else "tasks.behind_plan",
             name=ind.name,
             period=period.year_to_date.label,
             pct=number(fig["plan_pct"], 2),

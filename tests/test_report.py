@@ -117,7 +117,7 @@ def test_a_text_in_a_number_cell_sets_one_unit_aside(
     assert any(f"ô {ref}" in r and '"Số liệu"' in r for r in states["BATXAT"].reasons)
     text = docx_text(result.docx)
     assert "báo cáo của huyện Bát Xát có lỗi nên chưa được tổng hợp" in text
-    assert "Báo cáo quý II/2024 của huyện Bát Xát có lỗi" in text
+    assert "Báo cáo quý II/2024 của huyện Bát Xát có 1 lỗi về số liệu nên chưa được tổng hợp" in text
     others = [u for u in province.unit_codes if u != "BATXAT"]
     subs = sample_inputs_copy / "submissions" / "2024-Q2"
     expected = sum(openpyxl_figures(subs / f"{u}.xlsx")["BC03"][0] for u in others)

@@ -6,6 +6,7 @@ records_frame(...)  -> the long DataFrame aggregation works on
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -267,11 +268,18 @@ def unit_states(intake: Intake, province: Province, period: Period) -> list[Unit
 
 
 def unit_notes(intake: Intake, province: Province, period: Period) -> list[tuple[str, Note]]:
-    """The notes of the period's last quarter, with the unit that wrote each, units in configuration order."""
-    quarter = period.end_quarter.code
-    return [
-        (unit, note)
-        for unit in province.unit_codes
-        if (unit, quarter) in intake.accepted
-        for note in intake.accepted[(unit, quarter)].notes
-    ]
+    """The notes of every quarter of the period, quarter by quarter, with the unit that wrote each (units in
+    configuration order within a quarter). "quý trước" in a note is made explicit ("quý I/2024"): in a
+    half-year or year report the reader cannot know which quarter came before the note's."""
+    out = []
+    for quarter in period.quarters:
+        before = quarter.previous_quarters(2)[0].label
+        for unit in province.unit_codes:
+            sub = intake.accepted.get((unit, quarter.code))
+            for note in sub.notes if sub is not None else ():
+                text = _QUY_TRUOC.sub(before, note.text) if len(period.quarters) > 1 else note.text
+                out.append((unit, Note(note.section, text, note.field)))
+    return out
+
+
+_QUY_TRUOC = re.compile(r"\bquý trước\b", re.IGNORECASE)
