@@ -8,7 +8,17 @@ from baocao.catalogue import Indicator
 from baocao.intake.cells import fold
 from baocao.intake.model import UnitState
 from baocao.periods import Period, roman
-from baocao.story import Section, Story, folded_notes, grouped, ok, quarters_text, stock_period, verb_for
+from baocao.story import (
+    Section,
+    Story,
+    covered_by,
+    folded_notes,
+    grouped,
+    ok,
+    quarters_text,
+    stock_period,
+    verb_for,
+)
 from baocao.vietnamese import join, lower_first, number
 
 # --- II. Limitations, III. Proposals, IV. Tasks ---------------------------------------------------------
@@ -218,11 +228,20 @@ def tasks_section(story: Story, number_: int) -> Section:
             year=period.year,
         )
         items.append((ind.field, text))
-    for field, text, units in folded_notes(story, "next_tasks"):
-        items.append((field, p.say("tasks.unit_task", text=text, units=story.units_phrase(units)) + "."))
     general, subsections = grouped(story, items)
     if not items:
         general = ["- " + p.say("tasks.none", year=period.year)]
+    # The units' own plans are theirs, not the Sở's: a last subsection, attributed, and none that repeats a task
+    # above in other words.
+    own = [fold(text.removeprefix("- ")) for _, text in items]
+    units_tasks = [
+        "- " + p.say("tasks.unit_task", text=text, units=story.units_phrase(units)) + "."
+        for _, text, units in folded_notes(story, "next_tasks")
+        if not any(covered_by(fold(text), o) for o in own)
+    ]
+    if units_tasks:
+        heading = p.say("headings.unit_tasks", unit_kinds=prov.unit_kinds_phrase)
+        subsections.append({"heading": f"{len(subsections) + 1}. {heading}", "paragraphs": units_tasks})
     intro = p.say("tasks.intro", next=period.next.label, agency=prov.agency.name)
     heading = p.say("headings.tasks", next=period.next.label)
     return {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 import pandas as pd
@@ -86,13 +87,36 @@ def verb_for(story: Story, estimate: bool) -> str:
     return str(story.phrases.raw("indicator.estimate" if estimate else "indicator.actual"))
 
 
+def near_duplicate(a: str, b: str, threshold: float = 0.88) -> bool:
+    """Whether two folded texts say the same with small differences (a word, a typo, word order)."""
+    if a == b:
+        return True
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return (
+        matcher.real_quick_ratio() >= threshold
+        and matcher.quick_ratio() >= threshold
+        and matcher.ratio() >= threshold
+    )
+
+
+def covered_by(short: str, long: str, share: float = 0.8) -> bool:
+    """Whether almost every word of one folded text is in another: the same task said at more length."""
+    words, other = short.split(), set(long.split())
+    if len(words) > len(other):
+        words, other = long.split(), set(short.split())
+    return bool(words) and sum(w in other for w in words) / len(words) >= share
+
+
 def folded_notes(story: Story, section: NoteSection) -> list[tuple[str | None, str, list[str]]]:
-    """Notes of one section as (field, text, units), the same text from several units folded into one."""
+    """Notes of one section as (field, text, units): the same text from several units (or quarters), compared
+    without diacritics, punctuation or case and allowing small differences, folded into one."""
     groups: dict[str, tuple[str | None, str, list[str]]] = {}
     for unit, note in story.notes:
         if note.section != section:
             continue
         key = fold(note.text)
+        if key not in groups:
+            key = next((k for k in groups if near_duplicate(key, k)), key)
         if key not in groups:
             groups[key] = (note.field, note.text.rstrip(" .;"), [])
         if unit not in groups[key][2]:

@@ -353,3 +353,29 @@ def test_a_half_year_carries_the_notes_of_both_quarters(sample_setup: Setup) -> 
         for unit, text in only_q1:
             name = fold(sample_setup.province.unit(unit).full_name)
             assert any(text in line and name in line for line in lines), (code, unit, text)
+
+
+def test_units_tasks_are_theirs_and_never_repeat_the_departments(
+    sample_setup: Setup, figures: pd.DataFrame
+) -> None:
+    notes = [
+        (
+            "BATXAT",
+            Note(
+                "next_tasks",
+                "Phối hợp với doanh nghiệp viễn thông hoàn thành phủ sóng tại các thôn còn lõm sóng",
+                "VT",
+            ),
+        ),
+        ("SAPA", Note("next_tasks", "Tổ chức ngày hội chuyển đổi số tại các xã")),
+        ("BACHA", Note("next_tasks", "Tổ chức ngày hội chuyển đổi số tại các xã.")),
+    ]
+    section = tasks_section(story(sample_setup, figures, notes), 4)
+    last = section["subsections"][-1]
+    assert last["heading"].endswith("Nhiệm vụ các huyện, thị xã, thành phố đề ra")
+    assert last["paragraphs"] == [
+        "- Tổ chức ngày hội chuyển đổi số tại các xã (thị xã Sa Pa và huyện Bắc Hà)."
+    ]
+    # Bát Xát's task repeats the department's standing task for Viễn thông in other words: said once.
+    text = all_text([section])
+    assert "hoàn thành phủ sóng" not in text and "phủ sóng di động băng rộng tại các thôn" in text
