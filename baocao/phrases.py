@@ -60,17 +60,24 @@ class Phrases:
             node = node[part]
         return node
 
-    def _compile(self, key: str) -> Any:
+    def variants(self, key: str) -> int:
+        """How many wordings a phrase has (a list in the YAML gives several, so sentences in a row differ)."""
+        value = self.raw(key)
+        return len(value) if isinstance(value, list) and value else 1
+
+    def _compile(self, key: str, variant: int = 0) -> Any:
         text = self.raw(key)
+        if isinstance(text, list) and text:
+            text = text[variant % len(text)]
         if not isinstance(text, str):
-            raise ConfigError(f"phrase {key!r} must be text", self.source)
+            raise ConfigError(f"phrase {key!r} must be text (or a list of texts)", self.source)
         try:
             return self._env.from_string(text)
         except TemplateError as exc:
             raise ConfigError(f"phrase {key!r} is not a valid template: {exc}", self.source) from exc
 
-    def _render(self, key: str, values: dict[str, Any]) -> str:
-        template = self._compiled(key)
+    def _render(self, key: str, values: dict[str, Any], variant: int = 0) -> str:
+        template = self._compiled(key, variant % self.variants(key))
         try:
             return str(template.render(**values))
         except UndefinedError as exc:
@@ -81,6 +88,10 @@ class Phrases:
     def say(self, key: str, **values: Any) -> str:
         """Render the phrase at ``key`` with ``values``; whitespace collapsed to single spaces."""
         return " ".join(self._render(key, values).split())
+
+    def say_variant(self, key: str, variant: int, values: dict[str, Any]) -> str:
+        """Render the ``variant``-th wording of a phrase (cycling where it has fewer), like ``say``."""
+        return " ".join(self._render(key, values, variant).split())
 
     def lines(self, key: str, **values: Any) -> str:
         """Render a multi-line phrase (a mail body), keeping its lines."""

@@ -87,6 +87,18 @@ def verb_for(story: Story, estimate: bool) -> str:
     return str(story.phrases.raw("indicator.estimate" if estimate else "indicator.actual"))
 
 
+def count_noun(name: str, unit: str) -> str | None:
+    """What a stock counts, to say 'toàn tỉnh có 92 máy chủ tại các cơ quan nhà nước': the indicator's name
+    without 'Số'/'Tổng số', when it begins with its unit of measure (None otherwise: the name is kept)."""
+    noun = name
+    for prefix in ("Tổng số ", "Số "):
+        if noun.startswith(prefix):
+            noun = noun[len(prefix) :]
+            break
+    noun = noun[:1].lower() + noun[1:]
+    return noun if fold(noun).startswith(fold(unit) + " ") else None
+
+
 def near_duplicate(a: str, b: str, threshold: float = 0.88) -> bool:
     """Whether two folded texts say the same with small differences (a word, a typo, word order)."""
     if a == b:

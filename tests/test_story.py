@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from baocao.intake.cells import fold
-from baocao.story import covered_by, near_duplicate, quarters_text
+from baocao.story import count_noun, covered_by, near_duplicate, quarters_text
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,19 @@ def test_a_task_said_at_more_length_is_covered() -> None:
 def test_quarters_text() -> None:
     assert quarters_text(["2024-Q1"]) == "quý I/2024"
     assert quarters_text(["2024-Q3", "2024-Q4"]) == "quý III/2024 và quý IV/2024"
+
+
+@pytest.mark.parametrize(
+    ("name", "unit", "noun"),
+    [
+        ("Số máy chủ tại các cơ quan nhà nước", "máy", "máy chủ tại các cơ quan nhà nước"),
+        ("Thuê bao Internet băng rộng cố định", "thuê bao", "thuê bao Internet băng rộng cố định"),
+        ("Tổng số thuê bao điện thoại", "thuê bao", "thuê bao điện thoại"),
+        ("Số trạm thu phát sóng di động (BTS)", "trạm", "trạm thu phát sóng di động (BTS)"),
+        # The unit is not what the name counts: keep the name.
+        ("Số cổng, trang thông tin điện tử của cơ quan nhà nước", "trang", None),
+        ("Tổng số cán bộ, công chức, viên chức", "người", None),
+    ],
+)
+def test_count_noun(name: str, unit: str, noun: str | None) -> None:
+    assert count_noun(name, unit) == noun
