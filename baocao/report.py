@@ -20,10 +20,12 @@ from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
 from baocao.context import build_context, file_stem
 from baocao.coverage import Gap, period_gaps
 from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
+from baocao.department import department_for as read_department_period
 from baocao.errors import ConfigError, PeriodError, RenderError
 from baocao.files import exclusive, finish_staged, in_staging, staged_set, sweep_partials
 from baocao.ingest import collect_cached, file_hashes
 from baocao.intake import (
+    Finding,
     Intake,
     Submission,
     UnitState,
@@ -32,6 +34,7 @@ from baocao.intake import (
     unit_notes,
     unit_states,
 )
+from baocao.intake.model import DepartmentReport
 from baocao.periods import Period, quarters_needed, vietnam_now
 from baocao.phrases import Phrases, load_phrases
 from baocao.provenance import inputs_digest, manifest, unchanged, write_manifest
@@ -169,6 +172,12 @@ def add_outliers(intake: Intake, catalogue: Catalogue, settings: Outliers) -> No
         ordered = [sub for _, sub in sorted(subs, key=lambda pair: Period.parse(pair[0]))]
         for index, sub in enumerate(ordered):
             sub.findings.extend(outlier_findings(sub, ordered[:index], catalogue, settings))
+
+
+def department_for(setup: Setup, period: Period) -> tuple[DepartmentReport | None, list[Finding]]:
+    """The department's own work over the period (``<inputs>/department/<quarter>.xlsx``) and the findings of
+    its workbooks; None without any (a run without that folder is unchanged)."""
+    return read_department_period(setup.inputs, period, setup.catalogue, setup.province)
 
 
 def gaps_for(setup: Setup, intake: Intake, period: Period) -> tuple[Gap, ...]:

@@ -7,6 +7,8 @@ yellow ground, protected sheets, instructions in Vietnamese; the reader is baoca
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from datetime import datetime, time
 from pathlib import Path
 
@@ -36,6 +38,7 @@ from baocao.intake.form import (
 from baocao.intake.model import DepartmentReport
 from baocao.periods import Period, roman
 
+STANDING = "Thường xuyên"
 Row = tuple[str, str | None, str | None, str | None, str | None, object]
 
 
@@ -47,7 +50,7 @@ def department_filename(province: Province) -> str:
 def ministry_name(province: Province) -> str:
     """The ministry above the department: 'Sở Thông tin và Truyền thông' -> 'Bộ Thông tin và Truyền thông'."""
     name = province.agency.name
-    return "Bộ" + name[3:] if name.startswith("Sở ") else "Bộ chủ quản"
+    return "Bộ " + name[3:] if name.startswith("Sở ") else "Bộ chủ quản"
 
 
 def addressees(province: Province) -> tuple[str, str]:
@@ -74,14 +77,32 @@ def write_department_form(
     _help_sheet(wb.create_sheet(L.SHEET_HELP), province, period)
     wb.properties.creator = province.agency.name
     wb.properties.title = f"Báo cáo kết quả công tác {period.label} - {province.agency.name}"
-    if content.prepared_on is not None:
-        # A fixed timestamp: the same content writes the same bytes (the sample is regenerated).
-        wb.properties.created = wb.properties.modified = datetime.combine(content.prepared_on, time(8))
     wb.security.lockStructure = True  # sheets are found by name: no renaming or deleting them
     buffer = io.BytesIO()
     wb.save(buffer)
-    write_bytes_atomic(target, buffer.getvalue())
+    data = buffer.getvalue()
+    if content.prepared_on is not None:
+        data = _dated(data, datetime.combine(content.prepared_on, time(8)))
+    write_bytes_atomic(target, data)
     return target
+
+
+def _dated(data: bytes, when: datetime) -> bytes:
+    """The workbook with every timestamp set to ``when`` (openpyxl stamps the time of saving): the same
+    content then writes the same bytes, so regenerating the sample changes nothing."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
+        for item in source.infolist():
+            body = source.read(item.filename)
+            if item.filename == "docProps/core.xml":
+                body = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), body
+                )
+            dest.writestr(
+                zipfile.ZipInfo(item.filename, date_time=when.timetuple()[:6]), body, zipfile.ZIP_DEFLATED
+            )
+    return out.getvalue()
 
 
 def _info_sheet(ws: Worksheet, province: Province, period: Period, content: DepartmentReport) -> None:
@@ -177,7 +198,9 @@ def _note_rows(catalogue: Catalogue, content: DepartmentReport) -> list[Row]:
         written["proposals"].append((label, names.get(p.field or ""), p.text, p.addressee, None, None))
     for t in content.tasks:
         label = L.DEPT_SECTIONS["tasks"]
-        written["tasks"].append((label, names.get(t.field or ""), t.text, None, t.owner, t.deadline))
+        # A task without a date is a standing one, written so that the reader does not ask for a deadline.
+        deadline = t.deadline or STANDING
+        written["tasks"].append((label, names.get(t.field or ""), t.text, None, t.owner, deadline))
     rows: list[Row] = []
     for key, label in L.DEPT_SECTIONS.items():
         rows.extend(written[key])
