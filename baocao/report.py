@@ -34,6 +34,7 @@ from baocao.intake import (
     unit_notes,
     unit_states,
 )
+from baocao.intake.department import department_path
 from baocao.intake.model import DepartmentReport
 from baocao.periods import Period, quarters_needed, vietnam_now
 from baocao.phrases import Phrases, load_phrases
@@ -276,6 +277,8 @@ def report_digest(
     """The hash of everything the report on ``period`` is made from (see provenance.inputs_digest); cheap:
     no configuration is parsed and unchanged submission files are not re-read."""
     logs = [store_root(inputs) / INDEX, store_root(inputs) / REJECTED, decisions_path(inputs)]
+    # The department's own workbooks of the period: a changed one must not let a run be skipped as unchanged.
+    logs += [department_path(inputs, q) for q in period.quarters]
     return inputs_digest(
         period=period,
         report_date=report_date,

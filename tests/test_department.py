@@ -21,7 +21,7 @@ from baocao.intake.form import write_form
 from baocao.intake.model import DepartmentReport, Proposal, Task
 from baocao.intake.read import read_file
 from baocao.periods import Period
-from baocao.report import SAMPLE_INPUTS, Setup
+from baocao.report import SAMPLE_INPUTS, Setup, report_digest
 from baocao.report import department_for as setup_department
 
 Q1 = Period.parse("2025-Q1")
@@ -395,3 +395,16 @@ def test_template_department_writes_the_form(tmp_path: Path, sample_setup: Setup
     report, findings = read_department(placed, sample_setup.catalogue, sample_setup.province)
     assert findings == []
     assert report == DepartmentReport(period="2025-Q1", quarters=("2025-Q1",), files=("2025-Q1.xlsx",))
+
+
+def test_a_changed_department_workbook_changes_the_report_digest(
+    tmp_path: Path, catalogue: Catalogue, province: Province
+) -> None:
+    def digest() -> str:
+        return report_digest(tmp_path, (), Period.parse("2025-H1"), date(2025, 7, 5), None)
+
+    before = digest()
+    path = _blank_form(tmp_path, catalogue, province)
+    written = digest()
+    _fill(path, {"SO01": 2}, [])
+    assert len({before, written, digest()}) == 3
