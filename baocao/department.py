@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from baocao.catalogue import Catalogue, Province, load_province
+from baocao.errors import Location, PeriodError
 from baocao.intake.cells import fold
 from baocao.intake.department import department_path, read_department
 from baocao.intake.layout import DeptNoteSection
@@ -29,17 +30,35 @@ def department_for(
     None when no quarter has a usable workbook (no folder at all: None and no findings)."""
     paths = [(q, department_path(inputs, q)) for q in period.quarters]
     present = [(q, p) for q, p in paths if p.exists() or p.is_symlink()]
+    findings = stray_files(inputs)
     if not present:
-        return None, []
+        return None, findings
     province = province or load_province(inputs / "province.yaml", catalogue)
     reports: list[DepartmentReport] = []
-    findings: list[Finding] = []
     for quarter, path in present:
         report, found = read_department(path, catalogue, province, quarter)
         findings.extend(found)
         if report is not None:
             reports.append(report)
     return merged_department(reports, period, catalogue), findings
+
+
+def stray_files(inputs: Path) -> list[Finding]:
+    """A warning for each file of the department folder not named after a quarter ('2024-Q2 (1).xlsx'), which
+    is never read: staff otherwise think it was."""
+    folder = department_path(inputs, Period.quarter(2000, 1)).parent
+    found = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        if path.name.startswith((".", "~$")):
+            continue
+        try:
+            ok = path.suffix.lower() == ".xlsx" and Period.parse(path.stem).kind == "quarter"
+        except PeriodError:
+            ok = False
+        if not ok:
+            message = "tên tệp không phải quý báo cáo (cần dạng 2024-Q2.xlsx); tệp không được đọc"
+            found.append(Finding("warning", Location(path.name), message))
+    return found
 
 
 def merged_department(

@@ -408,3 +408,18 @@ def test_a_changed_department_workbook_changes_the_report_digest(
     written = digest()
     _fill(path, {"SO01": 2}, [])
     assert len({before, written, digest()}) == 3
+
+
+def test_a_stray_file_in_the_department_folder_is_named(
+    tmp_path: Path, catalogue: Catalogue, province: Province
+) -> None:
+    path = _blank_form(tmp_path, catalogue, province)
+    shutil.copy(path, path.with_name("2025-Q1 (1).xlsx"))
+    shutil.copy(path, path.with_name("ghi chu.txt"))
+    shutil.copy(SAMPLE_INPUTS / "province.yaml", tmp_path / "province.yaml")
+    report, findings = department_for(tmp_path, Q1, catalogue)
+    assert report is not None and report.period == "2025-Q1"
+    assert [str(f) for f in findings] == [
+        f"Lưu ý – tệp {name}: tên tệp không phải quý báo cáo (cần dạng 2024-Q2.xlsx); tệp không được đọc"
+        for name in ("2025-Q1 (1).xlsx", "ghi chu.txt")
+    ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -303,7 +302,10 @@ def _task(
     owner: str,
     reading: _Reading,
 ) -> Task:
-    where: Callable[[str], Location] = lambda column: sheet.where(r, cols.get(column, cols[L.COL_TEXT]))  # noqa: E731
+    def where(column: str) -> Location:
+        # A column the sheet lacks is reported at the entry's text.
+        return sheet.where(r, cols.get(column, cols[L.COL_TEXT]))
+
     if not owner:
         reading.add("warning", where(L.COL_OWNER), "nhiệm vụ chưa ghi đơn vị chủ trì")
     raw = sheet.value(r, cols[L.COL_DEADLINE]) if L.COL_DEADLINE in cols else None
