@@ -28,6 +28,9 @@ from baocao.errors import ConfigError
 from baocao.periods import Calendar, Period, deadline
 
 IndicatorKind = Literal["flow", "stock", "ratio", "density", "sum"]
+# Who reports a figure: the units (forms per unit), or the department itself (its own workbook: licences,
+# inspections, training...), whose figure is the province's.
+IndicatorSource = Literal["unit", "department"]
 SUBMITTED_KINDS: frozenset[str] = frozenset({"flow", "stock"})
 # The bound of a figure whose unit of measure the catalogue's `ranges` does not name, and the most any range
 # may allow: far above any unit's quarter, far below what number formatting (Babel's Decimal) chokes on.
@@ -71,6 +74,7 @@ class Indicator(_Model):
     help: str | None = None
     min: float | None = None
     max: float | None = None
+    source: IndicatorSource = "unit"
 
     @field_validator("code", "name", "field", "unit")
     @classmethod
@@ -123,12 +127,33 @@ class ChartDef(_Model):
 
 
 class Catalogue(_Model):
-    """The ordered list of fields and indicators, and the report's charts."""
+    """The ordered list of fields and indicators, and the report's charts.
+
+    ``indicators`` are the units' (and derived) ones; ``department`` the department's own, which the YAML
+    lists among the others with ``source: department``: kept apart so that unit forms, checks and the
+    per-unit aggregation never see them.
+    """
 
     fields: tuple[FieldDef, ...]
     indicators: tuple[Indicator, ...]
+    department: tuple[Indicator, ...] = ()
     charts: tuple[ChartDef, ...] = ()
     ranges: dict[str, Range] = Field(default_factory=dict)  # by unit of measure; "default" for the others
+
+    @model_validator(mode="before")
+    @classmethod
+    def _department_apart(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("indicators"), (list, tuple)):
+            return data
+
+        def source(item: Any) -> Any:
+            return item.get("source") if isinstance(item, dict) else getattr(item, "source", None)
+
+        data = dict(data)
+        items = list(data["indicators"])
+        data["indicators"] = [i for i in items if source(i) != "department"]
+        data["department"] = [*data.get("department", ()), *(i for i in items if source(i) == "department")]
+        return data
 
     @field_validator("ranges")
     @classmethod
@@ -167,12 +192,35 @@ class Catalogue(_Model):
         for chart in self.charts:
             if chart.indicator not in by_code:
                 raise ValueError(f"charts: unknown indicator {chart.indicator!r}")
+        self._check_department(field_codes, set(by_code))
         return self
 
+    def _check_department(self, field_codes: set[str], unit_codes: set[str]) -> None:
+        own = [i.code for i in self.department]
+        twice = sorted({c for c in own if own.count(c) > 1} | (set(own) & unit_codes))
+        if twice:
+            raise ValueError(f"indicator codes used twice: {', '.join(twice)}")
+        for ind in self.department:
+            if ind.source != "department":
+                raise ValueError(f"{ind.code}: listed under 'department' needs source: department")
+            if ind.kind not in SUBMITTED_KINDS:
+                # The department reports figures; nothing derived is computed from them.
+                raise ValueError(f"{ind.code}: a department indicator must be a flow or a stock")
+            if ind.field not in field_codes:
+                raise ValueError(f"{ind.code}: unknown field {ind.field!r}")
+            if ind.parent and ind.parent not in own:
+                raise ValueError(f"{ind.code}: parent {ind.parent!r} must be a department indicator")
+            try:
+                Range(**self._range_of(ind))
+            except ValidationError as exc:
+                raise ValueError(f"{ind.code}: min/max: {_validation_message(exc)}") from None
+
     _by_code: dict[str, Indicator] = PrivateAttr(default_factory=dict)
+    _own: dict[str, Indicator] = PrivateAttr(default_factory=dict)
 
     def model_post_init(self, context: Any, /) -> None:
         self._by_code = {ind.code: ind for ind in self.indicators}
+        self._own = {ind.code: ind for ind in self.department}
 
     def _range_of(self, ind: Indicator) -> dict[str, float]:
         base = self.ranges.get(ind.unit) or self.ranges.get("default") or Range()
@@ -183,8 +231,20 @@ class Catalogue(_Model):
 
     def bounds(self, code: str) -> tuple[float, float]:
         """The plausible (min, max) of one unit's quarterly figure: the indicator's own, else its unit's."""
-        found = self._range_of(self.get(code))
+        found = self._range_of(self._by_code.get(code) or self.department_indicator(code))
         return found["min"], found["max"]
+
+    def department_indicator(self, code: str) -> Indicator:
+        """The department's own indicator with this code (KeyError if none)."""
+        return self._own[code]
+
+    def is_department(self, code: str) -> bool:
+        """Whether ``code`` is one of the department's own indicators (units do not report it)."""
+        return code in self._own
+
+    def department_in_field(self, field_code: str) -> tuple[Indicator, ...]:
+        """The department's own indicators of one field, in catalogue order."""
+        return tuple(i for i in self.department if i.field == field_code)
 
     def get(self, code: str) -> Indicator:
         """The indicator with this code (KeyError if none)."""
@@ -430,7 +490,8 @@ def load_province(path: Path, catalogue: Catalogue | None = None) -> Province:
     except ValidationError as exc:
         raise ConfigError(_validation_message(exc), path) from exc
     if catalogue is not None:
-        unknown = sorted(_plan_codes(province) - {i.code for i in catalogue.indicators})
+        known = {i.code for i in (*catalogue.indicators, *catalogue.department)}
+        unknown = sorted(_plan_codes(province) - known)
         if unknown:
             raise ConfigError(f"plans name unknown indicators: {', '.join(unknown)}", path)
         unknown_fields = sorted(set(province.standing_tasks) - {f.code for f in catalogue.fields})

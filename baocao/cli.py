@@ -27,6 +27,8 @@ from baocao import report as core  # noqa: E402 - Prefect settings must be in th
 from baocao.cli_review import review_app  # noqa: E402
 from baocao.held import held_versions  # noqa: E402
 from baocao.intake import quarter_statuses, read_file_safely  # noqa: E402
+from baocao.intake.department import department_path  # noqa: E402
+from baocao.intake.department_form import department_filename, write_department_form  # noqa: E402
 from baocao.intake.form import FormContent, form_filename, write_form  # noqa: E402
 from baocao.intake.read import expected_from_path  # noqa: E402
 from baocao.periods import Period, vietnam_today  # noqa: E402
@@ -345,8 +347,11 @@ def template(
     inputs: InputsOption = core.SAMPLE_INPUTS,
     outputs: OutputsOption = core.DEFAULT_OUTPUTS,
     unit: Annotated[list[str] | None, typer.Option(help="Only these unit codes (repeatable).")] = None,
+    department: Annotated[
+        bool, typer.Option("--department", help="The department's own workbook instead of the units' forms.")
+    ] = False,
 ) -> None:
-    """Write a blank, prefilled submission workbook per unit for a quarter."""
+    """Write a blank, prefilled submission workbook per unit for a quarter (or the department's own)."""
     try:
         setup = core.load_setup(inputs)
         quarter = Period.parse(period)
@@ -360,6 +365,12 @@ def template(
         _fail(str(exc))
         return
     folder = outputs / setup.slug / "forms" / quarter.code
+    if department:
+        path = write_department_form(
+            folder / department_filename(setup.province), setup.catalogue, setup.province, quarter
+        )
+        out.print(f"{path}\nfilled in, save it as {department_path(setup.inputs, quarter)}")
+        return
     table = Table("Unit", "File", show_header=True)
     previous_quarter = quarter.previous_quarters(2)[0]
     last = core.collect_for(setup, previous_quarter).accepted

@@ -20,10 +20,12 @@ from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
 from baocao.context import build_context, file_stem
 from baocao.coverage import Gap, period_gaps
 from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
+from baocao.department import department_for as read_department_period
 from baocao.errors import ConfigError, PeriodError, RenderError
 from baocao.files import exclusive, finish_staged, in_staging, staged_set, sweep_partials
 from baocao.ingest import collect_cached, file_hashes
 from baocao.intake import (
+    Finding,
     Intake,
     Submission,
     UnitState,
@@ -32,6 +34,8 @@ from baocao.intake import (
     unit_notes,
     unit_states,
 )
+from baocao.intake.department import department_path
+from baocao.intake.model import DepartmentReport
 from baocao.periods import Period, quarters_needed, vietnam_now
 from baocao.phrases import Phrases, load_phrases
 from baocao.provenance import inputs_digest, manifest, unchanged, write_manifest
@@ -171,6 +175,12 @@ def add_outliers(intake: Intake, catalogue: Catalogue, settings: Outliers) -> No
             sub.findings.extend(outlier_findings(sub, ordered[:index], catalogue, settings))
 
 
+def department_for(setup: Setup, period: Period) -> tuple[DepartmentReport | None, list[Finding]]:
+    """The department's own work over the period (``<inputs>/department/<quarter>.xlsx``) and the findings of
+    its workbooks; None without any (a run without that folder is unchanged)."""
+    return read_department_period(setup.inputs, period, setup.catalogue, setup.province)
+
+
 def gaps_for(setup: Setup, intake: Intake, period: Period) -> tuple[Gap, ...]:
     """The submitted figures of the period's year to date that the report does not use, and why."""
     reasons = held_out(review_flags(setup.inputs, intake))
@@ -267,6 +277,8 @@ def report_digest(
     """The hash of everything the report on ``period`` is made from (see provenance.inputs_digest); cheap:
     no configuration is parsed and unchanged submission files are not re-read."""
     logs = [store_root(inputs) / INDEX, store_root(inputs) / REJECTED, decisions_path(inputs)]
+    # The department's own workbooks of the period: a changed one must not let a run be skipped as unchanged.
+    logs += [department_path(inputs, q) for q in period.quarters]
     return inputs_digest(
         period=period,
         report_date=report_date,

@@ -1,24 +1,31 @@
-"""Write the sample province's submissions: 9 districts x 8 quarters (2023-2024) of filled Excel forms.
+"""Write the sample province's submissions: 9 districts x 8 quarters (2023-2024) of filled Excel forms, and
+the department's own workbook for each quarter (department/<quarter>.xlsx).
 
 The figures are invented but shaped like the seeds' (trends, seasonality, a city that dominates revenue,
-estimates in the latest quarters). Fixed seed: running it again writes the same figures.
+estimates in the latest quarters). Fixed seed: running it again writes the same figures. The department's
+workbooks come from their own seeded generator, so adding them changed none of the units' figures.
 
-    .venv/bin/python scripts/make_sample.py [--inputs inputs/lao-cai]
+    .venv/bin/python scripts/make_sample.py [--inputs inputs/lao-cai] [--department-only]
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+from datetime import date, timedelta
 from pathlib import Path
 
 from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
+from baocao.intake.department import department_path
+from baocao.intake.department_form import ministry_name, write_department_form
 from baocao.intake.form import FormContent, write_form
-from baocao.intake.model import Note
-from baocao.periods import Period, add_working_days
+from baocao.intake.layout import DeptNoteSection
+from baocao.intake.model import DepartmentReport, Note, Proposal, Task
+from baocao.periods import ROMAN, Period, add_working_days
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 20240630
+DEPARTMENT_SEED = 20241010  # apart from SEED: the units' figures must not move when this part changes
 QUARTERS = [Period.quarter(y, q) for y in (2023, 2024) for q in (1, 2, 3, 4)]
 
 # Province-wide level in 2023-Q1 and growth per quarter. Flows: per quarter; stocks: at quarter end.
@@ -232,12 +239,170 @@ def write_sample(inputs: Path) -> list[Path]:
     return written
 
 
+OWNERS = {
+    "cntt": "Phòng Bưu chính, Viễn thông và Công nghệ thông tin",
+    "bc": "Phòng Thông tin – Báo chí – Xuất bản",
+    "tt": "Thanh tra Sở",
+    "tt-cntt": "Trung tâm Công nghệ thông tin và Truyền thông",
+    "vp": "Văn phòng Sở",
+}
+# What the department advised the province to issue, by quarter of the year ({y}: the year).
+ADVISED = {
+    1: [
+        "Kế hoạch chuyển đổi số năm {y}",
+        "Kế hoạch ứng dụng công nghệ thông tin trong cơ quan nhà nước năm {y}",
+    ],
+    2: [
+        "Kế hoạch bảo đảm an toàn thông tin mạng năm {y}",
+        "Quyết định phê duyệt danh mục dịch vụ công trực tuyến",
+    ],
+    3: ["Kế hoạch tổ chức các hoạt động hưởng ứng Ngày Chuyển đổi số quốc gia 10/10/{y}"],
+    4: ["Kế hoạch thông tin đối ngoại năm {n}", "Chỉ thị về tăng cường bảo đảm an toàn thông tin mạng"],
+}
+LIMITATIONS: list[tuple[str | None, str]] = [
+    ("CN", "Việc triển khai ứng dụng công nghệ thông tin chưa đồng đều giữa các cơ quan, đơn vị."),
+    ("CN", "Tỷ lệ hồ sơ trực tuyến toàn trình còn thấp so với chỉ tiêu được giao."),
+    ("TC", "Hệ thống truyền thanh cơ sở tại một số xã xuống cấp, hoạt động chưa hiệu quả."),
+    ("BX", "Công tác quản lý thông tin trên mạng xã hội còn gặp nhiều khó khăn."),
+    (None, "Một số đơn vị gửi báo cáo chậm, số liệu chưa đầy đủ."),
+]
+CAUSES: list[tuple[str | None, str]] = [
+    ("CN", "Kinh phí đầu tư cho ứng dụng công nghệ thông tin còn hạn chế."),
+    ("CN", "Nhân lực công nghệ thông tin tại cấp huyện, cấp xã còn thiếu, chủ yếu kiêm nhiệm."),
+    (None, "Địa bàn rộng, giao thông khó khăn, ảnh hưởng đến công tác thanh tra, kiểm tra."),
+]
+
+
+def _decimal(value: float) -> str:
+    """A figure the Vietnamese way: 7,5 and 10."""
+    return f"{value:g}".replace(".", ",")
+
+
+def _quarter_words(quarter: Period) -> str:
+    return f"quý {ROMAN[quarter.last_quarter]}/{quarter.year}"
+
+
+def department_figures(step: int, rng: random.Random) -> dict[str, float]:
+    """One quarter's figures of the department's own indicators."""
+    cases = rng.randint(1, 4)
+    classes = rng.randint(2, 5)
+    return {
+        "SO01": float(rng.randint(3, 7)),
+        "SO02": float(rng.randint(12, 26)),
+        "SO03": float(rng.randint(2, 5)),
+        "SO04": float(rng.randint(10, 24)),
+        "SO05": float(cases),
+        "SO06": cases * rng.choice([5.0, 7.5, 10.0]),
+        "SO07": float(rng.randint(0, 2)),
+        "SO08": float(rng.randint(2, 6)),
+        "SO09": float(rng.randint(0, 2)),
+        "SO10": float(rng.randint(1, 4)),
+        "SO11": float(classes),
+        "SO12": float(classes * rng.randint(45, 80)),
+        "SO13": float(rng.randint(8, 30)),
+        "SO14": float(16 + 3 * step),
+    }
+
+
+def department_report(province: Province, quarter: Period, step: int, rng: random.Random) -> DepartmentReport:
+    """The sample department's quarter: figures, and the seeds' kind of sentences built from them."""
+    f = department_figures(step, rng)
+    y = quarter.year
+    advised = [t.format(y=y, n=y + 1) for t in ADVISED[quarter.last_quarter]]
+    results: dict[tuple[DeptNoteSection, str | None], tuple[str, ...]] = {
+        ("results", "TH"): (
+            *(f"Tham mưu UBND tỉnh ban hành {t}." for t in advised),
+            f"Tổ chức {f['SO03']:02.0f} cuộc thanh tra, kiểm tra; kiểm tra {f['SO04']:.0f} đại lý Internet, "
+            f"điểm truy nhập Internet công cộng, xử phạt {f['SO05']:02.0f} trường hợp, "
+            f"{_decimal(f['SO06'])} triệu đồng.",
+        ),
+        ("results", "BX"): (
+            f"Cấp {f['SO08']:02.0f} giấy phép xuất bản bản tin, {f['SO09']:02.0f} giấy phép thiết lập trang thông tin "
+            "điện tử tổng hợp.",
+        ),
+        ("results", "CN"): (
+            f"Tổ chức {f['SO11']:02.0f} lớp tập huấn về chuyển đổi số, an toàn thông tin cho {f['SO12']:.0f} lượt "
+            "cán bộ, công chức cấp huyện, cấp xã.",
+            f"Tiếp nhận, hướng dẫn xử lý {f['SO13']:.0f} sự cố, cảnh báo an toàn thông tin.",
+        ),
+    }
+    notes = dict(results)
+    for section, pool in (("limitations", LIMITATIONS), ("causes", CAUSES)):
+        for field_code, text in rng.sample(pool, 2):
+            key: tuple[DeptNoteSection, str | None] = (section, field_code)  # type: ignore[assignment]
+            notes[key] = (*notes.get(key, ()), text)
+    end = quarter.end("statistical")
+    next_end = (end + timedelta(days=92)).replace(day=1) - timedelta(days=1)
+    due = date(next_end.year, next_end.month, 15) if next_end.month != end.month else next_end
+    tasks = (
+        Task(f"Hoàn thành báo cáo kết quả thực hiện {advised[0]}", OWNERS["cntt"], due, "CN"),
+        Task(
+            "Tổ chức kiểm tra hoạt động in, phát hành xuất bản phẩm trên địa bàn tỉnh",
+            OWNERS["tt"],
+            next_end,
+            "IP",
+        ),
+        Task("Duy trì vận hành an toàn Trung tâm dữ liệu tỉnh", OWNERS["tt-cntt"], None, "CN"),
+        Task(
+            f"Tổng hợp báo cáo công tác {_quarter_words(quarter)} gửi Bộ, UBND tỉnh",
+            OWNERS["vp"],
+            end + timedelta(days=10),
+            None,
+        ),
+    )
+    proposals = (
+        Proposal(
+            "Bố trí kinh phí chuyển đổi hệ thống truyền thanh cơ sở sang ứng dụng CNTT – viễn thông.",
+            "UBND tỉnh",
+            "TC",
+        ),
+        Proposal(
+            "Hướng dẫn tiêu chí, định mức kinh tế – kỹ thuật cho các nhiệm vụ chuyển đổi số cấp xã.",
+            ministry_name(province),
+            "CN",
+        ),
+    )
+    prepared = add_working_days(quarter.end(province.calendar), 3)
+    estimates = frozenset({"SO12"}) if quarter.code == "2024-Q4" else frozenset()
+    return DepartmentReport(
+        period=quarter.code,
+        figures=f,
+        estimates=estimates,
+        notes=notes,
+        proposals=proposals[: 1 + step % 2],
+        tasks=tasks,
+        person="Trần Thị Minh Hằng",
+        prepared_on=prepared,
+        quarters=(quarter.code,),
+        files=(f"{quarter.code}.xlsx",),
+    )
+
+
+def write_department_sample(inputs: Path) -> list[Path]:
+    """Write the department's workbook of every sample quarter under ``inputs/department``."""
+    catalogue = load_catalogue(ROOT / "templates" / "indicators.yaml")
+    province = load_province(inputs / "province.yaml", catalogue)
+    rng = random.Random(DEPARTMENT_SEED)
+    written = []
+    for step, quarter in enumerate(QUARTERS):
+        report = department_report(province, quarter, step, rng)
+        target = department_path(inputs, quarter)
+        written.append(write_department_form(target, catalogue, province, quarter, report))
+    return written
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=Path, default=ROOT / "inputs" / "lao-cai")
+    parser.add_argument(
+        "--department-only", action="store_true", help="only the department's workbooks (units' untouched)"
+    )
     args = parser.parse_args()
-    paths = write_sample(args.inputs)
-    print(f"wrote {len(paths)} submissions under {args.inputs / 'submissions'}")
+    if not args.department_only:
+        paths = write_sample(args.inputs)
+        print(f"wrote {len(paths)} submissions under {args.inputs / 'submissions'}")
+    own = write_department_sample(args.inputs)
+    print(f"wrote {len(own)} department workbooks under {args.inputs / 'department'}")
 
 
 if __name__ == "__main__":

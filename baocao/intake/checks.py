@@ -36,6 +36,16 @@ def take_value(
     seen: dict[str, tuple[float, str]],
     add: Adder,
 ) -> None:
+    if catalogue.is_department(code):
+        if raw is not None:
+            # Not an error: one stray figure must not set a unit's whole submission aside.
+            own = catalogue.department_indicator(code)
+            add(
+                "warning",
+                where,
+                f"{code} ({own.name}) là chỉ tiêu do Sở tự tổng hợp, đơn vị không báo cáo; giá trị nhập bị bỏ qua",
+            )
+        return
     if code not in catalogue:
         if raw is not None:
             add("error", where, f'mã chỉ tiêu "{code}" không có trong danh mục chỉ tiêu; kiểm tra lại mã')

@@ -20,16 +20,16 @@ from baocao.intake import layout as L
 from baocao.intake.model import Note
 from baocao.periods import ROMAN, Period, roman
 
-_BOLD = Font(name="Times New Roman", bold=True, size=12)
-_NORMAL = Font(name="Times New Roman", size=12)
-_TITLE = Font(name="Times New Roman", bold=True, size=14)
-_HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
-_GROUP_FILL = PatternFill("solid", fgColor="F2F2F2")
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-_THIN = Side(style="thin", color="808080")
-_BOX = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_WRAP = Alignment(wrap_text=True, vertical="top")
-_UNLOCKED = Protection(locked=False)
+BOLD = Font(name="Times New Roman", bold=True, size=12)
+NORMAL = Font(name="Times New Roman", size=12)
+TITLE = Font(name="Times New Roman", bold=True, size=14)
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+GROUP_FILL = PatternFill("solid", fgColor="F2F2F2")
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+THIN = Side(style="thin", color="808080")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+UNLOCKED = Protection(locked=False)
 DATA_HEADER_ROW = 4
 NOTES_HEADER_ROW = 3
 BLANK_NOTE_ROWS = 4
@@ -80,24 +80,24 @@ def write_form(
     return target
 
 
-def _title(ws: Worksheet, text: str, width: int) -> None:
-    ws.cell(row=1, column=1, value=text).font = _TITLE
+def title_row(ws: Worksheet, text: str, width: int) -> None:
+    ws.cell(row=1, column=1, value=text).font = TITLE
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
 
 
-def _header_row(ws: Worksheet, row: int, labels: tuple[str, ...]) -> list[Any]:
+def header_row(ws: Worksheet, row: int, labels: tuple[str, ...]) -> list[Any]:
     """Write a bold, shaded header row and return its cells."""
     cells = []
     for col, label in enumerate(labels, start=1):
         cell = ws.cell(row=row, column=col, value=label)
-        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _BOX
+        cell.font, cell.fill, cell.border = BOLD, HEADER_FILL, BOX
         cells.append(cell)
     return cells
 
 
 def _info_sheet(ws: Worksheet, province: Province, unit: Unit, period: Period, content: FormContent) -> None:
-    _title(ws, f"BÁO CÁO SỐ LIỆU THÔNG TIN VÀ TRUYỀN THÔNG {period.label.upper()}", 2)
-    ws.cell(row=2, column=1, value=f"Gửi: {province.agency.name} tỉnh {province.name}").font = _NORMAL
+    title_row(ws, f"BÁO CÁO SỐ LIỆU THÔNG TIN VÀ TRUYỀN THÔNG {period.label.upper()}", 2)
+    ws.cell(row=2, column=1, value=f"Gửi: {province.agency.name} tỉnh {province.name}").font = NORMAL
     values: dict[str, object] = {
         L.INFO_UNIT: unit.code,
         L.INFO_UNIT_NAME: unit.full_name[0].upper() + unit.full_name[1:],
@@ -108,18 +108,18 @@ def _info_sheet(ws: Worksheet, province: Province, unit: Unit, period: Period, c
     }
     for offset, label in enumerate(L.INFO_LABELS):
         row = 4 + offset
-        ws.cell(row=row, column=1, value=label).font = _BOLD
+        ws.cell(row=row, column=1, value=label).font = BOLD
         cell = ws.cell(row=row, column=2, value=values[label])
-        cell.font = _NORMAL
-        cell.border = _BOX
+        cell.font = NORMAL
+        cell.border = BOX
         if label in (L.INFO_PERSON, L.INFO_PHONE, L.INFO_DATE):
-            cell.fill = _INPUT_FILL
-            cell.protection = _UNLOCKED
+            cell.fill = INPUT_FILL
+            cell.protection = UNLOCKED
         if label == L.INFO_DATE:
             cell.number_format = "DD/MM/YYYY"
         if label == L.INFO_UNIT:
             cell.number_format = "@"
-    ws.cell(row=11, column=1, value='Ô nền vàng là ô cần điền. Xem trang "Hướng dẫn".').font = _NORMAL
+    ws.cell(row=11, column=1, value='Ô nền vàng là ô cần điền. Xem trang "Hướng dẫn".').font = NORMAL
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["B"].width = 48
     ws.protection.sheet = True
@@ -129,11 +129,11 @@ def _data_sheet(
     ws: Worksheet, catalogue: Catalogue, unit: Unit, period: Period, content: FormContent
 ) -> None:
     width = len(L.DATA_COLUMNS)
-    _title(ws, f"SỐ LIỆU {period.label.upper()} - {unit.full_name.upper()}", width)
+    title_row(ws, f"SỐ LIỆU {period.label.upper()} - {unit.full_name.upper()}", width)
     ws.cell(
         row=2, column=1, value="Số liệu phát sinh trong kỳ (chỉ tiêu lũy kế: số có đến cuối kỳ)."
-    ).font = _NORMAL
-    for cell in _header_row(ws, DATA_HEADER_ROW, L.DATA_COLUMNS):
+    ).font = NORMAL
+    for cell in header_row(ws, DATA_HEADER_ROW, L.DATA_COLUMNS):
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     value_check = DataValidation(
         type="decimal",
@@ -162,7 +162,7 @@ def _data_sheet(
         ws.cell(row=row, column=3, value=fdef.name.upper())
         for col in range(1, width + 1):
             c = ws.cell(row=row, column=col)
-            c.font, c.fill, c.border = _BOLD, _GROUP_FILL, _BOX
+            c.font, c.fill, c.border = BOLD, GROUP_FILL, BOX
         row += 1
         for ind in indicators:
             number += 1
@@ -173,10 +173,10 @@ def _data_sheet(
                 cells[5] = L.STATUS_ESTIMATE if ind.code in content.estimates else L.STATUS_ACTUAL
             for col, value in enumerate(cells, start=1):
                 c = ws.cell(row=row, column=col, value=value)
-                c.font, c.border, c.alignment = _NORMAL, _BOX, _WRAP
+                c.font, c.border, c.alignment = NORMAL, BOX, WRAP
             for col in (5, 6, 7):
-                ws.cell(row=row, column=col).fill = _INPUT_FILL
-                ws.cell(row=row, column=col).protection = _UNLOCKED
+                ws.cell(row=row, column=col).fill = INPUT_FILL
+                ws.cell(row=row, column=col).protection = UNLOCKED
             for col in (5, 8):
                 ws.cell(row=row, column=col).number_format = "#,##0.##" if ind.decimals else "#,##0"
             value_check.add(f"E{row}")
@@ -190,11 +190,11 @@ def _data_sheet(
 
 
 def _notes_sheet(ws: Worksheet, catalogue: Catalogue, content: FormContent) -> None:
-    _title(ws, "GHI CHÚ, KIẾN NGHỊ CỦA ĐƠN VỊ", 3)
+    title_row(ws, "GHI CHÚ, KIẾN NGHỊ CỦA ĐƠN VỊ", 3)
     ws.cell(
         row=2, column=1, value="Mỗi ý một dòng; thêm dòng nếu cần. Cột Lĩnh vực có thể để trống."
-    ).font = _NORMAL
-    _header_row(ws, NOTES_HEADER_ROW, L.NOTE_COLUMNS)
+    ).font = NORMAL
+    header_row(ws, NOTES_HEADER_ROW, L.NOTE_COLUMNS)
     section_check = DataValidation(
         type="list", formula1='"' + ",".join(L.NOTE_SECTIONS.values()) + '"', allow_blank=True
     )
@@ -213,8 +213,8 @@ def _notes_sheet(ws: Worksheet, catalogue: Catalogue, content: FormContent) -> N
         row = NOTES_HEADER_ROW + 1 + offset
         for col, value in enumerate(values, start=1):
             c = ws.cell(row=row, column=col, value=value)
-            c.font, c.border, c.alignment = _NORMAL, _BOX, _WRAP
-        ws.cell(row=row, column=3).fill = _INPUT_FILL
+            c.font, c.border, c.alignment = NORMAL, BOX, WRAP
+        ws.cell(row=row, column=3).fill = INPUT_FILL
         section_check.add(f"A{row}")
         field_check.add(f"B{row}")
     ws.column_dimensions["A"].width = 24
@@ -245,7 +245,7 @@ def _help_sheet(ws: Worksheet, province: Province, period: Period) -> None:
     ]
     for row, text in enumerate(lines, start=1):
         c = ws.cell(row=row, column=1, value=text)
-        c.font = _TITLE if row == 1 else _NORMAL
+        c.font = TITLE if row == 1 else NORMAL
         c.alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 120
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
 from baocao.errors import Location
-from baocao.intake.layout import NoteSection
+from baocao.intake.layout import DeptNoteSection, NoteSection
 from baocao.periods import VIETNAM
 
 Severity = Literal["error", "warning"]
@@ -123,3 +124,48 @@ class QuarterStatus:
     errors: tuple[str, ...] = ()
     remarks: tuple[str, ...] = ()
     days_late: int = 0  # working days after the deadline (0 unless late)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposal of the department, to whom it is addressed ('UBND tỉnh', 'Bộ Thông tin và Truyền thông')."""
+
+    text: str
+    addressee: str | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task for the next period: who leads it (đơn vị chủ trì) and by when (thời hạn)."""
+
+    text: str
+    owner: str | None = None
+    deadline: date | None = None
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class DepartmentReport:
+    """The department's own work for a period: its figures, notes, proposals and next tasks.
+
+    ``notes`` maps (section, field code or None) to texts in the order written; sections are 'results'
+    (kết quả), 'limitations' (tồn tại, hạn chế) and 'causes' (nguyên nhân). Figures are the province's.
+    """
+
+    period: str
+    figures: Mapping[str, float] = field(default_factory=dict)
+    estimates: frozenset[str] = frozenset()
+    notes: Mapping[tuple[DeptNoteSection, str | None], tuple[str, ...]] = field(default_factory=dict)
+    proposals: tuple[Proposal, ...] = ()
+    tasks: tuple[Task, ...] = ()
+    person: str | None = None
+    prepared_on: date | None = None
+    quarters: tuple[str, ...] = ()  # the quarters read (one for a quarter's workbook)
+    missing_quarters: tuple[str, ...] = ()  # quarters of the period without a usable workbook
+    incomplete: frozenset[str] = frozenset()  # figures lacking one of the period's quarters
+    files: tuple[str, ...] = ()
+
+    def section_notes(self, section: DeptNoteSection) -> list[tuple[str | None, str]]:
+        """(field code or None, text) of one section, fields in the order first written."""
+        return [(f, text) for (s, f), texts in self.notes.items() if s == section for text in texts]

@@ -26,7 +26,9 @@ _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-def _open_workbook(path: Path) -> tuple[CalamineWorkbook, Package]:
+def open_workbook(path: Path, scanned: str = L.SHEET_DATA) -> tuple[CalamineWorkbook, Package]:
+    """The workbook and what inspecting its package found (``scanned``: the sheet whose formulas are checked);
+    a file that is not a readable .xlsx raises SubmissionError saying why."""
     where = Location(path.name)
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -42,14 +44,14 @@ def _open_workbook(path: Path) -> tuple[CalamineWorkbook, Package]:
         raise SubmissionError(
             "tệp không phải tệp Excel (.xlsx) hợp lệ; hãy dùng mẫu báo cáo do Sở gửi", where
         )
-    package = inspect_package(path, scan=lambda name: fold(name) == fold(L.SHEET_DATA))
+    package = inspect_package(path, scan=lambda name: fold(name) == fold(scanned))
     try:
         return CalamineWorkbook.from_path(str(path)), package
     except Exception as exc:  # calamine raises several unrelated types for damaged files
         raise SubmissionError(f"không mở được tệp Excel (tệp hỏng hoặc không đầy đủ: {exc})", where) from exc
 
 
-class _Sheet:
+class Sheet:
     """A sheet's cells with Excel references for messages."""
 
     def __init__(self, workbook: CalamineWorkbook, name: str, file: str) -> None:
@@ -76,7 +78,7 @@ class _Sheet:
         return Location(self.file, self.name, cell_ref(row, col))
 
 
-def _find_sheet(workbook: CalamineWorkbook, wanted: str, add: Adder, file: str) -> str | None:
+def find_sheet(workbook: CalamineWorkbook, wanted: str, add: Adder, file: str) -> str | None:
     """The sheet named like ``wanted``: the first visible one, since a hidden look-alike is not what the unit
     saw and checked; a warning when two sheets could be meant."""
     target = fold(wanted)
@@ -100,18 +102,18 @@ def _find_sheet(workbook: CalamineWorkbook, wanted: str, add: Adder, file: str) 
 
 
 def read_workbook(path: Path, catalogue: Catalogue, units: Collection[str], expected: Expected) -> Submission:
-    workbook, package = _open_workbook(path)
+    workbook, package = open_workbook(path)
     sub = Submission(path=path, unit=expected.unit, period=expected.period)
     add = adder(sub)
     if package.has_macros or path.suffix.lower() == ".xlsm":
         add("warning", Location(path.name), "tệp có macro; macro không được chạy, chỉ đọc số liệu")
-    data_name = _find_sheet(workbook, L.SHEET_DATA, add, path.name)
+    data_name = find_sheet(workbook, L.SHEET_DATA, add, path.name)
     if data_name is None:
         found = ", ".join(f'"{n}"' for n in workbook.sheet_names) or "không có trang nào"
         raise SubmissionError(
             f'không có trang "{L.SHEET_DATA}" (tệp có: {found}); hãy dùng mẫu báo cáo', Location(path.name)
         )
-    info_name = _find_sheet(workbook, L.SHEET_INFO, add, path.name)
+    info_name = find_sheet(workbook, L.SHEET_INFO, add, path.name)
     if info_name is None:
         add(
             "warning",
@@ -119,12 +121,12 @@ def read_workbook(path: Path, catalogue: Catalogue, units: Collection[str], expe
             f'không có trang "{L.SHEET_INFO}"; đơn vị và kỳ lấy theo tên tệp và thư mục',
         )
     else:
-        _read_info(_Sheet(workbook, info_name, path.name), sub, units, expected, add)
+        _read_info(Sheet(workbook, info_name, path.name), sub, units, expected, add)
     blanks = package.formulas_without_value.get(data_name, set())
-    _read_data(_Sheet(workbook, data_name, path.name), sub, catalogue, add, blanks)
-    notes_name = _find_sheet(workbook, L.SHEET_NOTES, add, path.name)
+    _read_data(Sheet(workbook, data_name, path.name), sub, catalogue, add, blanks)
+    notes_name = find_sheet(workbook, L.SHEET_NOTES, add, path.name)
     if notes_name is not None:
-        _read_notes(_Sheet(workbook, notes_name, path.name), sub, catalogue, add)
+        _read_notes(Sheet(workbook, notes_name, path.name), sub, catalogue, add)
     if sub.unit is None:
         add(
             "error",
@@ -136,9 +138,7 @@ def read_workbook(path: Path, catalogue: Catalogue, units: Collection[str], expe
     return sub
 
 
-def _read_info(
-    sheet: _Sheet, sub: Submission, units: Collection[str], expected: Expected, add: Adder
-) -> None:
+def _read_info(sheet: Sheet, sub: Submission, units: Collection[str], expected: Expected, add: Adder) -> None:
     labels = {fold(label): label for label in L.INFO_LABELS}
     found: dict[str, tuple[int, int]] = {}
     for r, row in enumerate(sheet.rows[:40]):
@@ -202,8 +202,8 @@ def _unit_code(raw: Any, units: Collection[str]) -> str:
     return code.upper() if code.upper() in units else code
 
 
-def _header(
-    sheet: _Sheet, required: Sequence[str], optional: Sequence[str] = ()
+def find_header(
+    sheet: Sheet, required: Sequence[str], optional: Sequence[str] = ()
 ) -> tuple[int, dict[str, int]]:
     wanted = {fold(name): name for name in (*required, *optional)}
     for r, row in enumerate(sheet.rows[:30]):
@@ -221,8 +221,8 @@ def _header(
     )
 
 
-def _read_data(sheet: _Sheet, sub: Submission, catalogue: Catalogue, add: Adder, blanks: set[str]) -> None:
-    header_row, cols = _header(sheet, (L.COL_CODE, L.COL_VALUE), (L.COL_STATUS, L.COL_NAME))
+def _read_data(sheet: Sheet, sub: Submission, catalogue: Catalogue, add: Adder, blanks: set[str]) -> None:
+    header_row, cols = find_header(sheet, (L.COL_CODE, L.COL_VALUE), (L.COL_STATUS, L.COL_NAME))
     code_col, value_col, status_col = cols[L.COL_CODE], cols[L.COL_VALUE], cols.get(L.COL_STATUS)
     seen: dict[str, tuple[float, str]] = {}
     for r in range(header_row + 1, len(sheet.rows)):
@@ -259,9 +259,9 @@ def _read_data(sheet: _Sheet, sub: Submission, catalogue: Catalogue, add: Adder,
     report_missing(sub, catalogue, Location(sheet.file, sheet.name), seen, add)
 
 
-def _read_notes(sheet: _Sheet, sub: Submission, catalogue: Catalogue, add: Adder) -> None:
+def _read_notes(sheet: Sheet, sub: Submission, catalogue: Catalogue, add: Adder) -> None:
     try:
-        header_row, cols = _header(sheet, (L.COL_TEXT,), (L.COL_SECTION, L.COL_FIELD))
+        header_row, cols = find_header(sheet, (L.COL_TEXT,), (L.COL_SECTION, L.COL_FIELD))
     except SubmissionError:
         add(
             "warning",
