@@ -23,7 +23,7 @@ import pandas as pd
 
 from baocao.catalogue import Catalogue, Indicator, Province
 from baocao.coverage import Gap
-from baocao.intake.model import Note, QuarterStatus, UnitState
+from baocao.intake.model import DepartmentReport, Note, QuarterStatus, UnitState
 from baocao.narrative import Story, figures_index, lead_paragraphs, report_sections, summary_line
 from baocao.periods import Period, official_date, roman
 from baocao.phrases import Phrases
@@ -73,6 +73,7 @@ def build_context(
     statuses: Sequence[QuarterStatus] = (),
     gaps: Sequence[Gap] = (),
     flags: Sequence[Flag] = (),
+    department: DepartmentReport | None = None,
 ) -> dict[str, Any]:
     """The whole report as plain data; ``trend`` holds province values by quarter for the trend charts,
     ``gaps`` the figures of the year to date not used and ``flags`` the questioned figures."""
@@ -87,6 +88,7 @@ def build_context(
         date_text=official_date(report_date),
         gaps=gaps,
         flags=flags,
+        department=department,
     )
     summary = summary_line(period, phrases)
     doc_number = document_number(number_, province.agency.abbreviation)

@@ -12,6 +12,7 @@ from typing import Any
 
 from baocao.catalogue import Indicator
 from baocao.coverage import UnitGap, indicator_gaps, needed_quarters, raw_inputs
+from baocao.department_text import department_results
 from baocao.periods import Period, roman
 from baocao.sections import limitations_section, proposals_section, tasks_section
 from baocao.story import (
@@ -293,18 +294,17 @@ def results_section(story: Story, number_: int) -> Section:
     highlights = folded_notes(story, "highlights")
     subsections = []
     general = [h for h in highlights if h[0] is None or h[0] == lead_field.code]
-    if general:
-        subsections.append(
-            {
-                "heading": p.say("headings.general"),
-                "paragraphs": [
-                    p.say("general", period=story.period.label, unit_kinds=story.province.unit_kinds_phrase)
-                ]
-                + [f"- {text} ({story.units_phrase(units)})." for _, text, units in general],
-            }
-        )
+    # The department's own work opens "Kết quả chung" and each field, before the units' (as the seeds do).
+    own = department_results(story, None) + department_results(story, lead_field.code)
+    if general or own:
+        paras = [p.say("general", period=story.period.label, unit_kinds=story.province.unit_kinds_phrase)]
+        paras += own
+        if general and own:
+            paras.append(p.say("headings.local"))
+        paras += [f"- {text} ({story.units_phrase(units)})." for _, text, units in general]
+        subsections.append({"heading": p.say("headings.general"), "paragraphs": paras})
     for fdef in other_fields:
-        paras = [" ".join(field_sentences(story, fdef.code))]
+        paras = [*department_results(story, fdef.code), " ".join(field_sentences(story, fdef.code))]
         local = [h for h in highlights if h[0] == fdef.code]
         if local:
             paras.append(p.say("headings.local"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from baocao.catalogue import Indicator
+from baocao.department_text import department_items, department_proposals, department_tasks
 from baocao.intake.cells import fold
 from baocao.intake.model import UnitState
 from baocao.periods import Period, roman
@@ -166,9 +167,14 @@ def limitations_section(story: Story, number_: int) -> Section:
         items.append(
             (field, p.say("limitations.attributed", text=text, units=story.units_phrase(units)) + ".")
         )
+    items = department_items(story, "limitations") + items
     general, subsections = grouped(story, items)
     if not items:
         general = [p.say("limitations.none")]
+    causes = department_items(story, "causes")
+    if causes:
+        # The causes the department gives, after the limitations, as the seeds write them.
+        general += [p.say("department.causes"), *(f"- {text}" for _, text in causes)]
     return {
         "heading": f"{roman(number_)}. {p.say('headings.limitations')}",
         "paragraphs": general,
@@ -194,8 +200,10 @@ def proposals_section(story: Story, number_: int) -> Section:
                 key, committees=committees, text=lower_first(text) if key.endswith("proposal") else text
             )
             paragraphs.append(f"- {phrase}.")
-    else:
+    own = department_proposals(story)
+    if not proposals and not own:
         paragraphs.append(p.say("proposals.none"))
+    paragraphs += own
     return {
         "heading": f"{roman(number_)}. {p.say('headings.proposals')}",
         "paragraphs": paragraphs,
@@ -217,6 +225,7 @@ def tasks_section(story: Story, number_: int) -> Section:
     for lacking, units in chase.items():
         label = period.label if lacking == whole else quarters_text(lacking)
         items.append((None, p.say("tasks.missing", units=story.units_phrase(units), period=label)))
+    items += department_tasks(story)
     for fdef in story.catalogue.fields:
         items += [(fdef.code, task) for task in prov.standing_tasks.get(fdef.code, ())]
     for ind, fig in behind_plan(story):

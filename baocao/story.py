@@ -15,7 +15,7 @@ from baocao.catalogue import Catalogue, Province
 from baocao.coverage import Gap
 from baocao.intake.cells import fold
 from baocao.intake.layout import NoteSection
-from baocao.intake.model import Note, UnitState
+from baocao.intake.model import DepartmentReport, Note, UnitState
 from baocao.periods import Period
 from baocao.phrases import Phrases
 from baocao.review import Flag
@@ -39,6 +39,9 @@ class Story:
     date_text: str
     gaps: Sequence[Gap] = ()  # submitted figures of the year to date (and so of the period) not used
     flags: Sequence[Flag] = ()  # figures questioned by the checks, with staff's decisions
+    department: DepartmentReport | None = (
+        None  # the department's own work over the period, if it has a workbook
+    )
 
     def fig(self, code: str, unit: str | None = None) -> dict[str, Any]:
         """The figure row of an indicator for the province (or a unit)."""

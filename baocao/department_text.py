@@ -1,0 +1,100 @@
+"""Pure: the department's own work in the report's voice ("Sở đã tham mưu UBND tỉnh ban hành…", "Sở đã cấp 11
+giấy phép…"), from its workbook (``baocao.department``). Each function gives one section's share; without a
+department workbook every one gives nothing, so the report says nothing about work it was not told of.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from baocao.intake.model import Task
+from baocao.story import Story, ok
+from baocao.vietnamese import capitalize_first, number
+
+
+def department_sentence(story: Story, field_code: str) -> str | None:
+    """'Trong 6 tháng đầu năm 2024, Sở đã tham mưu UBND tỉnh ban hành 12 văn bản; …' from the department's
+    figures of a field (each clause worded in phrases.yaml, department.clauses, by indicator code)."""
+    dept = story.department
+    if dept is None:
+        return None
+    clauses = []
+    for ind in story.catalogue.department_in_field(field_code):
+        value = dept.figures.get(ind.code)
+        if value is None or not ok(value):
+            continue
+        words = {"value": number(value, ind.decimals), "unit": ind.unit, "name": ind.name}
+        clauses_data = story.phrases.raw("department.clauses")
+        key = f"department.clauses.{ind.code}" if ind.code in clauses_data else "department.clause"
+        clauses.append(story.phrases.say(key, **words))
+    if not clauses:
+        return None
+    return story.phrases.say("department.sentence", period=story.period.label, clauses="; ".join(clauses))
+
+
+def department_results(story: Story, field_code: str | None) -> list[str]:
+    """The department's sentence of figures and its own account of results for a field (None: general)."""
+    dept = story.department
+    if dept is None:
+        return []
+    out = []
+    if field_code is not None:
+        sentence = department_sentence(story, field_code)
+        if sentence:
+            out.append(sentence)
+    out += [
+        f"- {capitalize_first(text.rstrip(' .;'))}." for text in dept.notes.get(("results", field_code), ())
+    ]
+    return out
+
+
+def department_items(story: Story, section: str) -> list[tuple[str | None, str]]:
+    """The department's notes of a section ('limitations', 'causes') as (field, text) list items."""
+    dept = story.department
+    if dept is None:
+        return []
+    return [
+        (field, f"{capitalize_first(text.rstrip(' .;'))}.")
+        for (kind, field), texts in dept.notes.items()
+        if kind == section
+        for text in texts
+    ]
+
+
+def department_proposals(story: Story) -> list[str]:
+    """'Sở Thông tin và Truyền thông kiến nghị UBND tỉnh:' and its proposals, addressee by addressee."""
+    dept = story.department
+    if dept is None or not dept.proposals:
+        return []
+    by_whom: dict[str, list[str]] = {}
+    for proposal in dept.proposals:
+        by_whom.setdefault(proposal.addressee or "", []).append(proposal.text.rstrip(" .;"))
+    out = []
+    agency = story.province.agency.name
+    for addressee, texts in by_whom.items():
+        out.append(story.phrases.say("department.proposals_to", agency=agency, addressee=addressee))
+        out += [f"- {capitalize_first(t)}." for t in texts]
+    return out
+
+
+def open_tasks(tasks: tuple[Task, ...], period_end: date) -> list[Task]:
+    """The department's tasks still ahead at the period's end (one with a passed deadline was for this period)."""
+    return [t for t in tasks if t.deadline is None or t.deadline > period_end]
+
+
+def department_tasks(story: Story) -> list[tuple[str | None, str]]:
+    """The department's tasks for the next period as (field, text): what, who leads it, by when."""
+    dept = story.department
+    if dept is None:
+        return []
+    end = story.period.end(story.province.calendar)
+    out = []
+    for task in open_tasks(dept.tasks, end):
+        details = []
+        if task.owner:
+            details.append(story.phrases.say("department.owner", owner=task.owner))
+        if task.deadline:
+            details.append(story.phrases.say("department.deadline", date=f"{task.deadline:%d/%m/%Y}"))
+        text = capitalize_first(task.text.rstrip(" .;"))
+        out.append((task.field, f"{text} ({'; '.join(details)})." if details else f"{text}."))
+    return out

@@ -1,0 +1,99 @@
+"""Tests of baocao.department_text: the department's own work in the report, read back from the context.
+
+Expected figures are read from the sample's department workbooks with openpyxl, not through baocao.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import load_workbook
+
+from baocao.periods import Period
+from baocao.report import SAMPLE_INPUTS, collect_for, context_for, figures_for, load_setup
+
+
+def department_figure(inputs: Path, quarter: str, code: str) -> float:
+    """One of the department's figures, straight from its workbook."""
+    sheet = load_workbook(inputs / "department" / f"{quarter}.xlsx", data_only=True)["Chỉ tiêu của Sở"]
+    for row in sheet.iter_rows(values_only=True):
+        if row[1] == code:
+            return float(row[4])
+    raise KeyError(code)
+
+
+def sections(code: str, inputs: Path = SAMPLE_INPUTS) -> list[dict[str, Any]]:
+    setup = load_setup(inputs)
+    period = Period.parse(code)
+    intake = collect_for(setup, period)
+    return list(
+        context_for(setup, intake, figures_for(setup, intake, period), period, date(2024, 7, 5))["sections"]
+    )
+
+
+def text_of(section: dict[str, Any]) -> str:
+    return "\n".join(
+        [
+            *section["paragraphs"],
+            *(p for s in section["subsections"] for p in [s["heading"], *s["paragraphs"]]),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "quarters"), [("2024-Q2", ["2024-Q2"]), ("2024-H1", ["2024-Q1", "2024-Q2"])]
+)
+def test_the_departments_work_opens_the_results(code: str, quarters: list[str]) -> None:
+    results = sections(code)[0]
+    general = results["subsections"][0]
+    assert general["heading"] == "1. Kết quả chung"
+    advised = sum(department_figure(SAMPLE_INPUTS, q, "SO01") for q in quarters)
+    # Right after the general sentence: what the Sở did, in its voice, then the units' results.
+    assert general["paragraphs"][1].startswith(f"Sở đã tham mưu UBND tỉnh ban hành {advised:g} văn bản")
+    licences = sum(department_figure(SAMPLE_INPUTS, q, "SO08") for q in quarters)
+    press = next(s for s in results["subsections"] if s["heading"].endswith("Báo chí – Xuất bản"))
+    assert press["paragraphs"][0].startswith(f"Sở đã cấp {licences:g} giấy phép xuất bản bản tin")
+
+
+def test_limitations_causes_proposals_and_tasks_of_the_department() -> None:
+    _, limits, proposals, tasks = sections("2024-H1")
+    assert "Nguyên nhân:" in limits["paragraphs"]
+    assert (
+        "- Địa bàn rộng, giao thông khó khăn, ảnh hưởng đến công tác thanh tra, kiểm tra."
+        in limits["paragraphs"]
+    )
+    text = text_of(proposals)
+    assert "Sở Thông tin và Truyền thông kiến nghị UBND tỉnh:" in text
+    assert "Sở Thông tin và Truyền thông kiến nghị Bộ Thông tin và Truyền thông:" in text
+    tasks_text = text_of(tasks)
+    assert (
+        "Tổ chức kiểm tra hoạt động in, phát hành xuất bản phẩm trên địa bàn tỉnh (chủ trì: Thanh tra Sở; hoàn "
+        "thành trước ngày 31/08/2024)."
+    ) in tasks_text
+    # A task due before the period's end was the period's own, not the next one's.
+    assert "Tổng hợp báo cáo công tác quý I/2024" not in tasks_text
+
+
+def test_without_a_department_workbook_nothing_is_said_of_its_work(tmp_path: Path) -> None:
+    inputs = tmp_path / "lao-cai"
+    shutil.copytree(SAMPLE_INPUTS, inputs)
+    shutil.rmtree(inputs / "department")
+    text = "\n".join(text_of(s) for s in sections("2024-H1", inputs))
+    assert "Sở đã" not in text and "Nguyên nhân:" not in text and "kiến nghị UBND tỉnh:" not in text
+    assert "Doanh thu bưu chính 6 tháng đầu năm 2024" in text
+
+
+def test_a_broken_department_workbook_is_named_and_left_out(tmp_path: Path) -> None:
+    inputs = tmp_path / "lao-cai"
+    shutil.copytree(SAMPLE_INPUTS, inputs)
+    (inputs / "department" / "2024-Q2.xlsx").write_bytes(b"not a workbook")
+    setup = load_setup(inputs)
+    intake = collect_for(setup, Period.parse("2024-Q2"))
+    flagged = [s for s in intake.submissions if s.path.name == "2024-Q2.xlsx" and s.unit is None]
+    assert flagged and flagged[0].errors
+    text = "\n".join(text_of(s) for s in sections("2024-Q2", inputs))
+    assert "Sở đã tham mưu" not in text  # the broken quarter says nothing
