@@ -271,17 +271,25 @@ def field_sentences(story: Story, field_code: str) -> list[str]:
             folded.add(ind.code)
     sentences = []
     for ind in inds:
-        if ind.code in folded:
+        if ind.code in folded or not in_body(ind):
             continue
         attached = [d for d in inds if d.kind == "density" and d.base == ind.code]
         parts = [c for c in inds if c.parent == ind.code]
         if ind.kind == "sum":
             parts = [story.catalogue.get(c) for c in ind.parts if c in codes] + parts
         sentences.append(indicator_sentence(story, ind, attached, parts))
+    field_name = next(f.name for f in story.catalogue.fields if f.code == field_code)
     if inds and all(not ok(story.fig(i.code).get("value")) for i in inds):
-        field_name = next(f.name for f in story.catalogue.fields if f.code == field_code)
         return [story.phrases.say("indicator.field_no_data", field=field_name, period=story.period.label)]
+    if inds and not sentences:
+        return [story.phrases.say("indicator.field_in_annex", field=field_name)]
     return sentences
+
+
+def in_body(ind: Indicator) -> bool:
+    """Whether the body speaks of an indicator: the catalogue's key figures, planned ones and rates; the others
+    are in Phụ lục I (a body reciting every figure is what the seeds never do)."""
+    return ind.key or ind.plan or ind.kind == "ratio"
 
 
 def results_section(story: Story, number_: int) -> Section:

@@ -116,7 +116,9 @@ def test_estimate_plan_growth_and_year_to_date_in_one_sentence(
         for s in results_section(story(sample_setup, figures), 1)["subsections"]
         if s["heading"] == "1. Bưu chính"
     )
-    sentence = next(s for s in sub["paragraphs"][0].split(". ") if s.startswith("Doanh thu bưu chính"))
+    sentence = next(
+        s.rstrip(".") for s in sub["paragraphs"][0].split(". ") if s.startswith("Doanh thu bưu chính")
+    )
     # Two units sent estimates for Q2 revenue in the sample: the figure is an estimate.
     assert re.fullmatch(
         r"Doanh thu bưu chính quý II/2024 ước đạt [\d.]+,\d+ tỷ đồng, tăng [\d,]+% so với cùng kỳ năm 2023; "
@@ -132,12 +134,14 @@ def test_actual_figures_say_dat_not_uoc_dat(
         openpyxl_figures(sample_submissions / "2024-Q2" / f"{u}.xlsx")
         for u in sample_setup.province.unit_codes
     ]
-    points = sum(r["BC01"][0] for r in raw)
+    fixed = sum(r["VT01"][0] for r in raw)
     phones = sum(r["VT01"][0] + r["VT02"][0] for r in raw)
     people = sum(u.population_in(2024) or 0 for u in sample_setup.province.units)
     text = all_text([results_section(story(sample_setup, figures), 1)])
-    assert f"Số điểm phục vụ bưu chính đến cuối quý II/2024 đạt {vn(points, 0)} điểm" in text
-    assert "trong đó điểm bưu điện văn hóa xã" in text
+    assert f"Tổng số thuê bao điện thoại đến cuối quý II/2024 đạt {vn(phones, 0)} thuê bao" in text
+    assert f"trong đó thuê bao điện thoại cố định {vn(fixed, 0)} thuê bao" in text
+    # Not a key figure, not planned: left to Phụ lục I.
+    assert "Số điểm phục vụ bưu chính" not in text
     assert f"mật độ {vn(phones / people * 100, 1)} thuê bao/100 dân" in text
 
 

@@ -38,7 +38,7 @@ def _units_chart(spec: dict[str, Any]) -> Figure:
     pairs = [(label, value) for label, value in zip(spec["labels"], spec["values"], strict=True)]
     known = sorted((p for p in pairs if p[1] is not None), key=lambda p: p[1])[-MAX_UNITS:]
     missing = [label for label, value in pairs if value is None]
-    figure = _figure(max(45, 8 + 6.5 * (len(known) + len(missing))))
+    figure = _figure(max(40, 8 + 5.5 * (len(known) + len(missing))))
     ax = figure.subplots()
     labels = [f"{m} (chưa báo cáo)" for m in missing] + [label for label, _ in known]
     values = [0.0] * len(missing) + [v for _, v in known]
@@ -60,7 +60,7 @@ def _units_chart(spec: dict[str, Any]) -> Figure:
 
 
 def _trend_chart(spec: dict[str, Any]) -> Figure:
-    figure = _figure(70)
+    figure = _figure(55)
     ax = figure.subplots()
     values = [v if v is not None else 0.0 for v in spec["values"]]
     colors = [_HIGHLIGHT if i in spec["highlight"] else _BAR for i in range(len(values))]
