@@ -54,29 +54,53 @@ def test_docx_holds_the_context_text_literally(rendered: dict[str, Any]) -> None
     assert "\x07" not in hostile and "cuối" in hostile
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by scripts/test.sh")
-def test_docx_opens_in_libreoffice(rendered: dict[str, Any], tmp_path: Path) -> None:
-    profile = tmp_path / "lo-profile"
+@pytest.fixture(scope="module")
+def libreoffice_pdf(rendered: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample DOCX converted to PDF by LibreOffice (what users without Word see)."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is installed by scripts/test.sh")
+    out = tmp_path_factory.mktemp("libreoffice")
     subprocess.run(
         [
             "soffice",
-            f"-env:UserInstallation=file://{profile}",
+            f"-env:UserInstallation=file://{out / 'lo-profile'}",
             "--headless",
             "--convert-to",
             "pdf",
             "--outdir",
-            str(tmp_path),
+            str(out),
             str(rendered["docx"]),
         ],
         check=True,
         capture_output=True,
         timeout=180,
     )
-    converted = tmp_path / f"{rendered['docx'].stem}.pdf"
-    with pdfplumber.open(converted) as pdf:
+    return out / f"{rendered['docx'].stem}.pdf"
+
+
+def test_docx_opens_in_libreoffice(libreoffice_pdf: Path) -> None:
+    with pdfplumber.open(libreoffice_pdf) as pdf:
         assert len(pdf.pages) >= 5
         first = unicodedata.normalize("NFC", pdf.pages[0].extract_text())
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in first and "BÁO CÁO" in first
+
+
+def test_docx_rules_clear_the_text_in_libreoffice(libreoffice_pdf: Path) -> None:
+    with pdfplumber.open(libreoffice_pdf) as pdf:
+        page = pdf.pages[0]
+        rules = [r for r in page.lines + page.rects if r["height"] < 2 and 40 < r["width"] < 200]
+        words = page.extract_words()
+    assert len(rules) >= 3, "under the agency, the motto and the summary"
+    for rule in rules:
+        above = [
+            w
+            for w in words
+            if w["bottom"] <= rule["top"] + 2 and w["x1"] > rule["x0"] and w["x0"] < rule["x1"]
+        ]
+        # A rule drawn through the line above (a top border) sat about 3 pt under its text box.
+        assert rule["top"] - max(w["bottom"] for w in above) >= 5, (
+            f"rule at {rule['top']:.1f} touches the text"
+        )
 
 
 # --- PDF -------------------------------------------------------------------------------------------------
