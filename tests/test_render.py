@@ -13,6 +13,7 @@ import pdfplumber
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from baocao.render.pdf import render_html
 from baocao.render.xlsx import TIDY_COLUMNS
@@ -191,3 +192,13 @@ def test_charts_in_both_documents(rendered: dict[str, Any]) -> None:
     assert (
         "Biểu đồ 1. Tổng doanh thu bưu chính, viễn thông và công nghệ thông tin toàn tỉnh qua các quý" in text
     )
+
+
+def test_docx_outline_levels_make_libreoffice_bookmarks(libreoffice_pdf: Path) -> None:
+    # LibreOffice exports a bookmark for each paragraph with an outline level: Word's navigation pane too.
+    outline = PdfReader(libreoffice_pdf).outline
+    top = [item.title for item in outline if not isinstance(item, list)]
+    assert top[:3] == ["I. KẾT QUẢ ĐẠT ĐƯỢC", "II. TỒN TẠI, HẠN CHẾ", "III. KIẾN NGHỊ, ĐỀ XUẤT"]
+    assert top[-2:] == ["PHỤ LỤC I", "PHỤ LỤC II"]
+    first_children = outline[1]
+    assert isinstance(first_children, list) and first_children[0].title == "1. Kết quả chung"
