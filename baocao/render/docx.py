@@ -123,16 +123,38 @@ def _keep_signature_with_text(document: Any) -> None:
             return
 
 
+CORE_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+
+
+def _set_core(root: Any, name: str, text: str) -> None:
+    """Set a cp:* core property by its namespace URI.
+
+    docxcompose (docxtpl's subdocuments) rebinds python-docx's 'cp' prefix to the custom-properties
+    namespace, so python-docx's own setters for keywords, lastModifiedBy and revision add a second,
+    foreign element that Word and LibreOffice ignore.
+    """
+    for stray in root.findall(f"{{{CUSTOM_NS}}}{name}"):
+        root.remove(stray)
+    element = root.find(f"{{{CORE_NS}}}{name}")
+    if element is None:
+        element = root.makeelement(f"{{{CORE_NS}}}{name}", {})
+        root.append(element)
+    element.text = text
+
+
 def _core_properties(document: Any, doc: dict[str, Any]) -> None:
     """Title, subject, author, keywords and dates from the context (the template carries none of them)."""
     props = document.core_properties
     props.title = doc["meta_title"]
     props.subject = doc["summary"]
-    props.author = props.last_modified_by = doc["author"]
-    props.keywords = keywords(doc)
+    props.author = doc["author"]
     props.comments = ""
     props.created = props.modified = datetime.fromisoformat(doc["date_iso"])
-    props.revision = 1
+    root = props._element
+    _set_core(root, "keywords", keywords(doc))
+    _set_core(root, "lastModifiedBy", doc["author"])
+    _set_core(root, "revision", "1")
 
 
 def keywords(doc: dict[str, Any]) -> str:
