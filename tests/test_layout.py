@@ -402,6 +402,26 @@ def test_pdf_annex_pages_each_hold_a_table_in_longer_periods(
     assert annex_pages_without_a_table(target) == []
 
 
+def test_pdf_annex_title_and_footnote_stay_with_a_table_of_any_length(
+    sample_setup: Setup, tmp_path: Path
+) -> None:
+    period = Period.parse("2024")
+    intake = collect_for(sample_setup, period)
+    context = context_for(
+        sample_setup, intake, figures_for(sample_setup, intake, period), period, date(2024, 7, 5)
+    )
+    submissions = context["annexes"][1]
+    rows = submissions["tables"][0]["rows"]
+    # From 20 to 29 rows the table ends near the foot of its first page: once the footnote went over alone,
+    # once the whole table moved on and left the title alone.
+    for count in range(20, 30):
+        annex = {**submissions, "tables": [{**submissions["tables"][0], "rows": rows[:count]}]}
+        target = render_pdf(
+            {**context, "sections": [], "annexes": [annex]}, TEMPLATES, tmp_path / f"{count}.pdf"
+        )
+        assert annex_pages_without_a_table(target) == [], f"{count} rows"
+
+
 def test_pdf_unnumbered_report_leaves_a_blank_for_the_number(sample_setup: Setup, tmp_path: Path) -> None:
     period = Period.parse("2024-Q2")
     intake = collect_for(sample_setup, period)
