@@ -349,12 +349,14 @@ def annexes(
 ) -> list[dict[str, Any]]:
     """Phụ lục I, the figures (province, then by unit); Phụ lục II, the units' submissions."""
     p, period, prov = story.phrases, story.period, story.province
+    # say() folds runs of spaces: the blank left for a number to be written in goes in after it.
+    slot = "\ue000"
     note = p.say(
         "headings.annex_note",
-        number=doc_number.removeprefix("Số: "),
+        number=slot,
         date=f"{report_date.day:02d}/{report_date.month:02d}/{report_date.year}",
         agency=prov.agency.name,
-    )
+    ).replace(slot, doc_number.removeprefix("Số: "))
     province_part = {**province_table(story), "caption": p.say("headings.annex_province_caption")}
     # A commune province's unit tables run to 60 pages nobody prints: above the layout's limit they are left
     # to the XLSX, and Phụ lục II lists only the units that were not on time.

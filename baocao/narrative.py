@@ -219,12 +219,14 @@ def indicator_sentence(
                 p.say("indicator.density", value=number(dfig["value"], dens.decimals), unit=dens.unit)
             )
     sentence = ", ".join([main, *extras])
-    later: list[str] = []
+    # The parts belong to the period's value: said right after it, before any year-to-date clause.
+    clauses = [sentence, *_parts_clause(story, parts)]
     ytd_period = period.year_to_date
     is_flow = story.catalogue.time_rule(ind.code) == "flow"
-    if is_flow and ytd_period != period and ok(fig.get("ytd_value")):
+    has_ytd = is_flow and ytd_period != period and ok(fig.get("ytd_value"))
+    if has_ytd:
         said = {q.code for q in period.quarters}
-        later.append(
+        clauses.append(
             p.say(
                 "indicator.ytd",
                 period=ytd_period.label,
@@ -236,25 +238,29 @@ def indicator_sentence(
         )
     if ok(fig.get("plan_pct")):
         plan = _plan_clause(story, fig)
-        if later:
-            later[-1] += f", {plan}"
+        # The plan share is of the year to date when there is one, else of the period's own value.
+        if has_ytd:
+            clauses[-1] += f", {plan}"
         else:
-            sentence += f", {plan}"
-    part_texts = []
+            clauses[0] += f", {plan}"
+    return capitalize_first("; ".join(clauses)) + "."
+
+
+def _parts_clause(story: Story, parts: Sequence[Indicator]) -> list[str]:
+    """'trong đó A x, B y' for the parts that have a value, or nothing."""
+    texts = []
     for part in parts:
         pfig = story.fig(part.code)
         if ok(pfig.get("value")):
-            part_texts.append(
-                p.say(
+            texts.append(
+                story.phrases.say(
                     "indicator.part",
                     name=part.name,
                     value=number(pfig["value"], part.decimals),
                     unit=part.unit,
                 )
             )
-    if part_texts:
-        later.append(p.say("indicator.parts", parts=", ".join(part_texts)))
-    return capitalize_first("; ".join([sentence, *later])) + "."
+    return [story.phrases.say("indicator.parts", parts=", ".join(texts))] if texts else []
 
 
 def field_sentences(story: Story, field_code: str) -> list[str]:

@@ -8,6 +8,7 @@ as the {{ ... }} and {%p ... %} tags stay. Run again after changing this script:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -76,16 +77,34 @@ def paragraph_style(
 
 
 def rule(paragraph: Paragraph, left: Mm, right: Mm) -> None:
-    """A short horizontal rule: the paragraph's top border, drawn between its indents."""
+    """A short horizontal rule: the bottom border of an empty paragraph, drawn between its indents.
+
+    A top border sits on the line above: LibreOffice draws it through that line's descenders. A bottom
+    border lies under the empty paragraph's own (small) line, clear of the text in Word and LibreOffice.
+    """
     paragraph.paragraph_format.left_indent = left
     paragraph.paragraph_format.right_indent = right
     ppr = paragraph._p.get_or_add_pPr()
     border = OxmlElement("w:pBdr")
-    top = OxmlElement("w:top")
+    bottom = OxmlElement("w:bottom")
     for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
-        top.set(qn(key), value)
-    border.append(top)
-    ppr.append(border)
+        bottom.set(qn(key), value)
+    border.append(bottom)
+    # pBdr comes after keepNext/widowControl and before spacing/ind/jc in CT_PPr's sequence.
+    spacing = ppr.find(qn("w:spacing"))
+    anchor = spacing if spacing is not None else ppr.find(qn("w:ind"))
+    if anchor is not None:
+        anchor.addprevious(border)
+    else:
+        ppr.append(border)
+
+
+def outline_level(style: Any, level: int) -> None:
+    """Word's outline level (0 = 'Level 1'): the navigation pane and a table of contents list the style."""
+    ppr = style.element.get_or_add_pPr()
+    lvl = OxmlElement("w:outlineLvl")
+    lvl.set(qn("w:val"), str(level))
+    ppr.append(lvl)  # last in a style's pPr: nothing that follows outlineLvl is set here
 
 
 def cell_margins_zero(table_element: Any) -> None:
@@ -150,6 +169,15 @@ def page_number_header(section: Any) -> None:
             run._r.append(t)
 
 
+def application_name(doc: Any, name: str) -> None:
+    """docProps/app.xml names the application: python-docx's default says 'Microsoft Macintosh Word'."""
+    part = next(p for p in doc.part.package.parts if p.partname == "/docProps/app.xml")
+    xml = part.blob.decode("utf-8")
+    xml = re.sub(r"<Application>[^<]*</Application>", f"<Application>{name}</Application>", xml)
+    xml = re.sub(r"\s*<AppVersion>[^<]*</AppVersion>", "", xml)  # Word's own version number would be a lie
+    part._blob = xml.encode("utf-8")
+
+
 def build(target: Path) -> None:
     doc: Any = Document()
     # Theme fonts (Calibri) come from docDefaults: replace them everywhere.
@@ -162,8 +190,10 @@ def build(target: Path) -> None:
     normal.paragraph_format.space_after = Pt(0)
 
     paragraph_style(doc, "BC Body", first_line=INDENT)
-    paragraph_style(doc, "BC Heading 1", bold=True, first_line=INDENT, before=6, keep_next=True)
-    paragraph_style(doc, "BC Heading 2", bold=True, first_line=INDENT, keep_next=True)
+    outline_level(
+        paragraph_style(doc, "BC Heading 1", bold=True, first_line=INDENT, before=6, keep_next=True), 0
+    )
+    outline_level(paragraph_style(doc, "BC Heading 2", bold=True, first_line=INDENT, keep_next=True), 1)
     center = WD_ALIGN_PARAGRAPH.CENTER
     paragraph_style(doc, "BC Header Left", size=12, align=center, after=0)
     paragraph_style(doc, "BC Header Agency", size=12, bold=True, align=center, after=0)
@@ -171,7 +201,7 @@ def build(target: Path) -> None:
     paragraph_style(doc, "BC Motto", size=14, bold=True, align=center, after=0)
     paragraph_style(doc, "BC Number", size=13, align=center, after=0)
     paragraph_style(doc, "BC Place Date", size=14, italic=True, align=center, after=0)
-    paragraph_style(doc, "BC Rule", size=2, align=center, after=0)
+    paragraph_style(doc, "BC Rule", size=3, align=center, after=0)
     paragraph_style(doc, "BC Title", size=14, bold=True, align=center, before=18, after=0, keep_next=True)
     paragraph_style(doc, "BC Summary", size=14, bold=True, align=center, after=0, keep_next=True)
     paragraph_style(
@@ -180,9 +210,11 @@ def build(target: Path) -> None:
     paragraph_style(doc, "BC Recipients", size=11, align=WD_ALIGN_PARAGRAPH.LEFT, after=0)
     paragraph_style(doc, "BC Signer", size=14, bold=True, align=center, after=0)
     paragraph_style(doc, "BC Page Number", size=14, align=center, after=0)
-    paragraph_style(doc, "BC Annex Label", size=14, bold=True, align=center, after=0)
-    paragraph_style(doc, "BC Annex Title", size=14, bold=True, align=center, after=0)
-    paragraph_style(doc, "BC Annex Note", size=13, italic=True, align=center, after=6)
+    # An annex's label, title and note keep with its first table: never alone at the foot of a page.
+    label = paragraph_style(doc, "BC Annex Label", size=14, bold=True, align=center, after=0, keep_next=True)
+    outline_level(label, 0)
+    paragraph_style(doc, "BC Annex Title", size=14, bold=True, align=center, after=0, keep_next=True)
+    paragraph_style(doc, "BC Annex Note", size=13, italic=True, align=center, after=6, keep_next=True)
     paragraph_style(
         doc,
         "BC Table Caption",
@@ -205,12 +237,13 @@ def build(target: Path) -> None:
     section.left_margin, section.right_margin = Mm(30), Mm(15)
     section.header_distance, section.footer_distance = Mm(10), Mm(10)
     page_number_header(section)
-    # docxtpl renders core properties too: the document carries its own title and author.
-    doc.core_properties.author = "{{ doc.author }}"
-    doc.core_properties.title = "{{ doc.meta_title }}"
-    doc.core_properties.subject = "{{ doc.summary }}"
-    doc.core_properties.keywords = "{{ doc.period }}"
-    doc.core_properties.comments = ""
+    # The renderer sets every core property from the context (baocao/render/docx.py): no tags here, since
+    # docxtpl renders only some of them and the others would show the tag.
+    props = doc.core_properties
+    props.author = props.last_modified_by = "baocao"
+    props.title = "Mẫu báo cáo định kỳ"
+    props.subject = props.keywords = props.comments = ""
+    application_name(doc, "baocao")
 
     # Two-column header: widths that keep each line on one line at 13 pt (STACK.md).
     header = doc.add_table(rows=1, cols=2)
@@ -233,7 +266,9 @@ def build(target: Path) -> None:
 
     doc.add_paragraph("{{ doc.title }}", style="BC Title")
     doc.add_paragraph("{{ doc.summary }}", style="BC Summary")
-    rule(doc.add_paragraph(style="BC Rule"), Mm(67), Mm(67))
+    summary_rule = doc.add_paragraph(style="BC Rule")
+    rule(summary_rule, Mm(67), Mm(67))
+    summary_rule.paragraph_format.space_after = Pt(8)
 
     doc.add_paragraph("{%p for para in lead %}", style="BC Body")
     doc.add_paragraph("{{ para }}", style="BC Body")

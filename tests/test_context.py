@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -14,7 +17,7 @@ from baocao.catalogue import Signer
 from baocao.context import build_context, document_number, file_stem, printable
 from baocao.intake.model import Note, QuarterStatus, UnitState
 from baocao.periods import Period
-from baocao.report import Setup, collect_for, figures_for
+from baocao.report import SAMPLE_INPUTS, Setup, collect_for, context_for, figures_for, load_setup
 
 PERIOD = Period.parse("2024-H1")
 
@@ -163,3 +166,36 @@ def test_chart_specs_follow_the_figures(sample_setup: Setup, figures: pd.DataFra
     assert chart["values"] == expected
     assert chart["labels"] == [u.name for u in sample_setup.province.units]
     assert all(s["charts"] == [] for s in context(sample_setup, gone)["sections"][1:])
+
+
+def report_sentences(ctx: dict[str, Any]) -> list[str]:
+    """Every sentence of the running text, the annex notes and footnotes of a context."""
+    texts = list(ctx["lead"])
+    for section in ctx["sections"]:
+        texts += [section["heading"], *section["paragraphs"]]
+        for sub in section["subsections"]:
+            texts += [sub["heading"], *sub["paragraphs"]]
+    texts += [t for a in ctx["annexes"] for t in (a["note"], a["footnote"])]
+    return [s for t in texts for s in re.split(r"(?<=[.;])\s+|\n", t)]
+
+
+@pytest.mark.parametrize(
+    ("without", "code"),
+    [(None, "2024-Q2"), (None, "2024-H1"), (None, "2024"), ("SAPA", "2024-H1"), ("SAPA", "2024")],
+)
+def test_no_sentence_has_two_bracket_groups_in_a_row(without: str | None, code: str, tmp_path: Path) -> None:
+    inputs = SAMPLE_INPUTS
+    if without:
+        # One unit's first quarter missing: what a rate, a density or a part lacks is said in brackets.
+        inputs = tmp_path / "lao-cai"
+        shutil.copytree(SAMPLE_INPUTS, inputs)
+        (inputs / "submissions" / "2024-Q1" / f"{without}.xlsx").unlink()
+    setup = load_setup(inputs)
+    period = Period.parse(code)
+    intake = collect_for(setup, period)
+    ctx = context_for(setup, intake, figures_for(setup, intake, period), period, date(2024, 7, 5))
+    sentences = report_sentences(ctx)
+    if without:
+        assert any("chưa bao gồm" in s for s in sentences)  # the brackets this test is about are there
+    doubled = [s for s in sentences if re.search(r"\)\s*\(", s)]
+    assert doubled == []

@@ -7,6 +7,8 @@ python-docx reports None for inherited values. PDF points are measured from text
 from __future__ import annotations
 
 import re
+import zipfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,13 @@ import pytest
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm
+from docx.text.paragraph import Paragraph
+from lxml import etree
 from pypdf import PdfReader
+
+from baocao.periods import Period
+from baocao.render.pdf import render_pdf
+from baocao.report import TEMPLATES, Setup, collect_for, context_for, figures_for
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MM = 72 / 25.4  # PDF points per millimetre
@@ -201,6 +209,71 @@ def test_docx_metadata(docx: Any) -> None:
     assert props.created.date().isoformat() == "2024-07-05"
 
 
+def test_docx_rules_are_bottom_borders_of_empty_paragraphs(docx: Any) -> None:
+    left, right = header_cells(docx)
+    rules = [p for c in (docx, left, right) for p in c.paragraphs if p.style.name == "BC Rule"]
+    assert len(rules) == 3, "under the agency, under the motto, under the summary"
+    for rule in rules:
+        border = rule._p.pPr.find(f"{W}pBdr")
+        # A top border is drawn on the line above: LibreOffice runs it through that line's descenders.
+        assert rule.text == "" and border.find(f"{W}top") is None
+        assert border.find(f"{W}bottom").get(f"{W}val") == "single"
+
+
+def outline_level(docx: Any, style_name: str) -> int | None:
+    """The w:outlineLvl of a paragraph style, read from styles.xml with lxml."""
+    style = docx.styles[style_name].element
+    level = style.find(f"{W}pPr/{W}outlineLvl")
+    return None if level is None else int(level.get(f"{W}val"))
+
+
+def test_docx_headings_have_outline_levels_for_the_navigation_pane(docx: Any) -> None:
+    assert outline_level(docx, "BC Heading 1") == 0 and outline_level(docx, "BC Heading 2") == 1
+    assert outline_level(docx, "BC Annex Label") == 0
+    assert outline_level(docx, "BC Body") is None
+    assert paragraph_with(docx, "I. KẾT QUẢ ĐẠT ĐƯỢC").style.name == "BC Heading 1"
+    assert paragraph_with(docx, "1. Kết quả chung").style.name == "BC Heading 2"
+
+
+def test_docx_annex_titles_and_footnotes_keep_with_their_tables(docx: Any) -> None:
+    for label in ("PHỤ LỤC I", "PHỤ LỤC II"):
+        paragraph = next(p for p in docx.paragraphs if p.text == label)
+        for _ in range(3):  # the label, the title and the note keep with what follows, down to the table
+            assert paragraph.style.paragraph_format.keep_with_next, paragraph.text
+            paragraph = Paragraph(paragraph._p.getnext(), paragraph._parent)
+    footnotes = [p for p in docx.paragraphs if p.style.name == "BC Footnote"]
+    assert len(footnotes) == 2
+    for footnote in footnotes:
+        table = footnote._p.getprevious()
+        assert table.tag == f"{W}tbl", "the footnote follows its table"
+        last_row = table.findall(f"{W}tr")[-1]
+        keeps = last_row.findall(f".//{W}p/{W}pPr/{W}keepNext")
+        assert len(keeps) == len(last_row.findall(f".//{W}p")), "the table's last row keeps with the footnote"
+
+
+def test_docx_core_and_app_properties_come_from_the_context(sample_documents: dict[str, Any]) -> None:
+    # Read with lxml, not python-docx: docxcompose rebinds python-docx's 'cp' prefix, and python-docx would
+    # read back the very elements it misplaced.
+    with zipfile.ZipFile(sample_documents["docx"]) as package:
+        core = etree.fromstring(package.read("docProps/core.xml"))
+        app = etree.fromstring(package.read("docProps/app.xml"))
+    cp = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
+    dc, dcterms = "{http://purl.org/dc/elements/1.1/}", "{http://purl.org/dc/terms/}"
+    assert (
+        core.findtext(f"{dc}title")
+        == "Báo cáo kết quả công tác quý II/2024 và nhiệm vụ trọng tâm quý III/2024"
+    )
+    assert core.findtext(f"{dc}subject") == "Kết quả công tác quý II/2024 và nhiệm vụ trọng tâm quý III/2024"
+    assert core.findtext(f"{dc}creator") == "Sở Thông tin và Truyền thông tỉnh Lào Cai"
+    assert [e.text for e in core.iter(f"{cp}keywords")] == ["báo cáo định kỳ, 2024-Q2, quý II/2024, Lào Cai"]
+    assert [e.text for e in core.iter(f"{cp}lastModifiedBy")] == ["Sở Thông tin và Truyền thông tỉnh Lào Cai"]
+    assert core.findtext(f"{dcterms}created").startswith("2024-07-05")
+    assert core.findtext(f"{dcterms}modified").startswith("2024-07-05")
+    assert {e.tag.split("}")[0] + "}" for e in core} <= {cp, dc, dcterms}, "no element in a foreign namespace"
+    assert "{{" not in etree.tostring(core, encoding="unicode")
+    assert app.findtext("{*}Application") == "baocao"
+
+
 # --- PDF ------------------------------------------------------------------------------------------------
 
 
@@ -269,3 +342,102 @@ def test_pdf_is_pdfa_with_metadata(sample_documents: dict[str, Any]) -> None:
 def test_pdf_file_name_is_stable(sample_documents: dict[str, Any]) -> None:
     assert Path(sample_documents["pdf"]).name == "BC-2024-Q2-STTTT.pdf"
     assert Path(sample_documents["docx"]).name == "BC-2024-Q2-STTTT.docx"
+
+
+def pdf_outline(path: Path) -> list[tuple[int, str, int]]:
+    """(level, title, page number) of each PDF bookmark, read with pypdf."""
+    reader = PdfReader(path)
+    out: list[tuple[int, str, int]] = []
+
+    def walk(items: list[Any], level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                out.append((level, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 1)
+    return out
+
+
+def test_pdf_outline_holds_sections_subsections_and_annexes(
+    sample_documents: dict[str, Any], pdf: Any
+) -> None:
+    outline = pdf_outline(sample_documents["pdf"])
+    top = [title for level, title, _ in outline if level == 1]
+    assert top[:3] == ["I. KẾT QUẢ ĐẠT ĐƯỢC", "II. TỒN TẠI, HẠN CHẾ", "III. KIẾN NGHỊ, ĐỀ XUẤT"]
+    assert top[3].startswith("IV. NHIỆM VỤ TRỌNG TÂM")
+    assert top[4:] == [
+        "PHỤ LỤC I. SỐ LIỆU CHI TIẾT QUÝ II/2024",
+        "PHỤ LỤC II. TÌNH HÌNH GỬI BÁO CÁO QUÝ II/2024 CỦA CÁC ĐƠN VỊ",
+    ]
+    assert (2, "1. Kết quả chung", 1) in outline and "BÁO CÁO" not in top
+    for _level, title, page in outline:
+        heading = title.split(". ")[0] if title.startswith("PHỤ LỤC") else title
+        assert heading in pdf.pages[page - 1].extract_text(), f"{title} points at page {page}"
+
+
+def annex_pages_without_a_table(path: Path) -> list[int]:
+    """Page numbers, from the first annex page on, of pages that hold no table (read with pdfplumber)."""
+    with pdfplumber.open(path) as document:
+        start = next(i for i, p in enumerate(document.pages) if "PHỤ LỤC I" in (p.extract_text() or ""))
+        return [n for n, p in enumerate(document.pages[start:], start=start + 1) if not p.find_tables()]
+
+
+def test_pdf_annex_pages_each_hold_a_table(sample_documents: dict[str, Any]) -> None:
+    # An annex title at the foot of a page or a footnote alone on one would be a page without a table.
+    assert annex_pages_without_a_table(sample_documents["pdf"]) == []
+
+
+@pytest.mark.parametrize("code", ["2024-H1", "2024-9M", "2024"])
+def test_pdf_annex_pages_each_hold_a_table_in_longer_periods(
+    sample_setup: Setup, tmp_path: Path, code: str
+) -> None:
+    period = Period.parse(code)
+    intake = collect_for(sample_setup, period)
+    context = context_for(
+        sample_setup, intake, figures_for(sample_setup, intake, period), period, date(2024, 7, 5)
+    )
+    target = render_pdf({**context, "sections": []}, TEMPLATES, tmp_path / f"{code}.pdf")
+    assert annex_pages_without_a_table(target) == []
+
+
+def test_pdf_annex_title_and_footnote_stay_with_a_table_of_any_length(
+    sample_setup: Setup, tmp_path: Path
+) -> None:
+    period = Period.parse("2024")
+    intake = collect_for(sample_setup, period)
+    context = context_for(
+        sample_setup, intake, figures_for(sample_setup, intake, period), period, date(2024, 7, 5)
+    )
+    submissions = context["annexes"][1]
+    rows = submissions["tables"][0]["rows"]
+    # From 20 to 29 rows the table ends near the foot of its first page: once the footnote went over alone,
+    # once the whole table moved on and left the title alone.
+    for count in range(20, 30):
+        annex = {**submissions, "tables": [{**submissions["tables"][0], "rows": rows[:count]}]}
+        target = render_pdf(
+            {**context, "sections": [], "annexes": [annex]}, TEMPLATES, tmp_path / f"{count}.pdf"
+        )
+        assert annex_pages_without_a_table(target) == [], f"{count} rows"
+
+
+def test_pdf_unnumbered_report_leaves_a_blank_for_the_number(sample_setup: Setup, tmp_path: Path) -> None:
+    period = Period.parse("2024-Q2")
+    intake = collect_for(sample_setup, period)
+    figures = figures_for(sample_setup, intake, period)
+    context = context_for(sample_setup, intake, figures, period, date(2024, 7, 5), None)
+    target = render_pdf({**context, "sections": []}, TEMPLATES, tmp_path / "unnumbered.pdf")
+    with pdfplumber.open(target) as document:
+        words = document.pages[0].extract_words()
+        annex_words = next(p for p in document.pages if "PHỤ LỤC I" in p.extract_text()).extract_words()
+    so, slash = (
+        next(w for w in words if w["text"] == "Số:"),
+        next(w for w in words if w["text"] == "/BC-STTTT"),
+    )
+    assert so["top"] == pytest.approx(slash["top"], abs=1)
+    # Seven spaces of 13 pt type: about 23 pt for the number written in by hand (one space is ~3 pt).
+    assert slash["x0"] - so["x1"] > 15
+    number_at = next(i for i, w in enumerate(annex_words) if w["text"] == "số")
+    assert annex_words[number_at + 1]["text"].startswith("/BC-STTTT")
+    assert annex_words[number_at + 1]["x0"] - annex_words[number_at]["x1"] > 15

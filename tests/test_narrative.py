@@ -145,6 +145,25 @@ def test_actual_figures_say_dat_not_uoc_dat(
     assert f"mật độ {vn(phones / people * 100, 1)} thuê bao/100 dân" in text
 
 
+def test_parts_follow_the_period_value_not_the_year_to_date(
+    sample_setup: Setup, figures: pd.DataFrame, sample_submissions
+) -> None:  # type: ignore[no-untyped-def]
+    raw = [
+        openpyxl_figures(sample_submissions / "2024-Q2" / f"{u}.xlsx")
+        for u in sample_setup.province.unit_codes
+    ]
+    quarter, own = (vn(sum(r[code][0] for r in raw), 0) for code in ("PT01", "PT02"))
+    text = all_text([results_section(story(sample_setup, figures), 1)])
+    sentence = next(s for s in re.split(r"\. |\n", text) if "Tổng thời lượng phát sóng phát thanh" in s)
+    # "trong đó" names a part of the figure just said: the quarter's, so it comes before "lũy kế".
+    assert re.fullmatch(
+        rf"Tổng thời lượng phát sóng phát thanh quý II/2024 (ước )?đạt {re.escape(quarter)} giờ[^;]*; "
+        rf"trong đó phát thanh địa phương tự sản xuất {re.escape(own)} giờ; "
+        r"lũy kế 6 tháng đầu năm 2024 (ước )?đạt [\d.]+ giờ, đạt [\d,]+% kế hoạch năm\.?",
+        sentence,
+    ), sentence
+
+
 def test_proposals_are_attributed_and_folded(sample_setup: Setup, figures: pd.DataFrame) -> None:
     notes = [
         ("BATXAT", Note("proposals", "Đề nghị Sở hỗ trợ kinh phí sửa chữa loa truyền thanh.")),

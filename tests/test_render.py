@@ -13,6 +13,7 @@ import pdfplumber
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from baocao.render.pdf import render_html
 from baocao.render.xlsx import TIDY_COLUMNS
@@ -54,29 +55,53 @@ def test_docx_holds_the_context_text_literally(rendered: dict[str, Any]) -> None
     assert "\x07" not in hostile and "cuối" in hostile
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by scripts/test.sh")
-def test_docx_opens_in_libreoffice(rendered: dict[str, Any], tmp_path: Path) -> None:
-    profile = tmp_path / "lo-profile"
+@pytest.fixture(scope="module")
+def libreoffice_pdf(rendered: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample DOCX converted to PDF by LibreOffice (what users without Word see)."""
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is installed by scripts/test.sh")
+    out = tmp_path_factory.mktemp("libreoffice")
     subprocess.run(
         [
             "soffice",
-            f"-env:UserInstallation=file://{profile}",
+            f"-env:UserInstallation=file://{out / 'lo-profile'}",
             "--headless",
             "--convert-to",
             "pdf",
             "--outdir",
-            str(tmp_path),
+            str(out),
             str(rendered["docx"]),
         ],
         check=True,
         capture_output=True,
         timeout=180,
     )
-    converted = tmp_path / f"{rendered['docx'].stem}.pdf"
-    with pdfplumber.open(converted) as pdf:
+    return out / f"{rendered['docx'].stem}.pdf"
+
+
+def test_docx_opens_in_libreoffice(libreoffice_pdf: Path) -> None:
+    with pdfplumber.open(libreoffice_pdf) as pdf:
         assert len(pdf.pages) >= 5
         first = unicodedata.normalize("NFC", pdf.pages[0].extract_text())
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in first and "BÁO CÁO" in first
+
+
+def test_docx_rules_clear_the_text_in_libreoffice(libreoffice_pdf: Path) -> None:
+    with pdfplumber.open(libreoffice_pdf) as pdf:
+        page = pdf.pages[0]
+        rules = [r for r in page.lines + page.rects if r["height"] < 2 and 40 < r["width"] < 200]
+        words = page.extract_words()
+    assert len(rules) >= 3, "under the agency, the motto and the summary"
+    for rule in rules:
+        above = [
+            w
+            for w in words
+            if w["bottom"] <= rule["top"] + 2 and w["x1"] > rule["x0"] and w["x0"] < rule["x1"]
+        ]
+        # A rule drawn through the line above (a top border) sat about 3 pt under its text box.
+        assert rule["top"] - max(w["bottom"] for w in above) >= 5, (
+            f"rule at {rule['top']:.1f} touches the text"
+        )
 
 
 # --- PDF -------------------------------------------------------------------------------------------------
@@ -167,3 +192,13 @@ def test_charts_in_both_documents(rendered: dict[str, Any]) -> None:
     assert (
         "Biểu đồ 1. Tổng doanh thu bưu chính, viễn thông và công nghệ thông tin toàn tỉnh qua các quý" in text
     )
+
+
+def test_docx_outline_levels_make_libreoffice_bookmarks(libreoffice_pdf: Path) -> None:
+    # LibreOffice exports a bookmark for each paragraph with an outline level: Word's navigation pane too.
+    outline = PdfReader(libreoffice_pdf).outline
+    top = [item.title for item in outline if not isinstance(item, list)]
+    assert top[:3] == ["I. KẾT QUẢ ĐẠT ĐƯỢC", "II. TỒN TẠI, HẠN CHẾ", "III. KIẾN NGHỊ, ĐỀ XUẤT"]
+    assert top[-2:] == ["PHỤ LỤC I", "PHỤ LỤC II"]
+    first_children = outline[1]
+    assert isinstance(first_children, list) and first_children[0].title == "1. Kết quả chung"

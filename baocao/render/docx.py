@@ -93,6 +93,11 @@ def _annex_subdoc(tpl: DocxTemplate, annex: dict[str, Any], first: bool, layout:
     width = A4_LONG_SIDE_MM - layout["left_mm"] - layout["right_mm"]  # annexes are landscape
     for table in annex["tables"]:
         _add_table(subdoc, table, width)
+    if annex["tables"]:
+        # The footnote explains the table: the table's last row keeps with it, so it never stands alone.
+        for cell in subdoc.tables[-1].rows[-1].cells:
+            for paragraph in cell.paragraphs:
+                paragraph.paragraph_format.keep_with_next = True
     subdoc.add_paragraph(annex["footnote"], style="BC Footnote")
     return subdoc
 
@@ -118,6 +123,45 @@ def _keep_signature_with_text(document: Any) -> None:
             return
 
 
+CORE_NS = "http://schemas.openxmlformats.org/package/2006/metadata/core-properties"
+CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+
+
+def _set_core(root: Any, name: str, text: str) -> None:
+    """Set a cp:* core property by its namespace URI.
+
+    docxcompose (docxtpl's subdocuments) rebinds python-docx's 'cp' prefix to the custom-properties
+    namespace, so python-docx's own setters for keywords, lastModifiedBy and revision add a second,
+    foreign element that Word and LibreOffice ignore.
+    """
+    for stray in root.findall(f"{{{CUSTOM_NS}}}{name}"):
+        root.remove(stray)
+    element = root.find(f"{{{CORE_NS}}}{name}")
+    if element is None:
+        element = root.makeelement(f"{{{CORE_NS}}}{name}", {})
+        root.append(element)
+    element.text = text
+
+
+def _core_properties(document: Any, doc: dict[str, Any]) -> None:
+    """Title, subject, author, keywords and dates from the context (the template carries none of them)."""
+    props = document.core_properties
+    props.title = doc["meta_title"]
+    props.subject = doc["summary"]
+    props.author = doc["author"]
+    props.comments = ""
+    props.created = props.modified = datetime.fromisoformat(doc["date_iso"])
+    root = props._element
+    _set_core(root, "keywords", keywords(doc))
+    _set_core(root, "lastModifiedBy", doc["author"])
+    _set_core(root, "revision", "1")
+
+
+def keywords(doc: dict[str, Any]) -> str:
+    """'báo cáo định kỳ, 2024-H1, 6 tháng đầu năm 2024, Lào Cai': what a search of the archive types."""
+    return ", ".join(["báo cáo định kỳ", doc["period"], doc["period_label"], doc["province"]])
+
+
 def render_docx(context: dict[str, Any], template: Path, target: Path) -> Path:
     """Render the report context into a DOCX at ``target`` (written atomically)."""
     try:
@@ -138,10 +182,7 @@ def render_docx(context: dict[str, Any], template: Path, target: Path) -> Path:
         tpl.render({**context, **extra}, jinja_env=env, autoescape=True)
         _apply_layout(tpl.docx, context["layout"])
         _keep_signature_with_text(tpl.docx)
-        props = tpl.docx.core_properties
-        props.created = props.modified = datetime.fromisoformat(context["doc"]["date_iso"])
-        props.last_modified_by = context["doc"]["author"]
-        props.revision = 1
+        _core_properties(tpl.docx, context["doc"])
         # Built in memory, then written atomically: a failing disk never leaves a zip writer half-open.
         buffer = io.BytesIO()
         tpl.save(buffer)
