@@ -18,6 +18,7 @@ from baocao.sections import limitations_section, proposals_section, tasks_sectio
 from baocao.story import (
     Section,
     Story,
+    count_noun,
     figures_index,
     folded_notes,
     ok,
@@ -175,9 +176,14 @@ def _base_note(story: Story, fig: dict[str, Any]) -> str:
 
 
 def indicator_sentence(
-    story: Story, ind: Indicator, attached: Sequence[Indicator] = (), parts: Sequence[Indicator] = ()
+    story: Story,
+    ind: Indicator,
+    attached: Sequence[Indicator] = (),
+    parts: Sequence[Indicator] = (),
+    variant: int = 0,
 ) -> str:
-    """One sentence about a province figure: value, growth, year to date, plan, densities, parts."""
+    """One sentence about a province figure: value, growth, year to date, plan, densities, parts; worded with
+    the ``variant``-th wording of its phrase, so that sentences in a row do not all read alike."""
     p, period, fig = story.phrases, story.period, story.fig(ind.code)
     if not ok(fig.get("value")):
         return capitalize_first(p.say("indicator.no_data", name=ind.name, period=period.label)) + "."
@@ -200,14 +206,17 @@ def indicator_sentence(
     else:
         time_rule = story.catalogue.time_rule(ind.code)
         shown_period = period.label if time_rule == "flow" else stock_period(period)
-        main = p.say(
-            f"indicator.{time_rule}",
-            name=ind.name,
-            period=shown_period,
-            verb=verb,
-            value=value,
-            unit=ind.unit,
-        )
+        words = {"name": ind.name, "period": shown_period, "verb": verb, "value": value, "unit": ind.unit}
+        noun = count_noun(ind.name, ind.unit)
+        if time_rule == "stock" and noun and variant % 2:
+            # "Đến cuối quý II/2024, toàn tỉnh có 2.224 trạm thu phát sóng di động (BTS)".
+            has = p.say("indicator.has_estimate" if fig["is_estimate"] else "indicator.has")
+            scope = story.province.total_label[:1].lower() + story.province.total_label[1:]
+            main = p.say(
+                "indicator.stock_count", period=shown_period, scope=scope, has=has, value=value, noun=noun
+            )
+        else:
+            main = p.say_variant(f"indicator.{time_rule}", variant, words)
     if ind.kind != "ratio":
         main += _coverage_note(story, ind, period)
     # Growth for the key figures only: the body says what they mean, Phụ lục I holds every comparison.
@@ -275,7 +284,8 @@ def field_sentences(story: Story, field_code: str) -> list[str]:
             folded.update(c for c in ind.parts if c in codes)
         if ind.parent in codes or (ind.kind == "density" and ind.base in codes):
             folded.add(ind.code)
-    sentences = []
+    sentences: list[str] = []
+    order = [f.code for f in story.catalogue.fields].index(field_code)
     for ind in inds:
         if ind.code in folded or not in_body(ind):
             continue
@@ -283,7 +293,8 @@ def field_sentences(story: Story, field_code: str) -> list[str]:
         parts = [c for c in inds if c.parent == ind.code]
         if ind.kind == "sum":
             parts = [story.catalogue.get(c) for c in ind.parts if c in codes] + parts
-        sentences.append(indicator_sentence(story, ind, attached, parts))
+        # Alternate the wordings sentence by sentence, starting one further in each field.
+        sentences.append(indicator_sentence(story, ind, attached, parts, order + len(sentences) + 1))
     field_name = next(f.name for f in story.catalogue.fields if f.code == field_code)
     if inds and all(not ok(story.fig(i.code).get("value")) for i in inds):
         return [story.phrases.say("indicator.field_no_data", field=field_name, period=story.period.label)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import pairwise
 from typing import Any
 
 import pandas as pd
@@ -138,7 +139,8 @@ def test_actual_figures_say_dat_not_uoc_dat(
     phones = sum(r["VT01"][0] + r["VT02"][0] for r in raw)
     people = sum(u.population_in(2024) or 0 for u in sample_setup.province.units)
     text = all_text([results_section(story(sample_setup, figures), 1)])
-    assert f"Tổng số thuê bao điện thoại đến cuối quý II/2024 đạt {vn(phones, 0)} thuê bao" in text
+    # An actual stock, worded as a count: "toàn tỉnh có", not "ước có".
+    assert f"Đến cuối quý II/2024, toàn tỉnh có {vn(phones, 0)} thuê bao điện thoại" in text
     assert f"trong đó thuê bao điện thoại cố định {vn(fixed, 0)} thuê bao" in text
     # Not a key figure, not planned: left to Phụ lục I.
     assert "Số điểm phục vụ bưu chính" not in text
@@ -408,3 +410,12 @@ def test_units_tasks_are_theirs_and_never_repeat_the_departments(
     # Bát Xát's task repeats the department's standing task for Viễn thông in other words: said once.
     text = all_text([section])
     assert "hoàn thành phủ sóng" not in text and "phủ sóng di động băng rộng tại các thôn" in text
+
+
+def test_wordings_alternate_so_sentences_in_a_row_differ(sample_setup: Setup, figures: pd.DataFrame) -> None:
+    results = results_section(story(sample_setup, figures), 1)
+    firsts = [sub["paragraphs"][0].split(" ")[:2] for sub in results["subsections"]]
+    # No two fields in a row open with the same two words.
+    assert all(a != b for a, b in pairwise(firsts))
+    text = all_text([results])
+    assert "Đến cuối quý II/2024, toàn tỉnh có" in text and "đến cuối quý II/2024 đạt" in text
