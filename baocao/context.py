@@ -23,6 +23,7 @@ import pandas as pd
 
 from baocao.catalogue import Catalogue, Indicator, Province
 from baocao.coverage import Gap
+from baocao.department_text import department_rows
 from baocao.intake.model import DepartmentReport, Note, QuarterStatus, UnitState
 from baocao.narrative import Story, figures_index, lead_paragraphs, report_sections, summary_line
 from baocao.periods import Period, official_date, roman
@@ -252,6 +253,8 @@ def province_table(story: Story) -> dict[str, Any]:
                 change + (_partial_base(fig) if change != "–" else ""),
             ]
             rows.append({"cells": cells, "kind": "data"})
+        count = len(story.catalogue.in_field(fdef.code))
+        rows += department_rows(story, fdef.code, count + 1, with_ytd)
     widths = [8, 62, 18, 18, 20] + ([20] if with_ytd else []) + [14, 20, 16]
     align = ["center", "left", "center"] + ["right"] * (len(columns) - 3)
     return {"caption": "", "columns": columns, "widths": widths, "align": align, "rows": rows}

@@ -48,6 +48,33 @@ def department_results(story: Story, field_code: str | None) -> list[str]:
     return out
 
 
+def department_rows(story: Story, field_code: str, first: int, with_ytd: bool) -> list[dict[str, object]]:
+    """Phụ lục I rows of the department's own figures of a field (numbered from ``first``): the period's value;
+    no plan, year to date or last year (its workbooks are read for the period alone)."""
+    dept = story.department
+    if dept is None:
+        return []
+    rows: list[dict[str, object]] = []
+    for ind in story.catalogue.department_in_field(field_code):
+        value = dept.figures.get(ind.code)
+        if value is None or not ok(value):
+            continue
+        shown = number(value, ind.decimals) + ("*" if ind.code in dept.estimates else "")
+        cells = [
+            str(first + len(rows)),
+            ind.name,
+            ind.unit,
+            "–",
+            shown,
+            *([""] if with_ytd else []),
+            "–",
+            "–",
+            "–",
+        ]
+        rows.append({"cells": cells, "kind": "data"})
+    return rows
+
+
 def department_items(story: Story, section: str) -> list[tuple[str | None, str]]:
     """The department's notes of a section ('limitations', 'causes') as (field, text) list items."""
     dept = story.department

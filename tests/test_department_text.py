@@ -97,3 +97,14 @@ def test_a_broken_department_workbook_is_named_and_left_out(tmp_path: Path) -> N
     assert flagged and flagged[0].errors
     text = "\n".join(text_of(s) for s in sections("2024-Q2", inputs))
     assert "Sở đã tham mưu" not in text  # the broken quarter says nothing
+
+
+def test_the_departments_figures_are_in_annex_one() -> None:
+    setup = load_setup(SAMPLE_INPUTS)
+    period = Period.parse("2024-H1")
+    intake = collect_for(setup, period)
+    context = context_for(setup, intake, figures_for(setup, intake, period), period, date(2024, 7, 5))
+    rows = [r["cells"] for t in context["annexes"][0]["tables"][:1] for r in t["rows"]]
+    trained = sum(department_figure(SAMPLE_INPUTS, q, "SO12") for q in ("2024-Q1", "2024-Q2"))
+    row = next(r for r in rows if r[1] == "Lượt học viên được đào tạo, tập huấn")
+    assert row[2] == "lượt người" and row[4] == f"{trained:,.0f}".replace(",", ".")
