@@ -32,6 +32,7 @@ from baocao.intake.form import (
     TITLE,
     UNLOCKED,
     WRAP,
+    figure_validations,
     header_row,
     title_row,
 )
@@ -138,18 +139,7 @@ def _data_sheet(ws: Worksheet, catalogue: Catalogue, period: Period, content: De
     ).font = NORMAL
     for cell in header_row(ws, DATA_HEADER_ROW, L.DEPT_DATA_COLUMNS):
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    value_check = DataValidation(
-        type="decimal",
-        operator="greaterThanOrEqual",
-        formula1="0",
-        allow_blank=True,
-        showErrorMessage=True,
-        errorTitle="Giá trị không hợp lệ",
-        error="Nhập một số không âm.",
-    )
-    status_check = DataValidation(
-        type="list", formula1=f'"{L.STATUS_ACTUAL},{L.STATUS_ESTIMATE}"', allow_blank=True
-    )
+    value_check, status_check = figure_validations()
     ws.add_data_validation(value_check)
     ws.add_data_validation(status_check)
     row, number = DATA_HEADER_ROW + 1, 0

@@ -125,16 +125,8 @@ def _info_sheet(ws: Worksheet, province: Province, unit: Unit, period: Period, c
     ws.protection.sheet = True
 
 
-def _data_sheet(
-    ws: Worksheet, catalogue: Catalogue, unit: Unit, period: Period, content: FormContent
-) -> None:
-    width = len(L.DATA_COLUMNS)
-    title_row(ws, f"SỐ LIỆU {period.label.upper()} - {unit.full_name.upper()}", width)
-    ws.cell(
-        row=2, column=1, value="Số liệu phát sinh trong kỳ (chỉ tiêu lũy kế: số có đến cuối kỳ)."
-    ).font = NORMAL
-    for cell in header_row(ws, DATA_HEADER_ROW, L.DATA_COLUMNS):
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+def figure_validations() -> tuple[DataValidation, DataValidation]:
+    """Excel's own checks on a figures sheet: a value is a number not below 0, a status is actual or estimate."""
     value_check = DataValidation(
         type="decimal",
         operator="greaterThanOrEqual",
@@ -152,6 +144,20 @@ def _data_sheet(
         errorTitle="Tình trạng",
         error=f"Chọn '{L.STATUS_ACTUAL}' hoặc '{L.STATUS_ESTIMATE}'.",
     )
+    return value_check, status_check
+
+
+def _data_sheet(
+    ws: Worksheet, catalogue: Catalogue, unit: Unit, period: Period, content: FormContent
+) -> None:
+    width = len(L.DATA_COLUMNS)
+    title_row(ws, f"SỐ LIỆU {period.label.upper()} - {unit.full_name.upper()}", width)
+    ws.cell(
+        row=2, column=1, value="Số liệu phát sinh trong kỳ (chỉ tiêu lũy kế: số có đến cuối kỳ)."
+    ).font = NORMAL
+    for cell in header_row(ws, DATA_HEADER_ROW, L.DATA_COLUMNS):
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    value_check, status_check = figure_validations()
     ws.add_data_validation(value_check)
     ws.add_data_validation(status_check)
     row = DATA_HEADER_ROW + 1
