@@ -159,7 +159,8 @@ def collect_for(setup: Setup, period: Period, cache: Path | None = None) -> Inta
             setup.submissions, quarters, setup.catalogue, setup.province, received, setup.rules.rules
         )
     intake.submissions.extend(rejected_submissions(setup.inputs))
-    intake.submissions.extend(department_checks(setup, period))
+    intake.department, findings = department_for(setup, period)
+    intake.submissions.extend(department_checks(setup, findings))
     intake.first_received.update(first_versions(setup.inputs))
     add_outliers(intake, setup.catalogue, setup.rules.outliers)
     return intake
@@ -182,11 +183,11 @@ def department_for(setup: Setup, period: Period) -> tuple[DepartmentReport | Non
     return read_department_period(setup.inputs, period, setup.catalogue, setup.province)
 
 
-def department_checks(setup: Setup, period: Period) -> list[Submission]:
+def department_checks(setup: Setup, findings: Sequence[Finding]) -> list[Submission]:
     """The findings on the department's workbooks of the period, one pseudo-submission per file (no unit), so
     the XLSX's Kiểm tra sheet lists them like the units'."""
     by_file: dict[str, list[Finding]] = {}
-    for finding in department_for(setup, period)[1]:
+    for finding in findings:
         by_file.setdefault(finding.where.file, []).append(finding)
     out = []
     for name, findings in by_file.items():
@@ -239,7 +240,7 @@ def context_for(
         statuses=quarter_statuses(intake, setup.province, period),
         gaps=gaps_for(setup, intake, period),
         flags=review_flags(setup.inputs, intake),
-        department=department_for(setup, period)[0],
+        department=intake.department,
     )
 
 

@@ -17,7 +17,15 @@ import pandas as pd
 from baocao.catalogue import Catalogue, Province
 from baocao.errors import Location
 from baocao.files import file_sha256
-from baocao.intake.model import Finding, Note, QuarterState, QuarterStatus, Submission, UnitState
+from baocao.intake.model import (
+    DepartmentReport,
+    Finding,
+    Note,
+    QuarterState,
+    QuarterStatus,
+    Submission,
+    UnitState,
+)
 from baocao.intake.read import Expected, expected_from_path, iter_submission_files, read_file
 from baocao.periods import VIETNAM, Period, working_days_late
 from baocao.quality import Rule, rule_findings
@@ -51,6 +59,7 @@ class Intake:
     # (unit, quarter) -> when the store received the first valid version: timeliness is judged on it, so a
     # later revision does not make an on-time unit late.
     first_received: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    department: DepartmentReport | None = None  # the department's own workbooks over the period, read once
 
     def rejected(self, quarters: Iterable[str] | None = None) -> list[Submission]:
         """Submissions set aside for errors, optionally only those of some quarters."""

@@ -21,7 +21,7 @@ from baocao.intake.checks import MAX_NOTE_CHARS, clean_text, shown_number
 from baocao.intake.department_form import ministry_name
 from baocao.intake.model import DepartmentReport, Finding, Proposal, Task
 from baocao.intake.read import MAX_FILE_BYTES
-from baocao.intake.workbook import Sheet, find_header, find_sheet, open_workbook
+from baocao.intake.workbook import Sheet, find_header, find_sheet, info_cells, open_workbook
 from baocao.periods import Period
 
 FOLDER = "department"
@@ -134,13 +134,7 @@ def _read(path: Path, catalogue: Catalogue, province: Province, quarter: Period,
 
 
 def _read_info(sheet: Sheet, quarter: Period, reading: _Reading) -> None:
-    labels = {fold(label): label for label in L.DEPT_INFO_LABELS}
-    found: dict[str, tuple[int, int]] = {}
-    for r, row in enumerate(sheet.rows[:40]):
-        for c, raw in enumerate(row[:4]):
-            key = fold(cell_text(raw)) if isinstance(raw, str) else ""
-            if key in labels and labels[key] not in found:
-                found[labels[key]] = (r, c + 1)
+    found = info_cells(sheet, L.DEPT_INFO_LABELS)
     if L.INFO_PERIOD in found:
         r, c = found[L.INFO_PERIOD]
         text = cell_text(sheet.value(r, c))

@@ -138,14 +138,21 @@ def read_workbook(path: Path, catalogue: Catalogue, units: Collection[str], expe
     return sub
 
 
-def _read_info(sheet: Sheet, sub: Submission, units: Collection[str], expected: Expected, add: Adder) -> None:
-    labels = {fold(label): label for label in L.INFO_LABELS}
+def info_cells(sheet: Sheet, names: Collection[str]) -> dict[str, tuple[int, int]]:
+    """Where each label of an information sheet's values is (row, the column right of the label), matched
+    leniently (case, diacritics, punctuation), among the first 40 rows and 4 columns."""
+    labels = {fold(label): label for label in names}
     found: dict[str, tuple[int, int]] = {}
     for r, row in enumerate(sheet.rows[:40]):
         for c, raw in enumerate(row[:4]):
             key = fold(cell_text(raw)) if isinstance(raw, str) else ""
             if key in labels and labels[key] not in found:
                 found[labels[key]] = (r, c + 1)
+    return found
+
+
+def _read_info(sheet: Sheet, sub: Submission, units: Collection[str], expected: Expected, add: Adder) -> None:
+    found = info_cells(sheet, L.INFO_LABELS)
     if L.INFO_UNIT in found:
         r, c = found[L.INFO_UNIT]
         code = _unit_code(sheet.value(r, c), units)
