@@ -3,12 +3,12 @@
 Shape (every value a str, number, bool, list or dict):
     doc         header lines, title, summary, metadata, file stem
     lead        [paragraph]
-    sections    [{heading, paragraphs, subsections: [{heading, paragraphs}], charts: [chart]}]
+    sections    [{heading, paragraphs, subsections: [{heading, paragraphs}]}]
     chart       {id, kind: units|trend, caption, unit, decimals, labels, values, highlight: [index]}
     signature   {delegation, title, name}
     recipients  [line]
     layout      {top_mm, bottom_mm, left_mm, right_mm, body_pt}
-    annexes     [{label, title, note, orientation, footnote, tables: [table]}]
+    annexes     [{label, title, note, orientation, footnote, tables: [table], charts: [chart]}]
     table       {caption, columns, widths, align, rows: [{cells, kind: group|data|total}]}
 """
 
@@ -112,7 +112,7 @@ def build_context(
                 "file_stem": file_stem(period, province),
             },
             "lead": lead_paragraphs(story),
-            "sections": with_charts(report_sections(story), chart_specs(story, trend)),
+            "sections": report_sections(story),
             "signature": {
                 "delegation": f"KT. {signer.on_behalf_of.upper()}" if signer.on_behalf_of else "",
                 "title": signer.title.upper(),
@@ -120,15 +120,10 @@ def build_context(
             },
             "recipients": [f"- {r}" for r in province.recipients],
             "layout": province.layout.model_dump(),
-            "annexes": annexes(story, doc_number, report_date, statuses),
+            "annexes": annexes(story, doc_number, report_date, statuses, chart_specs(story, trend)),
         }
     )
     return context
-
-
-def with_charts(sections: list[dict[str, Any]], charts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every section gets a chart list; the charts go with the results (section I)."""
-    return [{**s, "charts": charts if i == 0 else []} for i, s in enumerate(sections)]
 
 
 def _finite(value: Any) -> float | None:
@@ -348,9 +343,13 @@ def submissions_table(story: Story, statuses: Sequence[QuarterStatus]) -> dict[s
 
 
 def annexes(
-    story: Story, doc_number: str, report_date: date, statuses: Sequence[QuarterStatus]
+    story: Story,
+    doc_number: str,
+    report_date: date,
+    statuses: Sequence[QuarterStatus],
+    charts: Sequence[dict[str, Any]] = (),
 ) -> list[dict[str, Any]]:
-    """Phụ lục I, the figures (province, then by unit); Phụ lục II, the units' submissions."""
+    """Phụ lục I, the figures (province, then by unit); then the charts; last, the units' submissions."""
     p, period, prov = story.phrases, story.period, story.province
     # say() folds runs of spaces: the blank left for a number to be written in goes in after it.
     slot = "\ue000"
@@ -375,14 +374,28 @@ def annexes(
         footnote += " " + p.say("annex.units_in_workbook", count=len(prov.units), file=workbook)
     annex_list = [
         {
-            "label": p.say("headings.annex_figures_label"),
+            "label": "",
             "title": p.say("headings.annex_figures", period=period.label),
             "note": note,
             "orientation": "landscape",
             "footnote": footnote,
             "tables": [province_part] if condensed else [province_part, *unit_tables(story)],
+            "charts": [],
         }
     ]
+    # The charts are an annex of their own: in the body they took a page of a five-page briefing.
+    if charts:
+        annex_list.append(
+            {
+                "label": "",
+                "title": p.say("headings.annex_charts", period=period.label),
+                "note": note,
+                "orientation": "landscape",
+                "footnote": "",
+                "tables": [],
+                "charts": list(charts),
+            }
+        )
     if statuses:
         calendar = p.say(f"annex.calendar_{prov.calendar}")
         footnote = p.say("annex.submissions_note", days=prov.deadline_working_days, calendar=calendar)
@@ -392,12 +405,15 @@ def annexes(
             statuses = shown
         annex_list.append(
             {
-                "label": p.say("headings.annex_submissions_label"),
+                "label": "",
                 "title": p.say("headings.annex_submissions", period=period.label),
                 "note": note,
                 "orientation": "landscape",
                 "footnote": footnote,
                 "tables": [submissions_table(story, statuses)] if statuses else [],
+                "charts": [],
             }
         )
-    return annex_list
+    return [
+        {**a, "label": p.say("headings.annex_label", number=roman(i))} for i, a in enumerate(annex_list, 1)
+    ]

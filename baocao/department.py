@@ -87,6 +87,7 @@ def merged_department(
         missing_quarters=tuple(q for q in wanted if q not in by_quarter),
         incomplete=frozenset(incomplete),
         files=tuple(f for r in ordered for f in r.files),
+        quarter_figures=tuple(r.figures for r in ordered),
     )
 
 

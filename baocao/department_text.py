@@ -5,6 +5,7 @@ department workbook every one gives nothing, so the report says nothing about wo
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from baocao.intake.model import Task
@@ -21,7 +22,8 @@ def department_sentence(story: Story, field_code: str) -> str | None:
     clauses = []
     for ind in story.catalogue.department_in_field(field_code):
         value = dept.figures.get(ind.code)
-        if value is None or not ok(value):
+        # "Sở đã cấp 0 giấy phép" says nothing: a zero is left to Phụ lục I.
+        if value is None or not ok(value) or value == 0:
             continue
         words = {"value": number(value, ind.decimals), "unit": ind.unit, "name": ind.name}
         clauses_data = story.phrases.raw("department.clauses")
@@ -32,20 +34,47 @@ def department_sentence(story: Story, field_code: str) -> str | None:
     return story.phrases.say("department.sentence", period=story.period.label, clauses="; ".join(clauses))
 
 
-def department_results(story: Story, field_code: str | None) -> list[str]:
-    """The department's sentence of figures and its own account of results for a field (None: general)."""
+def department_results(
+    story: Story, field_code: str, notes_of: tuple[str | None, ...] | None = None
+) -> list[str]:
+    """The department's sentence of a field's figures, then its own account of results (of ``notes_of``'s
+    fields, None the general notes; the field's own by default) less the notes that only repeat those figures."""
     dept = story.department
     if dept is None:
         return []
-    out = []
-    if field_code is not None:
-        sentence = department_sentence(story, field_code)
-        if sentence:
-            out.append(sentence)
-    out += [
-        f"- {capitalize_first(text.rstrip(' .;'))}." for text in dept.notes.get(("results", field_code), ())
+    sentence = department_sentence(story, field_code)
+    # A quarter's note repeats that quarter's figures: in a half-year the sums are not what it wrote.
+    said = {
+        figures[ind.code]
+        for figures in (dept.figures, *dept.quarter_figures)
+        for ind in story.catalogue.department_in_field(field_code)
+        if ind.code in figures and ok(figures[ind.code])
+    }
+    notes = [text for f in notes_of or (field_code,) for text in dept.notes.get(("results", f), ())]
+    return ([sentence] if sentence else []) + [
+        f"- {capitalize_first(text.rstrip(' .;'))}."
+        for text in notes
+        if not (sentence and restates(text, said))
     ]
-    return out
+
+
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def numbers_in(text: str) -> list[float]:
+    """The numbers of a Vietnamese text ('03 cuộc', '1.928 thôn', '2,5 tỷ' -> 3, 1928, 2.5)."""
+    values = []
+    for token in _NUMBER.findall(text):
+        whole, _, decimals = token.replace(".", "").partition(",")
+        values.append(float(f"{whole}.{decimals}" if decimals else whole))
+    return values
+
+
+def restates(text: str, said: set[float]) -> bool:
+    """Whether a note only repeats figures already said: it has numbers and every one of them is among ``said``
+    ('Cấp 06 giấy phép xuất bản bản tin' after 'Sở đã cấp 6 giấy phép xuất bản bản tin')."""
+    found = numbers_in(text)
+    return bool(found) and all(any(abs(n - v) < 1e-9 for v in said) for n in found)
 
 
 def department_rows(story: Story, field_code: str, first: int, with_ytd: bool) -> list[dict[str, object]]:
@@ -114,7 +143,9 @@ def department_tasks(story: Story) -> list[tuple[str | None, str]]:
     dept = story.department
     if dept is None:
         return []
-    end = story.period.end(story.province.calendar)
+    # The next period starts on the first of the next month, whatever the reporting cut-off (the 14th under
+    # the administrative calendar): a task due on 15/06 belongs to the first half-year, not to the second.
+    end = story.period.end()
     out = []
     for task in open_tasks(dept.tasks, end):
         details = []

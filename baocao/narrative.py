@@ -27,7 +27,7 @@ from baocao.story import (
     summary_line,
     verb_for,
 )
-from baocao.vietnamese import capitalize_first, join, number
+from baocao.vietnamese import capitalize_first, join, lower_first, number
 
 __all__ = [
     "Story",
@@ -208,10 +208,18 @@ def indicator_sentence(
         shown_period = period.label if time_rule == "flow" else stock_period(period)
         words = {"name": ind.name, "period": shown_period, "verb": verb, "value": value, "unit": ind.unit}
         noun = count_noun(ind.name, ind.unit)
-        if time_rule == "stock" and noun and variant % 2:
+        scope = story.province.total_label[:1].lower() + story.province.total_label[1:]
+        if ind.code in p.raw("indicator").get("by_code", {}):
+            # The indicator's own verb where "đạt" does not fit: "toàn tỉnh phát sóng 4.313 giờ phát thanh".
+            own = {
+                **words,
+                "scope": scope,
+                "est": p.say("indicator.estimate_word") + " " if fig["is_estimate"] else "",
+            }
+            main = p.say_variant(f"indicator.by_code.{ind.code}", variant, own)
+        elif time_rule == "stock" and noun and variant % 2:
             # "Đến cuối quý II/2024, toàn tỉnh có 2.224 trạm thu phát sóng di động (BTS)".
             has = p.say("indicator.has_estimate" if fig["is_estimate"] else "indicator.has")
-            scope = story.province.total_label[:1].lower() + story.province.total_label[1:]
             main = p.say(
                 "indicator.stock_count", period=shown_period, scope=scope, has=has, value=value, noun=noun
             )
@@ -320,7 +328,7 @@ def results_section(story: Story, number_: int) -> Section:
     subsections = []
     general = [h for h in highlights if h[0] is None or h[0] == lead_field.code]
     # The department's own work opens "Kết quả chung" and each field, before the units' (as the seeds do).
-    own = department_results(story, None) + department_results(story, lead_field.code)
+    own = department_results(story, lead_field.code, notes_of=(None, lead_field.code))
     if general or own:
         paras = [p.say("general", period=story.period.label, unit_kinds=story.province.unit_kinds_phrase)]
         paras += own
@@ -332,8 +340,9 @@ def results_section(story: Story, number_: int) -> Section:
         paras = [*department_results(story, fdef.code), " ".join(field_sentences(story, fdef.code))]
         local = [h for h in highlights if h[0] == fdef.code]
         if local:
-            paras.append(p.say("headings.local"))
-            paras += [f"- {text} ({story.units_phrase(units)})." for _, text, units in local]
+            # One paragraph: a label line and one-line bullets under each of nine fields fill a page.
+            said = "; ".join(f"{lower_first(text)} ({story.units_phrase(units)})" for _, text, units in local)
+            paras.append(p.say("headings.local_line", items=said))
         subsections.append({"heading": fdef.name, "paragraphs": paras})
     for i, sub in enumerate(subsections, start=1):
         sub["heading"] = f"{i}. {sub['heading']}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from baocao.catalogue import Indicator
@@ -14,13 +15,12 @@ from baocao.story import (
     Story,
     covered_by,
     folded_notes,
-    grouped,
     ok,
     quarters_text,
     stock_period,
     verb_for,
 )
-from baocao.vietnamese import join, lower_first, number
+from baocao.vietnamese import capitalize_first, join, lower_first, number
 
 # --- II. Limitations, III. Proposals, IV. Tasks ---------------------------------------------------------
 
@@ -92,7 +92,8 @@ def flagged_items(story: Story) -> list[tuple[str | None, str]]:
         else:
             why = flag.decision.why if flag.decision else ""
             text = p.say("limitations.rejected_figure", why=why, **common)
-        items.append((ind.field, text))
+        # A line of its own, not run into its field's line: it names its figure and says what the Sở does.
+        items.append((None, text))
     return items
 
 
@@ -168,18 +169,13 @@ def limitations_section(story: Story, number_: int) -> Section:
             (field, p.say("limitations.attributed", text=text, units=story.units_phrase(units)) + ".")
         )
     items = department_items(story, "limitations") + items
-    general, subsections = grouped(story, items)
-    if not items:
-        general = [p.say("limitations.none")]
+    paragraphs = field_lines(story, items) if items else [p.say("limitations.none")]
     causes = department_items(story, "causes")
     if causes:
         # The causes the department gives, after the limitations, as the seeds write them.
-        general += [p.say("department.causes"), *(f"- {text}" for _, text in causes)]
-    return {
-        "heading": f"{roman(number_)}. {p.say('headings.limitations')}",
-        "paragraphs": general,
-        "subsections": subsections,
-    }
+        paragraphs += [p.say("department.causes"), *(f"- {text}" for _, text in causes)]
+    heading = f"{roman(number_)}. {p.say('headings.limitations')}"
+    return {"heading": heading, "paragraphs": paragraphs, "subsections": []}
 
 
 _ASKING = ("de nghi", "kien nghi", "de xuat", "mong muon")
@@ -237,24 +233,30 @@ def tasks_section(story: Story, number_: int) -> Section:
             year=period.year,
         )
         items.append((ind.field, text))
-    general, subsections = grouped(story, items)
-    if not items:
-        general = ["- " + p.say("tasks.none", year=period.year)]
-    # The units' own plans are theirs, not the Sở's: a last subsection, attributed, and none that repeats a task
+    paragraphs = [p.say("tasks.intro", next=period.next.label, agency=prov.agency.name)]
+    paragraphs += field_lines(story, items) if items else ["- " + p.say("tasks.none", year=period.year)]
+    # The units' own plans are theirs, not the Sở's: after the Sở's, attributed, and none that repeats a task
     # above in other words.
-    own = [fold(text.removeprefix("- ")) for _, text in items]
+    own = [fold(text) for _, text in items]
     units_tasks = [
         "- " + p.say("tasks.unit_task", text=text, units=story.units_phrase(units)) + "."
         for _, text, units in folded_notes(story, "next_tasks")
         if not any(covered_by(fold(text), o) for o in own)
     ]
     if units_tasks:
-        heading = p.say("headings.unit_tasks", unit_kinds=prov.unit_kinds_phrase)
-        subsections.append({"heading": f"{len(subsections) + 1}. {heading}", "paragraphs": units_tasks})
-    intro = p.say("tasks.intro", next=period.next.label, agency=prov.agency.name)
+        paragraphs += [p.say("headings.unit_tasks", unit_kinds=prov.unit_kinds_phrase) + ":", *units_tasks]
     heading = p.say("headings.tasks", next=period.next.label)
-    return {
-        "heading": f"{roman(number_)}. {heading}",
-        "paragraphs": [intro, *general],
-        "subsections": subsections,
-    }
+    return {"heading": f"{roman(number_)}. {heading}", "paragraphs": paragraphs, "subsections": []}
+
+
+def field_lines(story: Story, items: Sequence[tuple[str | None, str]]) -> list[str]:
+    """List lines: the items of no field one by one, then one line per field ('- Bưu chính: đôn đốc …; kiểm
+    tra …'), as the seeds list them: a page of one-line subsections would say the same at twice the length."""
+    lines = [f"- {capitalize_first(text)}" for field, text in items if field is None]
+    for fdef in story.catalogue.fields:
+        texts = [lower_first(text.rstrip(" .;")) for field, text in items if field == fdef.code]
+        if texts:
+            lines.append(
+                "- " + story.phrases.say("headings.field_line", field=fdef.name, items="; ".join(texts))
+            )
+    return lines

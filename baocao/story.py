@@ -19,7 +19,7 @@ from baocao.intake.model import DepartmentReport, Note, UnitState
 from baocao.periods import Period
 from baocao.phrases import Phrases
 from baocao.review import Flag
-from baocao.vietnamese import capitalize_first, join
+from baocao.vietnamese import join
 
 Section = dict[str, Any]
 Figures = dict[tuple[str, str], dict[str, Any]]
@@ -138,14 +138,3 @@ def folded_notes(story: Story, section: NoteSection) -> list[tuple[str | None, s
             groups[key][2].append(unit)
     order = {f.code: i for i, f in enumerate(story.catalogue.fields)}
     return sorted(groups.values(), key=lambda g: order.get(g[0] or "", -1))
-
-
-def grouped(story: Story, items: Sequence[tuple[str | None, str]]) -> tuple[list[str], list[dict[str, Any]]]:
-    """List items as general paragraphs (no field) and one numbered subsection per field, in catalogue order."""
-    general = [f"- {capitalize_first(text)}" for field, text in items if field is None]
-    subsections: list[dict[str, Any]] = []
-    for fdef in story.catalogue.fields:
-        texts = [f"- {capitalize_first(text)}" for field, text in items if field == fdef.code]
-        if texts:
-            subsections.append({"heading": f"{len(subsections) + 1}. {fdef.name}", "paragraphs": texts})
-    return general, subsections

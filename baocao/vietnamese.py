@@ -52,7 +52,10 @@ def capitalize_first(text: str) -> str:
 
 def lower_first(text: str) -> str:
     """First letter lower-case unless the first word is an acronym ('Doanh thu' -> 'doanh thu', 'UBND' kept)."""
-    first = text.split(" ", 1)[0]
-    if len(first) > 1 and first.isupper():
+    words = text.split(" ", 2)
+    if len(words[0]) > 1 and words[0].isupper():
+        return text
+    # A name of two capitalised words stays a name ('Đài Truyền thanh – Truyền hình', 'Cổng Dịch vụ công').
+    if len(words) > 1 and words[0][:1].isupper() and words[1][:1].isupper():
         return text
     return text[:1].lower() + text[1:] if text else text

@@ -284,10 +284,6 @@ def build(target: Path) -> None:
     doc.add_paragraph("{{ para }}", style="BC Body")
     doc.add_paragraph("{%p endfor %}", style="BC Body")
     doc.add_paragraph("{%p endfor %}", style="BC Body")
-    doc.add_paragraph("{%p for ch in s.charts %}", style="BC Body")
-    doc.add_paragraph("{{ chart_images[ch.id] }}", style="BC Figure")
-    doc.add_paragraph("{{ ch.caption }}", style="BC Caption")
-    doc.add_paragraph("{%p endfor %}", style="BC Body")
     doc.add_paragraph("{%p endfor %}", style="BC Body")
 
     # Signature block beside "Nơi nhận:".

@@ -262,6 +262,7 @@ def test_half_year_sums_flows_keeps_the_last_stock_and_folds_notes(catalogue: Ca
         quarters=("2024-Q1", "2024-Q2"),
         incomplete=frozenset({"SO08"}),
         files=("2024-Q1.xlsx", "2024-Q2.xlsx"),
+        quarter_figures=(q1.figures, q2.figures),
     )
 
 

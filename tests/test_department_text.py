@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from baocao.department_text import numbers_in, restates
 from baocao.periods import Period
 from baocao.report import SAMPLE_INPUTS, collect_for, context_for, figures_for, load_setup
 
@@ -71,8 +72,8 @@ def test_limitations_causes_proposals_and_tasks_of_the_department() -> None:
     assert "Sở Thông tin và Truyền thông kiến nghị Bộ Thông tin và Truyền thông:" in text
     tasks_text = text_of(tasks)
     assert (
-        "Tổ chức kiểm tra hoạt động in, phát hành xuất bản phẩm trên địa bàn tỉnh (chủ trì: Thanh tra Sở; hoàn "
-        "thành trước ngày 31/08/2024)."
+        "- In – Phát hành: tổ chức kiểm tra hoạt động in, phát hành xuất bản phẩm trên địa bàn tỉnh (chủ trì: "
+        "Thanh tra Sở; hoàn thành trước ngày 31/08/2024)"
     ) in tasks_text
     # A task due before the period's end was the period's own, not the next one's.
     assert "Tổng hợp báo cáo công tác quý I/2024" not in tasks_text
@@ -108,3 +109,60 @@ def test_the_departments_figures_are_in_annex_one() -> None:
     trained = sum(department_figure(SAMPLE_INPUTS, q, "SO12") for q in ("2024-Q1", "2024-Q2"))
     row = next(r for r in rows if r[1] == "Lượt học viên được đào tạo, tập huấn")
     assert row[2] == "lượt người" and row[4] == f"{trained:,.0f}".replace(",", ".")
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("Tổ chức 03 cuộc thanh tra, xử phạt 03 trường hợp, 30 triệu đồng", [3, 3, 30]),
+        ("Phủ sóng 1.928 thôn; doanh thu 2,5 tỷ đồng", [1928, 2.5]),
+        ("Tham mưu ban hành Kế hoạch năm 2024", [2024]),
+        ("Không có số", []),
+    ],
+)
+def test_numbers_of_a_vietnamese_note(text: str, numbers: list[float]) -> None:
+    assert numbers_in(text) == numbers
+
+
+@pytest.mark.parametrize(
+    ("text", "repeats"),
+    [
+        ("Cấp 06 giấy phép xuất bản bản tin, 01 giấy phép thiết lập trang", True),
+        ("Tổ chức 05 lớp tập huấn cho 400 lượt cán bộ", False),  # 400 is not a figure said
+        ("Tham mưu UBND tỉnh ban hành Kế hoạch năm 2024", False),
+        ("Tham mưu UBND tỉnh ban hành Quyết định phê duyệt danh mục", False),  # no number: its own content
+    ],
+)
+def test_a_note_that_only_repeats_the_figures(text: str, repeats: bool) -> None:
+    assert restates(text, {6.0, 1.0, 5.0, 365.0}) is repeats
+
+
+def test_the_departments_notes_never_repeat_its_figures_and_zeros_are_not_said() -> None:
+    results = sections("2024-Q2")[0]
+    by_field = {s["heading"].split(". ", 1)[1]: s["paragraphs"] for s in results["subsections"]}
+    # The sample's 2024-Q2 workbook writes "Cấp 06 giấy phép xuất bản bản tin, 01 giấy phép …" beside its
+    # figures SO08 = 6 and SO09 = 1: the figures' sentence says it once.
+    assert department_figure(SAMPLE_INPUTS, "2024-Q2", "SO08") == 6
+    press = "\n".join(by_field["Báo chí – Xuất bản"])
+    assert press.count("giấy phép xuất bản bản tin") == 1
+    # SO07 (postal licences) is 0 in 2024-Q2: "Sở đã cấp 0 giấy phép" is not written; the annex has it.
+    assert department_figure(SAMPLE_INPUTS, "2024-Q2", "SO07") == 0
+    assert not any("0 giấy phép bưu chính" in p for p in by_field["Bưu chính"])
+    # The department's notes that carry their own content stay.
+    general = "\n".join(by_field["Kết quả chung"])
+    assert "Tham mưu UBND tỉnh ban hành Kế hoạch bảo đảm an toàn thông tin mạng năm 2024." in general
+
+
+def test_a_half_year_drops_each_quarters_repeated_figures_and_its_past_tasks() -> None:
+    results, _, _, tasks = sections("2024-H1")
+    general = "\n".join(results["subsections"][0]["paragraphs"])
+    # Q1's note "Tổ chức 04 cuộc thanh tra, kiểm tra; kiểm tra 23 …" repeats Q1's SO03 = 4, SO04 = 23: the
+    # half-year's sentence (the sums) says them; the note is not written beside it.
+    assert department_figure(SAMPLE_INPUTS, "2024-Q1", "SO03") == 4
+    assert department_figure(SAMPLE_INPUTS, "2024-Q1", "SO04") == 23
+    assert "04 cuộc thanh tra" not in general and "03 cuộc thanh tra" not in general
+    q1 = department_figure(SAMPLE_INPUTS, "2024-Q1", "SO03")
+    q2 = department_figure(SAMPLE_INPUTS, "2024-Q2", "SO03")
+    assert f"tổ chức {q1 + q2:g} cuộc thanh tra, kiểm tra" in general
+    # A task due on 15/06/2024 was the first half-year's, even under the cut-off of the 14th.
+    assert "15/06/2024" not in text_of(tasks)

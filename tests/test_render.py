@@ -175,22 +175,27 @@ def test_xlsx_field_sheet_is_readable(rendered: dict[str, Any], sample_setup: Se
 
 
 def test_charts_in_both_documents(rendered: dict[str, Any]) -> None:
-    charts = [c for s in rendered["context"]["sections"] for c in s["charts"]]
+    charts = [c for a in rendered["context"]["annexes"] for c in a["charts"]]
     assert [c["kind"] for c in charts] == ["trend", "units", "units"]
     assert charts[0]["labels"][0] == "I/2023" and charts[0]["labels"][-1] == "II/2024"
     assert charts[0]["highlight"] == [len(charts[0]["labels"]) - 1]
     doc = Document(str(rendered["docx"]))
     assert len(doc.inline_shapes) == len(charts)
-    texts = [p.text for p in doc.paragraphs]
+    # Two by two in a borderless table of the annex, each over its caption.
+    texts = [p.text for t in doc.tables for row in t.rows for cell in row.cells for p in cell.paragraphs]
     for chart in charts:
         assert chart["caption"] in texts
         assert base64.b64decode(chart["image"]).startswith(b"\x89PNG")
     with pdfplumber.open(rendered["pdf"]) as pdf:
         images = sum(len(page.images) for page in pdf.pages)
-        text = " ".join(page.extract_text() for page in pdf.pages)
+        [page] = [page for page in pdf.pages if page.images]
+        # Side by side: the first chart and its caption in the left half of the annex page.
+        left = page.crop((0, 0, page.width / 2, page.height)).extract_text()
     assert images == len(charts)
+    assert "BIỂU ĐỒ" in left
     assert (
-        "Biểu đồ 1. Tổng doanh thu bưu chính, viễn thông và công nghệ thông tin toàn tỉnh qua các quý" in text
+        "Biểu đồ 1. Tổng doanh thu bưu chính, viễn thông và công nghệ thông tin toàn tỉnh qua các quý"
+        in " ".join(left.split())
     )
 
 
@@ -199,6 +204,6 @@ def test_docx_outline_levels_make_libreoffice_bookmarks(libreoffice_pdf: Path) -
     outline = PdfReader(libreoffice_pdf).outline
     top = [item.title for item in outline if not isinstance(item, list)]
     assert top[:3] == ["I. KẾT QUẢ ĐẠT ĐƯỢC", "II. TỒN TẠI, HẠN CHẾ", "III. KIẾN NGHỊ, ĐỀ XUẤT"]
-    assert top[-2:] == ["PHỤ LỤC I", "PHỤ LỤC II"]
+    assert top[-3:] == ["PHỤ LỤC I", "PHỤ LỤC II", "PHỤ LỤC III"]
     first_children = outline[1]
     assert isinstance(first_children, list) and first_children[0].title == "1. Kết quả chung"

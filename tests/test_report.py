@@ -199,3 +199,30 @@ def test_an_unseen_commune_province(tmp_path: Path, code: str) -> None:
         assert {s.state for s in result.states} == {"received"}
         # Notes come from the workbooks; X03 sent a CSV, which carries none.
         assert "UBND xã Tả Van và phường Sa Pa đề nghị hỗ trợ loa truyền thanh" in text
+
+
+def body_pages(pdf: Path) -> list[str]:
+    """The text of the PDF's pages before Phụ lục I (read back with pdfplumber)."""
+    import pdfplumber
+
+    with pdfplumber.open(pdf) as document:
+        texts = [page.extract_text() or "" for page in document.pages]
+    return texts[: next(i for i, t in enumerate(texts) if t.splitlines()[1:2] == ["PHỤ LỤC I"])]
+
+
+def test_a_quarter_briefing_fits_five_pages(sample_runs: dict[str, ReportResult]) -> None:
+    pages = body_pages(sample_runs["2024-Q2"].pdf)
+    assert len(pages) <= 5
+    text = " ".join(" ".join(pages).split())
+    assert 1 <= text.count("so với cùng kỳ") <= 8
+    assert "Biểu đồ" not in text  # the charts are an annex of their own
+    assert "GIÁM ĐỐC" in pages[-1]  # the signature closes the body
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", [f"{y}-Q{q}" for y in (2023, 2024) for q in (1, 2, 3, 4)])
+def test_every_sample_quarter_fits_five_pages(code: str, tmp_path: Path) -> None:
+    from baocao.report import SAMPLE_INPUTS
+
+    result = run_report(SAMPLE_INPUTS, Period.parse(code), tmp_path, REPORT_DATE, 5)
+    assert len(body_pages(result.pdf)) <= 5

@@ -138,6 +138,8 @@ def test_capitalize_first(text: str, expected: str) -> None:
         ("UBND huyện", "UBND huyện"),
         ("CNTT", "CNTT"),
         ("Đài truyền thanh", "đài truyền thanh"),
+        ("Đài Truyền thanh – Truyền hình sản xuất", "Đài Truyền thanh – Truyền hình sản xuất"),
+        ("Sở Thông tin và Truyền thông", "Sở Thông tin và Truyền thông"),
         ("Ứng dụng CNTT", "ứng dụng CNTT"),
         ("Tổng số thuê bao", "tổng số thuê bao"),
         ("doanh thu", "doanh thu"),

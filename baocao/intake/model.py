@@ -165,6 +165,7 @@ class DepartmentReport:
     missing_quarters: tuple[str, ...] = ()  # quarters of the period without a usable workbook
     incomplete: frozenset[str] = frozenset()  # figures lacking one of the period's quarters
     files: tuple[str, ...] = ()
+    quarter_figures: tuple[Mapping[str, float], ...] = ()  # each quarter's own figures, in a merged report
 
     def section_notes(self, section: DeptNoteSection) -> list[tuple[str | None, str]]:
         """(field code or None, text) of one section, fields in the order first written."""

@@ -12,7 +12,7 @@ from matplotlib.ticker import FuncFormatter
 
 from baocao.vietnamese import number
 
-WIDTH_MM = 160
+WIDTH_MM = 122  # two side by side on a landscape annex page
 MAX_UNITS = 20
 _MM = 1 / 25.4
 _BAR = "#1f4e79"
@@ -94,8 +94,8 @@ def chart_png(spec: dict[str, Any]) -> bytes:
 
 def with_chart_images(context: dict[str, Any]) -> dict[str, Any]:
     """The context with each chart's PNG added (base64 text, so the context stays plain JSON)."""
-    sections = []
-    for section in context["sections"]:
-        charts = [{**c, "image": base64.b64encode(chart_png(c)).decode("ascii")} for c in section["charts"]]
-        sections.append({**section, "charts": charts})
-    return {**context, "sections": sections}
+    annexes = []
+    for annex in context["annexes"]:
+        charts = [{**c, "image": base64.b64encode(chart_png(c)).decode("ascii")} for c in annex["charts"]]
+        annexes.append({**annex, "charts": charts})
+    return {**context, "annexes": annexes}

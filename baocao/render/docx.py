@@ -13,7 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
-from docxtpl import DocxTemplate, InlineImage
+from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -21,7 +21,7 @@ from baocao.errors import RenderError
 from baocao.files import write_bytes_atomic
 
 A4_LONG_SIDE_MM = 297
-CHART_WIDTH_MM = 150
+CHART_WIDTH_MM = 122  # two side by side on a landscape page (charts.WIDTH_MM)
 _ALIGN = {
     "left": WD_ALIGN_PARAGRAPH.LEFT,
     "center": WD_ALIGN_PARAGRAPH.CENTER,
@@ -93,13 +93,37 @@ def _annex_subdoc(tpl: DocxTemplate, annex: dict[str, Any], first: bool, layout:
     width = A4_LONG_SIDE_MM - layout["left_mm"] - layout["right_mm"]  # annexes are landscape
     for table in annex["tables"]:
         _add_table(subdoc, table, width)
+    if annex["charts"]:
+        _add_charts(subdoc, annex["charts"])
     if annex["tables"]:
         # The footnote explains the table: the table's last row keeps with it, so it never stands alone.
         for cell in subdoc.tables[-1].rows[-1].cells:
             for paragraph in cell.paragraphs:
                 paragraph.paragraph_format.keep_with_next = True
-    subdoc.add_paragraph(annex["footnote"], style="BC Footnote")
+    if annex["footnote"]:
+        subdoc.add_paragraph(annex["footnote"], style="BC Footnote")
     return subdoc
+
+
+def _add_charts(subdoc: Any, charts: list[dict[str, Any]]) -> None:
+    """Charts two by two in a borderless table, each with its caption, at the width they were drawn."""
+    grid = subdoc.add_table(rows=(len(charts) + 1) // 2, cols=2)
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    grid.autofit = False
+    for column in grid.columns:
+        column.width = Mm(CHART_WIDTH_MM + 3)  # gridCol: LibreOffice lays the table out from it
+    figure_style = subdoc.styles["BC Figure"].style_id
+    caption_style = subdoc.styles["BC Caption"].style_id
+    for index, chart in enumerate(charts):
+        row = grid.rows[index // 2]
+        _no_split(row)
+        cell = row.cells[index % 2]
+        cell.width = Mm(CHART_WIDTH_MM + 3)
+        picture = cell.paragraphs[0]
+        picture._p.get_or_add_pPr().get_or_add_pStyle().val = figure_style
+        picture.add_run().add_picture(io.BytesIO(base64.b64decode(chart["image"])), width=Mm(CHART_WIDTH_MM))
+        caption = cell.add_paragraph(chart["caption"])
+        caption._p.get_or_add_pPr().get_or_add_pStyle().val = caption_style
 
 
 def _apply_layout(document: Any, layout: dict[str, float]) -> None:
@@ -169,16 +193,9 @@ def render_docx(context: dict[str, Any], template: Path, target: Path) -> Path:
         annex_body = [
             _annex_subdoc(tpl, a, i == 0, context["layout"]) for i, a in enumerate(context["annexes"])
         ]
-        chart_images = {
-            chart["id"]: InlineImage(
-                tpl, io.BytesIO(base64.b64decode(chart["image"])), width=Mm(CHART_WIDTH_MM)
-            )
-            for section in context["sections"]
-            for chart in section["charts"]
-        }
         # Sandboxed: the DOCX template is edited by the department in Word.
         env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
-        extra = {"annex_body": annex_body, "chart_images": chart_images}
+        extra = {"annex_body": annex_body}
         tpl.render({**context, **extra}, jinja_env=env, autoescape=True)
         _apply_layout(tpl.docx, context["layout"])
         _keep_signature_with_text(tpl.docx)
