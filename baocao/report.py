@@ -36,10 +36,10 @@ from baocao.intake import (
 )
 from baocao.intake.department import department_path
 from baocao.intake.model import DepartmentReport
+from baocao.intake.rules import Outliers, RuleSet, load_rules, outlier_findings
 from baocao.periods import Period, quarters_needed, vietnam_now
 from baocao.phrases import Phrases, load_phrases
 from baocao.provenance import inputs_digest, manifest, unchanged, write_manifest
-from baocao.quality import Outliers, RuleSet, load_rules, outlier_findings
 from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf

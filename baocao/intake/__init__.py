@@ -27,8 +27,8 @@ from baocao.intake.model import (
     UnitState,
 )
 from baocao.intake.read import Expected, expected_from_path, iter_submission_files, read_file
+from baocao.intake.rules import Rule, rule_findings
 from baocao.periods import VIETNAM, Period, working_days_late
-from baocao.quality import Rule, rule_findings
 
 __all__ = [
     "Expected",
