@@ -1,5 +1,5 @@
-"""Every module of ``baocao/`` and ``flows/`` imports on its own, and the project's modules import one another
-without a cycle.
+"""Every module of ``baocao/`` and ``flows/`` imports on its own, the project's modules import one another
+without a cycle, and the light commands start without the heavy libraries.
 
 The graph is read from the source (module-level ``import`` statements, ``if TYPE_CHECKING:`` blocks included:
 an annotation that needs a caller's type is an arrow pointing up all the same). Importing ``a.b.c`` runs
@@ -137,24 +137,6 @@ def test_no_import_cycles() -> None:
     assert found == [], f"import cycles: {found}"
 
 
-IMPORT_ALONE = """
-import importlib, json, sys
-name = sys.argv[1]
-importlib.import_module(name)
-print(json.dumps(sorted(sys.modules)))
-"""
-
-
-def import_alone(name: str) -> set[str]:
-    """Import ``name`` in a fresh interpreter; the modules it loaded (fails the test if it cannot)."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        [sys.executable, "-c", IMPORT_ALONE, name], capture_output=True, text=True, cwd=ROOT, env=env
-    )
-    assert done.returncode == 0, f"import {name} alone fails:\n{done.stderr}"
-    return set(json.loads(done.stdout))
-
-
 IMPORT_EACH = """
 import importlib, json, os, sys
 names, outside = json.loads(sys.argv[1]), json.loads(sys.argv[2])
@@ -210,3 +192,68 @@ def test_every_module_imports_on_its_own() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", f"modules that do not import alone:\n{done.stdout}"
+
+
+# What a command may not load if it does not use it: the renderers, Prefect, the data frames, the XLSX writers.
+HEAVY = {
+    "prefect",
+    "weasyprint",
+    "matplotlib",
+    "docxtpl",
+    "docx",
+    "pandas",
+    "numpy",
+    "openpyxl",
+    "xlsxwriter",
+}
+SAMPLE_FILE = ROOT / "inputs" / "lao-cai" / "submissions" / "2024-Q2" / "BATXAT.xlsx"
+
+RECORD_MODULES = """
+import atexit, json, sys
+record = sys.argv[1]
+def write():
+    with open(record, "w") as out:
+        json.dump(sorted({name.split(".")[0] for name in sys.modules}), out)
+atexit.register(write)
+sys.argv = ["baocao", *sys.argv[2:]]
+from baocao.cli import app
+app()
+"""
+
+
+def loaded_by(tmp_path: Path, *arguments: str) -> tuple[set[str], subprocess.CompletedProcess[str]]:
+    """Run ``baocao ARGUMENTS`` in a fresh interpreter; the top-level packages it loaded, and the run."""
+    record = tmp_path / "modules.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", RECORD_MODULES, str(record), *arguments],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+    )
+    return set(json.loads(record.read_text())), done
+
+
+def test_help_loads_no_heavy_library(tmp_path: Path) -> None:
+    loaded, done = loaded_by(tmp_path, "--help")
+    assert done.returncode == 0, done.stderr
+    assert "check" in done.stdout and "review" in done.stdout  # every command is listed all the same
+    assert loaded & HEAVY == set()
+
+
+def test_check_loads_no_renderer_prefect_or_pandas(tmp_path: Path) -> None:
+    loaded, done = loaded_by(tmp_path, "check", str(SAMPLE_FILE))
+    assert done.returncode == 0, done.stderr
+    assert "BATXAT 2024-Q2): hợp lệ, 40 chỉ tiêu" in done.stdout
+    assert loaded & HEAVY == set()
+
+
+@pytest.mark.slow
+def test_run_without_prefect_never_imports_prefect(tmp_path: Path) -> None:
+    arguments = ("run", "--no-prefect", "--period", "2024-Q2", "--date", "2024-07-10")
+    loaded, done = loaded_by(tmp_path, *arguments, "--outputs", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "lao-cai" / "2024-Q2" / "BC-2024-Q2-STTTT.pdf").is_file()
+    assert "prefect" not in loaded
+    assert {"weasyprint", "pandas"} <= loaded  # the record is of this run: it rendered
