@@ -1,7 +1,7 @@
 """Setup: a province's configuration, the catalogue and the wording, with the files they came from.
 
-Below the pipeline (baocao/report.py) and beside the stages: checking a file, delivery and the national run
-need a Setup without needing the pipeline (and its renderers).
+Below the pipeline (baocao/report.py) and beside the stages: delivery and the national run need a Setup
+without needing the pipeline.
 """
 
 from __future__ import annotations
