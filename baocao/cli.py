@@ -217,6 +217,7 @@ def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) 
         out.print(messages[result.delivery], highlight=False)
 
 
+# After run, in the order `baocao --help` lists them: forms out, files in, checked, counted; then schedules.
 for command in (check, template, collect, status, serve, deploy):
     app.command()(command)
 
