@@ -1,3 +1,6 @@
+"""``python -m baocao``: the ``baocao`` command."""
+
 from baocao.cli import main
 
-main()
+if __name__ == "__main__":
+    main()

@@ -26,6 +26,7 @@ from pydantic import (
 
 from baocao.errors import ConfigError
 from baocao.periods import Calendar, Period, deadline
+from baocao.yamlfile import parse_yaml
 
 IndicatorKind = Literal["flow", "stock", "ratio", "density", "sum"]
 # Who reports a figure: the units (forms per unit), or the department itself (its own workbook: licences,
@@ -460,7 +461,7 @@ def _read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise ConfigError(f"not UTF-8 text ({exc.reason})", path) from exc
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", path) from exc
 

@@ -11,19 +11,21 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
-from baocao import report as core
 from baocao.errors import BaocaoError
-from baocao.held import HeldVersion, confirm_held, held_versions, reject_held
+from baocao.paths import SAMPLE_INPUTS
 from baocao.periods import Period
-from baocao.review import Flag, Verdict, decide, record_decision, review_flags
-from baocao.store import TZ
-from baocao.vietnamese import number
+
+if TYPE_CHECKING:  # the commands import what they use when they run: `baocao --help` stays light
+    from rich.table import Table
+
+    from baocao.held import HeldVersion
+    from baocao.review import Flag, Verdict
+    from baocao.setup import Setup
 
 review_app = typer.Typer(
     help="Số liệu bất thường đang chờ rà soát: xem, chấp nhận hoặc loại.",
@@ -47,19 +49,27 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
-def _flags(inputs: Path, period: str | None) -> tuple[core.Setup, Period, list[Flag]]:
-    setup = core.load_setup(inputs)
-    the_period = Period.parse(period) if period else core.latest_quarter(setup.submissions)
-    intake = core.collect_for(setup, the_period)
+def _flags(inputs: Path, period: str | None) -> tuple[Setup, Period, list[Flag]]:
+    from baocao.report import collect_for
+    from baocao.review import review_flags
+    from baocao.setup import latest_quarter, load_setup
+
+    setup = load_setup(inputs)
+    the_period = Period.parse(period) if period else latest_quarter(setup.submissions)
+    intake = collect_for(setup, the_period)
     quarters = {q.code for q in the_period.quarters}
     return setup, the_period, [f for f in review_flags(setup.inputs, intake) if f.quarter in quarters]
 
 
-def _unit_name(setup: core.Setup, code: str) -> str:
+def _unit_name(setup: Setup, code: str) -> str:
     return setup.province.unit(code).full_name if code in setup.province.unit_codes else code
 
 
-def _table(setup: core.Setup, period: Period, flags: list[Flag]) -> Table:
+def _table(setup: Setup, period: Period, flags: list[Flag]) -> Table:
+    from rich.table import Table
+
+    from baocao.vietnamese import number
+
     table = Table(
         "Đơn vị",
         "Kỳ",
@@ -90,12 +100,14 @@ def _table(setup: core.Setup, period: Period, flags: list[Flag]) -> Table:
 def _default(ctx: typer.Context) -> None:
     """Without a command: list the latest quarter's questioned figures of the sample province."""
     if ctx.invoked_subcommand is None:
-        show(None, core.SAMPLE_INPUTS)
+        show(None, SAMPLE_INPUTS)
 
 
 @review_app.command("list")
-def show(period: PeriodOption = None, inputs: Inputs = core.SAMPLE_INPUTS) -> None:
+def show(period: PeriodOption = None, inputs: Inputs = SAMPLE_INPUTS) -> None:
     """The questioned figures of a period: held (not in the totals), accepted or rejected."""
+    from baocao.held import held_versions
+
     try:
         setup, the_period, flags = _flags(inputs, period)
     except BaocaoError as exc:
@@ -128,6 +140,9 @@ def show(period: PeriodOption = None, inputs: Inputs = core.SAMPLE_INPUTS) -> No
 def _decide(
     verdict: Verdict, period: str | None, inputs: Path, unit: str, indicator: str, why: str, by: str | None
 ) -> None:
+    from baocao.review import decide, record_decision
+    from baocao.store import TZ
+
     try:
         setup, the_period, flags = _flags(inputs, period)
     except BaocaoError as exc:
@@ -175,7 +190,7 @@ def _decision_command(verdict: Verdict, doc: str) -> Callable[..., None]:
         indicator: IndicatorOption,
         why: WhyOption,
         period: PeriodOption = None,
-        inputs: Inputs = core.SAMPLE_INPUTS,
+        inputs: Inputs = SAMPLE_INPUTS,
         by: ByOption = None,
     ) -> None:
         _decide(verdict, period, inputs, unit, indicator, why, by)
@@ -200,8 +215,11 @@ VersionOption = Annotated[
 ]
 
 
-def _held(inputs: Path, prefix: str) -> tuple[core.Setup, HeldVersion]:
-    setup = core.load_setup(inputs)
+def _held(inputs: Path, prefix: str) -> tuple[Setup, HeldVersion]:
+    from baocao.held import held_versions
+    from baocao.setup import load_setup
+
+    setup = load_setup(inputs)
     prefix = prefix.strip().lower()
     found = [h for h in held_versions(setup.inputs) if len(prefix) >= 6 and h.sha256.startswith(prefix)]
     if len(found) != 1:
@@ -209,14 +227,15 @@ def _held(inputs: Path, prefix: str) -> tuple[core.Setup, HeldVersion]:
     return setup, found[0]
 
 
-def _version_command(
-    decide_held: Callable[[Path, str, str, str], object], done: str, doc: str
-) -> Callable[..., None]:
+def _version_command(decision: Literal["confirm", "reject"], done: str, doc: str) -> Callable[..., None]:
     """The confirm and discard commands: the same options, another decision on the held version."""
 
     def command(
-        version: VersionOption, why: WhyOption, inputs: Inputs = core.SAMPLE_INPUTS, by: ByOption = None
+        version: VersionOption, why: WhyOption, inputs: Inputs = SAMPLE_INPUTS, by: ByOption = None
     ) -> None:
+        from baocao.held import confirm_held, reject_held
+
+        decide_held = confirm_held if decision == "confirm" else reject_held
         try:
             setup, held = _held(inputs, version)
             decide_held(
@@ -234,14 +253,14 @@ def _version_command(
 
 review_app.command("confirm")(
     _version_command(
-        confirm_held,
+        "confirm",
         "đã xác nhận, từ nay là báo cáo được dùng",
         "Confirm a held version: it becomes the unit's current file for its quarter.",
     )
 )
 review_app.command("discard")(
     _version_command(
-        reject_held,
+        "reject",
         "đã từ chối, được lưu nhưng không dùng",
         "Refuse a held version: it stays in the store, never used.",
     )

@@ -15,6 +15,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from baocao.errors import ConfigError
 from baocao.vietnamese import capitalize_first, lower_first
+from baocao.yamlfile import parse_yaml
 
 REQUIRED_GROUPS = (
     "summary",
@@ -101,7 +102,7 @@ class Phrases:
 def load_phrases(path: Path) -> Phrases:
     """Read the wording file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError("file not found", path) from exc
     except yaml.YAMLError as exc:

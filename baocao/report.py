@@ -5,7 +5,6 @@ load_setup -> collect -> figures_for -> context_for -> write_documents
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -16,12 +15,12 @@ from typing import Any
 import pandas as pd
 
 from baocao.aggregate import quarterly_series, report_figures
-from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
+from baocao.catalogue import Catalogue
 from baocao.context import build_context, file_stem
 from baocao.coverage import Gap, period_gaps
 from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
 from baocao.department import department_for as read_department_period
-from baocao.errors import ConfigError, PeriodError, RenderError
+from baocao.errors import RenderError
 from baocao.files import exclusive, finish_staged, in_staging, staged_set, sweep_partials
 from baocao.ingest import collect_cached, file_hashes
 from baocao.intake import (
@@ -36,44 +35,23 @@ from baocao.intake import (
 )
 from baocao.intake.department import department_path
 from baocao.intake.model import DepartmentReport
+from baocao.intake.rules import Outliers, outlier_findings
 from baocao.periods import Period, quarters_needed, vietnam_now
-from baocao.phrases import Phrases, load_phrases
 from baocao.provenance import inputs_digest, manifest, unchanged, write_manifest
-from baocao.quality import Outliers, RuleSet, load_rules, outlier_findings
 from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
 from baocao.render.xlsx import render_xlsx
 from baocao.review import decisions_path, held_out, review_flags, usable_records
+from baocao.setup import DEFAULT_OUTPUTS as DEFAULT_OUTPUTS
+from baocao.setup import PROJECT_ROOT as PROJECT_ROOT
+from baocao.setup import SAMPLE_INPUTS as SAMPLE_INPUTS
+from baocao.setup import TEMPLATES as TEMPLATES
+from baocao.setup import Setup as Setup
+from baocao.setup import latest_quarter as latest_quarter
+from baocao.setup import load_setup as load_setup
+from baocao.setup import setup_sources as setup_sources
 from baocao.store import INDEX, REJECTED, first_versions, received_times, rejected_submissions, store_root
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES = Path(os.environ.get("BAOCAO_TEMPLATES", PROJECT_ROOT / "templates"))
-SAMPLE_INPUTS = PROJECT_ROOT / "inputs" / "lao-cai"
-DEFAULT_OUTPUTS = PROJECT_ROOT / "outputs"
-
-
-@dataclass(frozen=True)
-class Setup:
-    """A province's configuration, the catalogue and the wording, with where they came from."""
-
-    inputs: Path
-    templates: Path
-    catalogue: Catalogue
-    province: Province
-    phrases: Phrases
-    sources: tuple[Path, ...] = ()
-    rules: RuleSet = field(default_factory=RuleSet)
-
-    @property
-    def slug(self) -> str:
-        """The province folder's name, used for its outputs folder."""
-        return self.inputs.resolve().name
-
-    @property
-    def submissions(self) -> Path:
-        """Where the province's submissions live: ``<inputs>/submissions/<quarter>/``."""
-        return self.inputs / "submissions"
 
 
 @dataclass(frozen=True)
@@ -97,52 +75,6 @@ class ReportResult:
     def paths(self) -> list[Path]:
         """The three documents, in the order people open them."""
         return [self.docx, self.pdf, self.xlsx]
-
-
-def _own_or_default(inputs: Path, templates: Path, name: str) -> Path:
-    """A province may override a shared file by putting its own copy beside province.yaml."""
-    own = inputs / name
-    return own if own.is_file() else templates / name
-
-
-def setup_sources(inputs: Path, templates: Path = TEMPLATES) -> tuple[Path, ...]:
-    """The files a province's report is configured by: province.yaml, indicators, phrases, rules (the
-    province's own copy if any), then the document templates."""
-    shared = (
-        _own_or_default(inputs, templates, n) for n in ("indicators.yaml", "phrases.yaml", "rules.yaml")
-    )
-    layout = (templates / name for name in ("report.docx", "report.html.j2", "report.css"))
-    return (inputs / "province.yaml", *shared, *layout)
-
-
-def load_setup(inputs: Path, templates: Path = TEMPLATES) -> Setup:
-    """Read and check the configuration of the province folder ``inputs``."""
-    if not (inputs / "province.yaml").is_file():
-        raise ConfigError("no province.yaml here: --inputs must name a province folder", inputs)
-    sources = setup_sources(inputs, templates)
-    _, catalogue_path, phrases_path, rules_path = sources[:4]
-    catalogue = load_catalogue(catalogue_path)
-    province = load_province(inputs / "province.yaml", catalogue)
-    phrases = load_phrases(phrases_path)
-    rules = load_rules(rules_path, catalogue)
-    return Setup(inputs, templates, catalogue, province, phrases, sources, rules)
-
-
-def latest_quarter(submissions: Path) -> Period:
-    """The latest quarter that has a folder with at least one file under ``submissions``."""
-    quarters = []
-    for folder in submissions.iterdir() if submissions.is_dir() else []:
-        try:
-            period = Period.parse(folder.name)
-        except PeriodError:
-            continue
-        if period.kind == "quarter" and any(p.is_file() for p in folder.iterdir()):
-            quarters.append(period)
-    if not quarters:
-        raise ConfigError(
-            "no quarter folder with submissions (expected e.g. submissions/2024-Q2/)", submissions
-        )
-    return max(quarters)
 
 
 def collect_for(setup: Setup, period: Period, cache: Path | None = None) -> Intake:

@@ -12,8 +12,16 @@ from baocao.catalogue import Catalogue
 from baocao.cli import app
 from baocao.errors import ConfigError
 from baocao.intake.model import Submission
+from baocao.intake.rules import (
+    MissingValue,
+    Outliers,
+    Rule,
+    evaluate,
+    load_rules,
+    outlier_findings,
+    rule_findings,
+)
 from baocao.periods import Period
-from baocao.quality import MissingValue, Outliers, Rule, evaluate, load_rules, outlier_findings, rule_findings
 from baocao.report import SAMPLE_INPUTS, TEMPLATES, collect_for, context_for, figures_for, load_setup
 from tests.support import DATA_SHEET, cell_of, read_one, set_cell
 

@@ -11,8 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from baocao.catalogue import Catalogue, Province
 from baocao.errors import Location
@@ -27,8 +26,11 @@ from baocao.intake.model import (
     UnitState,
 )
 from baocao.intake.read import Expected, expected_from_path, iter_submission_files, read_file
+from baocao.intake.rules import Rule, rule_findings
+
+if TYPE_CHECKING:
+    import pandas as pd
 from baocao.periods import VIETNAM, Period, working_days_late
-from baocao.quality import Rule, rule_findings
 
 __all__ = [
     "Expected",
@@ -158,6 +160,8 @@ def accept(intake: Intake, sub: Submission) -> None:
 
 def records_frame(submissions: Iterable[Submission]) -> pd.DataFrame:
     """One row per (unit, quarter, indicator) with its value and whether it is an estimate."""
+    import pandas as pd  # here, not above: checking a file (`baocao check`) does not need pandas
+
     rows = [
         (s.unit, s.period, code, value, code in s.estimates)
         for s in submissions

@@ -24,6 +24,7 @@ from baocao.intake.layout import SHEET_DATA
 from baocao.intake.model import Finding, Submission
 from baocao.periods import Period
 from baocao.vietnamese import number
+from baocao.yamlfile import parse_yaml
 
 _TOKEN = re.compile(r"\s*(?:(?P<code>[A-Za-z]{2,4}\d{2,3})|(?P<num>\d+(?:\.\d+)?)|(?P<op>[-+*/()]))")
 _OPERATORS: dict[str, Callable[[float, float], bool]] = {
@@ -157,7 +158,7 @@ class RuleSet(BaseModel):
 def load_rules(path: Path, catalogue: Catalogue) -> RuleSet:
     """Read rules.yaml and check that every code it names is in the catalogue."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = parse_yaml(path.read_text(encoding="utf-8")) or {}
         rules = RuleSet.model_validate(data)
     except FileNotFoundError:
         return RuleSet()

@@ -1,0 +1,83 @@
+"""``baocao serve`` and ``deploy``: the scheduled side, on a standing Prefect server or a work pool.
+
+Prefect is imported only when one of these commands runs (see baocao/cli_base.py).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from baocao.cli_base import OutputsOption, fail, out
+from baocao.errors import BaocaoError
+from baocao.paths import DEFAULT_OUTPUTS, SAMPLE_INPUTS
+
+
+def serve(
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--inputs", help="Province folder (repeatable); default: the sample province.", file_okay=False
+        ),
+    ] = None,
+    outputs: OutputsOption = DEFAULT_OUTPUTS,
+    port: Annotated[
+        int | None, typer.Option(help="Port of the local Prefect server (default: a free one).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Runs at the same time at most.", min=1)] = 2,
+) -> None:
+    """Serve the scheduled deployments (reports on deadline days, reminders before them) until stopped.
+
+    Without PREFECT_API_URL, starts a local Prefect server (SQLite) and stops it on exit (Ctrl-C or SIGTERM).
+    """
+    from baocao.setup import load_setup
+
+    folders = inputs or [SAMPLE_INPUTS]
+    try:
+        for folder in folders:
+            load_setup(folder)
+    except BaocaoError as exc:
+        fail(str(exc))
+        return
+    from prefect import serve as prefect_serve
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.schedules import build_deployments, local_server
+
+    def run_until_stopped(api: str | None) -> None:
+        deployments = build_deployments(folders, outputs, limit=1)
+        for deployment in deployments:
+            out.print(f"  {deployment.name}", highlight=False)
+        prefect_serve(*deployments, limit=limit, print_starting_message=False)
+
+    # Prefect's runner turns SIGTERM into SystemExit: the local server below is stopped either way.
+    configured = os.environ.get("PREFECT_API_URL")
+    try:
+        if configured:
+            out.print(f"Prefect API: {configured}", highlight=False)
+            run_until_stopped(configured)
+            return
+        with local_server(port) as api:
+            # The runner's child processes read the environment; this process reads its settings.
+            os.environ["PREFECT_API_URL"] = api
+            with temporary_settings(updates={PREFECT_API_URL: api}):
+                out.print(f"Prefect UI: {api.removesuffix('/api')}  (stop with Ctrl-C)", highlight=False)
+                run_until_stopped(api)
+    except (KeyboardInterrupt, SystemExit):
+        out.print("stopped", highlight=False)
+
+
+def deploy(
+    work_pool: Annotated[str, typer.Option(help="Prefect work pool (created, type process, if missing).")],
+) -> None:
+    """Put the province and national flows on a work pool of the Prefect server at PREFECT_API_URL; then
+    start `prefect worker start --pool NAME` wherever the provinces should run."""
+    if not os.environ.get("PREFECT_API_URL"):
+        fail("PREFECT_API_URL is not set: deployments need a standing Prefect server")
+    from flows.pool import deploy_to_pool
+
+    for deployment_id in deploy_to_pool(work_pool):
+        out.print(f"deployment {deployment_id} on work pool {work_pool}", highlight=False)
