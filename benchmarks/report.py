@@ -27,15 +27,18 @@ from baocao.render.charts import with_chart_images  # noqa: E402
 from baocao.render.docx import render_docx  # noqa: E402
 from baocao.render.pdf import render_pdf  # noqa: E402
 
+Timing = tuple[float, float | None]  # median wall and CPU seconds (no CPU for a single run)
 
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median wall time of ``repeat`` calls, and the last result."""
-    times, result = [], None
+
+def timed(fn: Callable[[], Any], repeat: int) -> tuple[Timing, Any]:
+    """Median wall and CPU time of ``repeat`` calls, and the last result."""
+    times, cpu, result = [], [], None
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times), result
+        cpu.append(time.process_time() - start_cpu)
+    return (statistics.median(times), statistics.median(cpu)), result
 
 
 def main() -> None:
@@ -48,7 +51,7 @@ def main() -> None:
     out = Path(tempfile.mkdtemp(prefix="baocao-bench-"))
     inputs, templates, when = core.SAMPLE_INPUTS, core.TEMPLATES, date(2024, 7, 5)
 
-    rows: list[tuple[str, float]] = []
+    rows: list[tuple[str, Timing]] = []
     t, setup = timed(lambda: core.load_setup(inputs), n)
     rows.append(("load configuration", t))
     t, intake = timed(lambda: core.collect_for(setup, period), n)
@@ -81,15 +84,15 @@ def main() -> None:
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             start = time.perf_counter()
             province_report(bao_cao=request)
-            rows.append(("first flow run (starts the ephemeral server)", time.perf_counter() - start))
+            rows.append(("first flow run (starts the ephemeral server)", (time.perf_counter() - start, None)))
             t_flow, _ = timed(lambda: province_report(bao_cao=request), n)
             rows.append(("whole report, through the Prefect flow", t_flow))
-            rows.append(("  Prefect's share (flow - core)", t_flow - t_core))
+            rows.append(("  Prefect's share (flow - core)", (t_flow[0] - t_core[0], None)))
 
     width = max(len(name) for name, _ in rows)
-    print(f"province {setup.province.name}, period {period.code}, median of {n} runs")
-    for name, seconds in rows:
-        print(f"  {name:<{width}}  {seconds:7.3f} s")
+    print(f"province {setup.province.name}, period {period.code}, median of {n} runs: wall, CPU")
+    for name, (wall, cpu) in rows:
+        print(f"  {name:<{width}}  {wall:7.3f} s" + ("" if cpu is None else f"  {cpu:7.3f} s"))
 
 
 if __name__ == "__main__":
