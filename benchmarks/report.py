@@ -2,14 +2,18 @@
 
     .venv/bin/python benchmarks/report.py [--period 2024-Q2] [--repeat 5]
 
-Prints medians (seconds). The flow is timed in Prefect's local ephemeral mode, after one warm-up run (the
-first start of the ephemeral server, 8-13 s here, is reported separately).
+Prints medians (seconds, wall and CPU), and beside WeasyPrint the time LibreOffice takes to convert the same
+DOCX to PDF (when soffice is installed). The flow is timed in Prefect's local ephemeral mode, after one
+warm-up run (the first start of the ephemeral server, 8-13 s here, is reported separately).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import statistics
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -41,6 +45,32 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[Timing, Any]:
     return (statistics.median(times), statistics.median(cpu)), result
 
 
+def libreoffice_pdf(docx: Path, out: Path, repeat: int) -> Timing:
+    """Median wall and CPU time (LibreOffice's own, a child process) of converting ``docx`` to PDF, after one
+    run that makes LibreOffice's profile."""
+    command = [
+        "soffice",
+        f"-env:UserInstallation=file://{out / 'profile'}",
+        "--headless",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(out),
+        str(docx),
+    ]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    times, cpu = [], []
+    for _ in range(repeat):
+        start, before = time.perf_counter(), os.times()
+        subprocess.run(command, check=True, capture_output=True, timeout=300)
+        after = os.times()
+        times.append(time.perf_counter() - start)
+        cpu.append(
+            after.children_user + after.children_system - before.children_user - before.children_system
+        )
+    return statistics.median(times), statistics.median(cpu)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--period", default="2024-Q2")
@@ -63,12 +93,15 @@ def main() -> None:
     t, context = timed(lambda: core.context_for(setup, intake, figures, period, when, None, trend), n)
     rows.append(("report context (narrative)", t))
     t, context = timed(lambda: with_chart_images(context), n)
-    rows.append((f"charts ({sum(len(s['charts']) for s in context['sections'])})", t))
+    charts = sum(len(part.get("charts", ())) for part in [*context["sections"], *context["annexes"]])
+    rows.append((f"charts ({charts})", t))
     docx, pdf, xlsx = core.output_paths(out, setup, period)
     t, _ = timed(lambda: render_docx(context, templates / "report.docx", docx), n)
     rows.append(("render DOCX", t))
     t, _ = timed(lambda: render_pdf(context, templates, pdf), n)
-    rows.append(("render PDF", t))
+    rows.append(("render PDF (WeasyPrint)", t))
+    if shutil.which("soffice"):
+        rows.append(("  the same DOCX to PDF by LibreOffice", libreoffice_pdf(docx, out / "libreoffice", n)))
     t, _ = timed(lambda: core.write_xlsx(setup, intake, figures, period, xlsx), n)
     rows.append(("write XLSX", t))
     t_core, _ = timed(lambda: core.run_report(inputs, period, out, when), n)
