@@ -14,12 +14,15 @@ the units complete in both periods (like for like): ``base_value`` and ``value_l
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
+from functools import reduce
 
 import numpy as np
 import pandas as pd
 
 from baocao.catalogue import Catalogue, Indicator, Province
+from baocao.cube import Cube, cube_of, paired_inputs, unit_period_values
 from baocao.periods import Period
 
 FIGURE_COLUMNS = [
@@ -62,64 +65,11 @@ def with_sums(records: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else records
 
 
-def _wide(frame: pd.DataFrame, column: str, units: Sequence[str], codes: Sequence[str]) -> pd.DataFrame:
-    return frame[column].unstack("indicator").reindex(index=list(units), columns=list(codes))
-
-
-def unit_period_values(
-    quarterly: pd.DataFrame, catalogue: Catalogue, period: Period, units: Sequence[str]
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Wide tables (units x additive indicators) of a period's values, estimate flags and completeness."""
-    quarterly = quarterly if "complete" in quarterly else quarterly.assign(complete=True)
-    codes = [i.code for i in catalogue.indicators if i.kind in ("flow", "stock", "sum")]
-    flow_codes = {c for c in codes if catalogue.time_rule(c) == "flow"}
-    quarters = [q.code for q in period.quarters]
-    rows = quarterly[quarterly["period"].isin(quarters) & quarterly["indicator"].isin(codes)]
-    is_flow = rows["indicator"].isin(flow_codes)
-    flows = (
-        rows[is_flow]
-        .groupby(["unit", "indicator"], observed=True)
-        .agg(
-            value=("value", "sum"),
-            is_estimate=("is_estimate", "any"),
-            n=("period", "nunique"),
-            parts_complete=("complete", "all"),
-        )
-    )
-    flows["complete"] = (flows["n"] == len(quarters)) & flows["parts_complete"]
-    stocks = rows[~is_flow & (rows["period"] == period.end_quarter.code)].set_index(["unit", "indicator"])
-    both = pd.concat(
-        [flows[["value", "is_estimate", "complete"]], stocks[["value", "is_estimate", "complete"]]]
-    )
-    values = _wide(both, "value", units, codes).astype("float64")
-    estimates = _wide(both, "is_estimate", units, codes).eq(True)
-    complete = _wide(both, "complete", units, codes).eq(True)
-    return values, estimates, complete
-
-
 def populations(province: Province, year: int) -> pd.Series:
     """Population per unit for a year (the latest earlier year where the year itself is not given)."""
     return pd.Series(
         {u.code: float(u.population_in(year) or np.nan) for u in province.units}, dtype="float64"
     )
-
-
-def paired_inputs(
-    quarterly: pd.DataFrame, catalogue: Catalogue, ind: Indicator, period: Period, units: Sequence[str]
-) -> pd.DataFrame:
-    """A ratio's numerator and denominator per unit, summed over the quarters where both were sent (so a
-    rate never divides one quarter's numerator by four quarters' denominator), with completeness."""
-    num, den = ind.numerator or "", ind.denominator or ""
-    flow = catalogue.time_rule(num) == "flow"
-    quarters = [q.code for q in (period.quarters if flow else (period.end_quarter,))]
-    rows = quarterly[quarterly["period"].isin(quarters) & quarterly["indicator"].isin((num, den))]
-    wide = rows.pivot_table(index=["unit", "period"], columns="indicator", values="value", aggfunc="sum")
-    wide = wide.reindex(columns=[num, den]).dropna()
-    done = rows.groupby(["unit", "period"], observed=True)["complete"].all()
-    wide["ok"] = done.reindex(wide.index).fillna(False).astype(bool)
-    per_unit = wide.groupby(level="unit").agg(num=(num, "sum"), den=(den, "sum"), n=("ok", "size"))
-    per_unit["complete"] = (per_unit["n"] == len(quarters)) & wide.groupby(level="unit")["ok"].all()
-    return per_unit.reindex(list(units)).assign(complete=lambda f: f["complete"].eq(True))
 
 
 def indicator_values(
@@ -142,7 +92,7 @@ def indicator_values(
 def indicator_estimates(ind: Indicator, estimates: pd.DataFrame) -> pd.Series:
     """Per-unit estimate flags of any indicator: estimated if any input is."""
     codes = list(ind.inputs) if ind.kind in ("ratio", "density") else [ind.code]
-    return estimates[codes].any(axis=1)
+    return reduce(operator.or_, (estimates[c] for c in codes))
 
 
 def indicator_complete(ind: Indicator, complete: pd.DataFrame, pairs: pd.DataFrame | None) -> pd.Series:
@@ -150,7 +100,7 @@ def indicator_complete(ind: Indicator, complete: pd.DataFrame, pairs: pd.DataFra
     if ind.kind == "ratio" and pairs is not None:
         return pairs["complete"].reindex(complete.index).eq(True)
     codes = list(ind.inputs) if ind.kind in ("ratio", "density") else [ind.code]
-    return complete[codes].all(axis=1)
+    return reduce(operator.and_, (complete[c] for c in codes))
 
 
 def province_value(
@@ -163,19 +113,19 @@ def province_value(
     """The province figure of an indicator over the given units (ratio of sums for rates)."""
     if not len(units):
         return float("nan")
-    sub = values.loc[list(units)]
+    inside = values.index.isin(list(units))  # a mask, not .loc: the same rows, without a lookup each time
     if ind.kind == "ratio":
         num, den = (
-            (sub[ind.numerator], sub[ind.denominator])
+            (values[ind.numerator], values[ind.denominator])
             if pairs is None
-            else (pairs["num"].loc[list(units)], pairs["den"].loc[list(units)])
+            else (pairs["num"].reindex(values.index), pairs["den"].reindex(values.index))
         )
-        total = den.sum()
-        return float(num.sum() / total * ind.scale) if total > 0 else float("nan")
+        total = den[inside].sum()
+        return float(num[inside].sum() / total * ind.scale) if total > 0 else float("nan")
     if ind.kind == "density":
-        pop = population.reindex(sub.index).sum()
-        return float(sub[ind.base].sum() / pop * 100) if pop > 0 else float("nan")
-    return float(sub[ind.code].sum())
+        pop = population.reindex(values.index)[inside].sum()
+        return float(values[ind.base][inside].sum() / pop * 100) if pop > 0 else float("nan")
+    return float(values[ind.code][inside].sum())
 
 
 def _contributors(series: pd.Series) -> list[str]:
@@ -183,30 +133,42 @@ def _contributors(series: pd.Series) -> list[str]:
 
 
 class PeriodValues:
-    """One period's per-unit tables: additive values, estimates, completeness, ratios' paired inputs."""
+    """One period's per-unit tables, read from the cube: additive values, estimates, completeness, ratios'
+    paired inputs; of every indicator, or of those in ``wanted`` (and what they are computed from)."""
 
     def __init__(
-        self, quarterly: pd.DataFrame, catalogue: Catalogue, province: Province, period: Period
+        self,
+        cube: Cube,
+        catalogue: Catalogue,
+        province: Province,
+        period: Period,
+        wanted: Sequence[Indicator] | None = None,
     ) -> None:
-        units = province.unit_codes
-        quarterly = quarterly if "complete" in quarterly else quarterly.assign(complete=True)
-        self.values, self.estimates, self.complete = unit_period_values(quarterly, catalogue, period, units)
+        needed = None if wanted is None else {c for i in wanted for c in (i.code, *i.inputs)}
+        self.values, self.estimates, self.complete = unit_period_values(cube, catalogue, period, needed)
         self.population = populations(province, period.year).reindex(self.values.index)
         self.pairs = {
-            i.code: paired_inputs(quarterly, catalogue, i, period, units)
-            for i in catalogue.indicators
+            i.code: paired_inputs(cube, catalogue, i, period)
+            for i in (catalogue.indicators if wanted is None else wanted)
             if i.kind == "ratio"
         }
+        self._values: dict[str, pd.Series] = {}
+        self._complete: dict[str, pd.Series] = {}
 
     def unit_values(self, ind: Indicator) -> pd.Series:
         """Per-unit values of an indicator."""
-        return indicator_values(ind, self.values, self.population, self.pairs.get(ind.code))
+        if ind.code not in self._values:
+            self._values[ind.code] = indicator_values(
+                ind, self.values, self.population, self.pairs.get(ind.code)
+            )
+        return self._values[ind.code]
 
     def unit_complete(self, ind: Indicator) -> pd.Series:
         """Per-unit completeness of an indicator (false where there is no value at all)."""
-        return (
-            indicator_complete(ind, self.complete, self.pairs.get(ind.code)) & self.unit_values(ind).notna()
-        )
+        if ind.code not in self._complete:
+            done = indicator_complete(ind, self.complete, self.pairs.get(ind.code))
+            self._complete[ind.code] = done & self.unit_values(ind).notna()
+        return self._complete[ind.code]
 
     def total(self, ind: Indicator, units: Sequence[str]) -> float:
         """The province figure of an indicator over ``units``."""
@@ -223,8 +185,8 @@ def period_table(
 ) -> pd.DataFrame:
     """Long table of one period: value, estimate flag, completeness and contributors per unit and for the
     province (the sum of what was received)."""
-    t = tables or PeriodValues(quarterly, catalogue, province, period)
     wanted = list(catalogue.indicators) if codes is None else [catalogue.get(c) for c in codes]
+    t = tables or PeriodValues(cube_of(quarterly, catalogue, province), catalogue, province, period, wanted)
     per_unit = pd.DataFrame({i.code: t.unit_values(i) for i in wanted}, index=t.values.index)
     reported = per_unit.notna()
     flags = (
@@ -280,11 +242,22 @@ def report_figures(
 ) -> pd.DataFrame:
     """Everything a report says about a period: values, last year's, growth, year to date, plan progress."""
     quarterly = with_sums(quarterly, catalogue)
-    now = PeriodValues(quarterly, catalogue, province, period)
-    before = PeriodValues(quarterly, catalogue, province, period.same_period_last_year)
+    cube = cube_of(quarterly, catalogue, province)
+    now = PeriodValues(cube, catalogue, province, period)
+    before = PeriodValues(cube, catalogue, province, period.same_period_last_year)
     current = period_table(quarterly, catalogue, province, period, tables=now)
     ytd_period = period.year_to_date
-    ytd = current if ytd_period == period else period_table(quarterly, catalogue, province, ytd_period)
+    ytd = (
+        current
+        if ytd_period == period
+        else period_table(
+            quarterly,
+            catalogue,
+            province,
+            ytd_period,
+            tables=PeriodValues(cube, catalogue, province, ytd_period),
+        )
+    )
     figures = current.merge(
         comparison(now, before, catalogue, province), on=["unit", "indicator"], how="left"
     )
@@ -328,9 +301,12 @@ def quarterly_series(
 ) -> pd.DataFrame:
     """Province values of some indicators over a run of quarters (for trend charts): quarters x codes."""
     quarterly = with_sums(quarterly, catalogue)
+    cube = cube_of(quarterly, catalogue, province)
+    wanted = [catalogue.get(c) for c in codes]
     data = {}
     for quarter in quarters:
-        table = period_table(quarterly, catalogue, province, quarter, codes)
+        tables = PeriodValues(cube, catalogue, province, quarter, wanted)
+        table = period_table(quarterly, catalogue, province, quarter, codes, tables)
         prov = table[(table["unit"] == province.code) & table["indicator"].isin(codes)]
         data[quarter.code] = prov.set_index("indicator")["value"].where(
             prov.set_index("indicator")["units_reported"] > 0

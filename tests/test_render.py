@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import shutil
 import subprocess
 import unicodedata
@@ -207,3 +208,35 @@ def test_docx_outline_levels_make_libreoffice_bookmarks(libreoffice_pdf: Path) -
     assert top[-3:] == ["PHỤ LỤC I", "PHỤ LỤC II", "PHỤ LỤC III"]
     first_children = outline[1]
     assert isinstance(first_children, list) and first_children[0].title == "1. Kết quả chung"
+
+
+@pytest.mark.parametrize(
+    "text", ["Thực hiện quý IV/2024", " lề hai bên ", "a\tb", "dòng 1\ndòng 2\r\n", '<&>"', ""]
+)
+@pytest.mark.parametrize("bold", [False, True])
+def test_docx_table_cell_xml_is_what_python_docx_builds(text: str, bold: bool) -> None:
+    """The annex tables are written as XML text (render/docx.py): each cell must come out element for element
+    as python-docx's own API makes it."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    from docx.shared import Mm
+    from lxml import etree
+
+    from baocao.render.docx import _cell_xml
+
+    width = Mm(31.5)
+    cell = Document().add_table(rows=1, cols=1).rows[0].cells[0]
+    cell.width = width
+    paragraph = cell.paragraphs[0]
+    paragraph._p.get_or_add_pPr().get_or_add_pStyle().val = "BCTableText"
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    run = paragraph.add_run(text)
+    if bold:
+        run.bold = True
+    built = _cell_xml(text, width.twips, "BCTableText", "right", bold).replace(
+        "<w:tc>", f"<w:tc {nsdecls('w')}>", 1
+    )
+    reference = copy.deepcopy(cell._tc)
+    etree.cleanup_namespaces(reference)  # the copy carries every namespace the document declares
+    assert etree.tostring(parse_xml(built)) == etree.tostring(reference)

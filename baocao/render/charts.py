@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -15,6 +16,7 @@ from baocao.vietnamese import number
 WIDTH_MM = 122  # two side by side on a landscape annex page
 MAX_UNITS = 20
 _MM = 1 / 25.4
+_PAD_IN = 3 / 72  # from the figure's edges to the labels: constrained layout's default padding
 _BAR = "#1f4e79"
 _HIGHLIGHT = "#c55a11"
 # Times New Roman's metric twin first, as in the documents; DejaVu covers Vietnamese if neither is installed.
@@ -26,7 +28,35 @@ _RC: dict[str, Any] = {
 
 
 def _figure(height_mm: float) -> Figure:
-    return Figure(figsize=(WIDTH_MM * _MM, height_mm * _MM), dpi=200, layout="constrained")
+    return Figure(figsize=(WIDTH_MM * _MM, height_mm * _MM), dpi=200)
+
+
+def _ticks(ax: Any) -> tuple[list[float], list[float]]:
+    return list(ax.get_xticks()), list(ax.get_yticks())
+
+
+def _fit(figure: Figure) -> None:
+    """Place the chart's axes so that they and their labels fill the figure, 3 pt from each edge.
+
+    That is what ``layout="constrained"`` gives, measured here once from the labels' extents (measured again
+    only if the new size changed the ticks): constrained layout measures twice, and savefig then draws the
+    whole figure twice, once only to lay it out (1.5x the time for the same picture)."""
+    renderer = FigureCanvasAgg(figure).get_renderer()  # type: ignore[no-untyped-call]
+    ax = figure.axes[0]
+    pad, width, height = _PAD_IN * figure.dpi, figure.bbox.width, figure.bbox.height
+    for _ in range(2):
+        ticks = _ticks(ax)
+        box, frame = ax.get_tightbbox(renderer), ax.get_window_extent(renderer)
+        if box is None:
+            return
+        figure.subplots_adjust(
+            left=(frame.x0 - box.x0 + pad) / width,
+            right=1 - (box.x1 - frame.x1 + pad) / width,
+            bottom=(frame.y0 - box.y0 + pad) / height,
+            top=1 - (box.y1 - frame.y1 + pad) / height,
+        )
+        if _ticks(ax) == ticks:
+            return
 
 
 def _style(ax: Any) -> None:
@@ -87,6 +117,7 @@ def chart_png(spec: dict[str, Any]) -> bytes:
     """One chart spec (see baocao.context) as PNG bytes."""
     with rc_context(_RC):  # type: ignore[arg-type]
         figure = _units_chart(spec) if spec["kind"] == "units" else _trend_chart(spec)
+        _fit(figure)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()

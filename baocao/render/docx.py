@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
+from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement, parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError
@@ -22,18 +24,8 @@ from baocao.files import write_bytes_atomic
 
 A4_LONG_SIDE_MM = 297
 CHART_WIDTH_MM = 122  # two side by side on a landscape page (charts.WIDTH_MM)
-_ALIGN = {
-    "left": WD_ALIGN_PARAGRAPH.LEFT,
-    "center": WD_ALIGN_PARAGRAPH.CENTER,
-    "right": WD_ALIGN_PARAGRAPH.RIGHT,
-}
-
-
-def _repeat_header(row: Any) -> None:
-    tr_pr = row._tr.get_or_add_trPr()
-    header = OxmlElement("w:tblHeader")
-    header.set(qn("w:val"), "true")
-    tr_pr.append(header)
+_ALIGN = {"left": "left", "center": "center", "right": "right"}  # w:jc values of the table cells
+_BREAKS = re.compile("([\t\r\n])")
 
 
 def _no_split(row: Any) -> None:
@@ -43,43 +35,73 @@ def _no_split(row: Any) -> None:
     tr_pr.append(cant)
 
 
-def _fill(cell: Any, text: str, style_id: str, align: str, bold: bool = False) -> None:
-    paragraph = cell.paragraphs[0]
-    # Set the style id directly: python-docx's by-name lookup scans every style on each call.
-    paragraph._p.get_or_add_pPr().get_or_add_pStyle().val = style_id
-    paragraph.alignment = _ALIGN[align]
-    run = paragraph.add_run(text)
-    if bold:
-        run.bold = True
+def _run_xml(text: str, bold: bool) -> str:
+    """A ``w:r`` as python-docx's ``add_run(text)`` (then ``bold = True``) makes it: a tab is ``w:tab``, a line
+    break ``w:br``, a text with outer spaces keeps them."""
+    parts = ["<w:r>", "<w:rPr><w:b/></w:rPr>" if bold else ""]
+    for piece in _BREAKS.split(text):
+        if piece == "\t":
+            parts.append("<w:tab/>")
+        elif piece in ("\r", "\n"):
+            parts.append("<w:br/>")
+        elif piece:
+            space = ' xml:space="preserve"' if len(piece.strip()) < len(piece) else ""
+            parts.append(f"<w:t{space}>{escape(piece)}</w:t>")
+    parts.append("</w:r>")
+    return "".join(parts)
+
+
+def _cell_xml(text: str, width: int, style_id: str, align: str, bold: bool) -> str:
+    return (
+        f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{width}"/></w:tcPr>'
+        f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/><w:jc w:val="{align}"/></w:pPr>'
+        f"{_run_xml(text, bold)}</w:p></w:tc>"
+    )
+
+
+def _table_xml(table: dict[str, Any], widths: list[int], styles: tuple[str, str, str]) -> str:
+    """One annex table's ``w:tbl`` as a string: what python-docx's table API builds (a grid table, centred,
+    fixed layout, the header row repeated on each page, no row split across pages), element for element, in
+    a third of the time (one parse instead of some 100,000 element lookups per report)."""
+    grid_style, head_style, text_style = styles
+    grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
+    head = "".join(
+        _cell_xml(text, w, head_style, "center", False)
+        for text, w in zip(table["columns"], widths, strict=True)
+    )
+    rows = [
+        f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{grid_style}"/><w:tblW w:type="auto" w:w="0"/>'
+        '<w:jc w:val="center"/><w:tblLayout w:type="fixed"/><w:tblLook w:firstColumn="1" w:firstRow="1" '
+        'w:lastColumn="0" w:lastRow="0" w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr>'
+        f'<w:tblGrid>{grid}</w:tblGrid><w:tr><w:trPr><w:tblHeader w:val="true"/></w:trPr>{head}</w:tr>'
+    ]
+    for row in table["rows"]:
+        bold = row["kind"] in ("group", "total")
+        cells = zip(row["cells"], table["align"], widths, strict=True)
+        rows.append('<w:tr><w:trPr><w:cantSplit w:val="true"/></w:trPr>')
+        rows.extend(_cell_xml(text, w, text_style, _ALIGN[align], bold) for text, align, w in cells)
+        rows.append("</w:tr>")
+    rows.append("</w:tbl>")
+    return "".join(rows)
 
 
 def _add_table(subdoc: Any, table: dict[str, Any], text_width_mm: float) -> None:
     if table["caption"]:
         subdoc.add_paragraph(table["caption"], style="BC Table Caption")
-    columns, rows = table["columns"], table["rows"]
-    grid = subdoc.add_table(rows=1 + len(rows), cols=len(columns))
-    grid.style = "Table Grid"
-    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
-    grid.autofit = False
     total = sum(table["widths"])
-    widths = [Mm(text_width_mm * w / total) for w in table["widths"]]
-    for column, width in zip(grid.columns, widths, strict=True):
-        column.width = width  # gridCol: LibreOffice lays the table out from it, not from cell widths
-    head_style = subdoc.styles["BC Table Head"].style_id
-    text_style = subdoc.styles["BC Table Text"].style_id
-    head = grid.rows[0]
-    _repeat_header(head)
-    for cell, text, width in zip(head.cells, columns, widths, strict=True):
-        cell.width = width
-        _fill(cell, text, head_style, "center")
-    for grid_row, row in zip(grid.rows[1:], rows, strict=True):
-        _no_split(grid_row)
-        bold = row["kind"] in ("group", "total")
-        for cell, text, align, width in zip(
-            grid_row.cells, row["cells"], table["align"], widths, strict=True
-        ):
-            cell.width = width
-            _fill(cell, text, text_style, align, bold)
+    # Column widths in gridCol (LibreOffice lays the table out from it) and in every cell (Word does).
+    widths = [Mm(text_width_mm * w / total).twips for w in table["widths"]]
+    grid, head, text = (
+        escape(subdoc.styles[name].style_id, {'"': "&quot;"})
+        for name in ("Table Grid", "BC Table Head", "BC Table Text")
+    )
+    try:
+        element = parse_xml(_table_xml(table, widths, (grid, head, text)))
+    except (
+        SyntaxError
+    ) as exc:  # lxml's XMLSyntaxError: a character XML cannot hold, refused as by python-docx
+        raise ValueError(f"table {table['caption']!r}: {exc}") from exc
+    subdoc.element.body._insert_tbl(element)
 
 
 def _annex_subdoc(tpl: DocxTemplate, annex: dict[str, Any], first: bool, layout: dict[str, float]) -> Any:

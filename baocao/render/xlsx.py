@@ -220,13 +220,11 @@ def _field_sheet(
     field_code: str,
     catalogue: Catalogue,
     province: Province,
-    figures: pd.DataFrame,
+    cells: dict[tuple[str, str], tuple[float, bool]],
     formats: _Formats,
 ) -> None:
     """One field: units down, the field's indicators across, the province last; estimates in italics."""
     inds = catalogue.in_field(field_code)
-    values = figures.pivot(index="unit", columns="indicator", values="value").to_dict("index")
-    estimates = figures.pivot(index="unit", columns="indicator", values="is_estimate").to_dict("index")
     ws.write_string(0, 0, "Số liệu in nghiêng là số ước thực hiện.", formats.get(italic=True, size=10))
     _header(ws, 1, ["STT", "Đơn vị"] + [f"{i.name} ({i.unit})" for i in inds], formats)
     ws.set_row(1, 60)
@@ -239,12 +237,18 @@ def _field_sheet(
         ws.write_string(r, 0, number)
         ws.write_string(r, 1, name, formats.bold if total else formats.text)
         for c, ind in enumerate(inds, start=2):
-            fmt = formats.get(
-                _number_format(ind.decimals), bold=total, italic=bool(estimates[code][ind.code])
-            )
-            _write(ws, r, c, values[code][ind.code], fmt)
+            value, estimate = cells[(code, ind.code)]
+            fmt = formats.get(_number_format(ind.decimals), bold=total, italic=bool(estimate))
+            _write(ws, r, c, value, fmt)
     ws.freeze_panes(2, 2)
     _widths(ws, (5, 26, *([16] * len(inds))))
+
+
+def figure_cells(figures: pd.DataFrame) -> dict[tuple[str, str], tuple[float, bool]]:
+    """(unit, indicator) -> (value, estimated), read once for all the field sheets."""
+    keys = zip(figures["unit"].tolist(), figures["indicator"].tolist(), strict=True)
+    cells = zip(figures["value"].tolist(), figures["is_estimate"].tolist(), strict=True)
+    return dict(zip(keys, cells, strict=True))
 
 
 def _checks_sheet(
@@ -293,9 +297,10 @@ def render_xlsx(
     _province_sheet(
         wb.add_worksheet(_sheet_title(province.total_label)), catalogue, province, figures, formats
     )
+    cells = figure_cells(figures)
     for fdef in catalogue.fields:
         sheet = wb.add_worksheet(_sheet_title(fdef.name))
-        _field_sheet(sheet, fdef.code, catalogue, province, figures, formats)
+        _field_sheet(sheet, fdef.code, catalogue, province, cells, formats)
     _tidy_sheet(wb.add_worksheet("Dữ liệu"), tidy, formats)
     _checks_sheet(wb.add_worksheet("Kiểm tra"), states, submissions, province, formats)
     wb.set_properties({"author": province.author or province.agency.name, "title": f"Số liệu {period.label}"})
