@@ -178,13 +178,9 @@ def run(
     # Before any work, and outside Prefect (whose logs would show a traceback): can the set be written?
     docx, *_ = documents = core.output_paths(outputs, setup, the_period)
     check_writable(docx.parent, [p.name for p in (*documents, docx.with_suffix(".manifest.json"))])
+    request = core.ReportRequest(inputs, the_period, outputs, when, number, deliver=deliver)
     try:
-        if prefect:
-            result = _run_flow(the_period, inputs, outputs, when, number, deliver)
-        else:
-            result = core.run_report(
-                inputs, the_period, outputs, when, number, deliver=deliver, waiting=_waiting
-            )
+        result = _run_flow(request) if prefect else core.run_report(request, waiting=_waiting)
     except DeliveryError as exc:
         # The documents are written and published; only the mail failed.
         for path in core.output_paths(outputs, setup, the_period):
@@ -195,8 +191,8 @@ def run(
         _fail(str(exc))
         return
     _print_result(setup, the_period, result)
-    if result.delivery.startswith("failed"):
-        _fail(result.delivery)
+    if result.delivery.failed:
+        _fail(str(result.delivery))
 
 
 def _run_every(
@@ -230,24 +226,14 @@ def _run_every(
         raise typer.Exit(code=1)
 
 
-def _run_flow(
-    period: Period, inputs: Path, outputs: Path, when: date, number: int | None, deliver: bool
-) -> core.ReportResult:
+def _run_flow(request: core.ReportRequest) -> core.ReportResult:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    from flows.report import ReportRequest, province_report
+    from flows.report import form_of, province_report
 
     # In-process, the heartbeat thread adds about a second to every sync flow run (STACK.md).
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        request = ReportRequest(
-            period=period.code,
-            inputs=inputs,
-            outputs=outputs,
-            report_date=when,
-            number=number,
-            deliver=deliver,
-        )
-        return province_report(bao_cao=request)
+        return province_report(bao_cao=form_of(request))
 
 
 def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) -> None:
@@ -288,8 +274,8 @@ def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) 
         "not-configured": "mail: not sent, BAOCAO_SMTP_HOST is not set (documents published)",
         "no-recipients": "mail: not sent, province.yaml has no delivery recipients (documents published)",
     }
-    if result.delivery in messages:
-        out.print(messages[result.delivery], highlight=False)
+    if result.delivery.status in messages:
+        out.print(messages[result.delivery.status], highlight=False)
 
 
 @app.command()

@@ -32,7 +32,7 @@ from baocao.intake import Finding, Submission, read_file_safely
 from baocao.intake.cells import strip_bidi
 from baocao.intake.csvfile import raw_lines
 from baocao.intake.read import SUFFIXES, expected_from_path, iter_inbox_files
-from baocao.quality import Rule
+from baocao.intake.rules import Rule
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 INDEX = "index.jsonl"

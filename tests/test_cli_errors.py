@@ -25,7 +25,7 @@ from baocao.cli import app
 from baocao.files import file_sha256
 from baocao.intake.form import FormContent, write_form
 from baocao.periods import Period
-from baocao.report import SAMPLE_INPUTS, load_setup, run_report
+from baocao.report import SAMPLE_INPUTS, ReportRequest, load_setup, run_report
 
 PERIOD = "2024-Q2"
 PROJECT = Path(__file__).resolve().parents[1]
@@ -109,7 +109,7 @@ def written_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("written")
     inputs = base / "lao-cai"
     shutil.copytree(SAMPLE_INPUTS, inputs)
-    run_report(inputs, Period.parse(PERIOD), base / "out", date(2024, 7, 5))
+    run_report(ReportRequest(inputs, Period.parse(PERIOD), base / "out", date(2024, 7, 5)))
     return base
 
 

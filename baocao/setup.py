@@ -1,0 +1,91 @@
+"""Setup: a province's configuration, the catalogue and the wording, with the files they came from.
+
+Below the pipeline (baocao/report.py) and beside the stages: delivery and the national run need a Setup
+without needing the pipeline.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
+from baocao.errors import ConfigError, PeriodError
+from baocao.intake.rules import RuleSet, load_rules
+from baocao.periods import Period
+from baocao.phrases import Phrases, load_phrases
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+TEMPLATES = Path(os.environ.get("BAOCAO_TEMPLATES", PROJECT_ROOT / "templates"))
+SAMPLE_INPUTS = PROJECT_ROOT / "inputs" / "lao-cai"
+DEFAULT_OUTPUTS = PROJECT_ROOT / "outputs"
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A province's configuration, the catalogue and the wording, with where they came from."""
+
+    inputs: Path
+    templates: Path
+    catalogue: Catalogue
+    province: Province
+    phrases: Phrases
+    sources: tuple[Path, ...] = ()
+    rules: RuleSet = field(default_factory=RuleSet)
+
+    @property
+    def slug(self) -> str:
+        """The province folder's name, used for its outputs folder."""
+        return self.inputs.resolve().name
+
+    @property
+    def submissions(self) -> Path:
+        """Where the province's submissions live: ``<inputs>/submissions/<quarter>/``."""
+        return self.inputs / "submissions"
+
+
+def _own_or_default(inputs: Path, templates: Path, name: str) -> Path:
+    """A province may override a shared file by putting its own copy beside province.yaml."""
+    own = inputs / name
+    return own if own.is_file() else templates / name
+
+
+def setup_sources(inputs: Path, templates: Path = TEMPLATES) -> tuple[Path, ...]:
+    """The files a province's report is configured by: province.yaml, indicators, phrases, rules (the
+    province's own copy if any), then the document templates."""
+    shared = (
+        _own_or_default(inputs, templates, n) for n in ("indicators.yaml", "phrases.yaml", "rules.yaml")
+    )
+    layout = (templates / name for name in ("report.docx", "report.html.j2", "report.css"))
+    return (inputs / "province.yaml", *shared, *layout)
+
+
+def load_setup(inputs: Path, templates: Path = TEMPLATES) -> Setup:
+    """Read and check the configuration of the province folder ``inputs``."""
+    if not (inputs / "province.yaml").is_file():
+        raise ConfigError("no province.yaml here: --inputs must name a province folder", inputs)
+    sources = setup_sources(inputs, templates)
+    _, catalogue_path, phrases_path, rules_path = sources[:4]
+    catalogue = load_catalogue(catalogue_path)
+    province = load_province(inputs / "province.yaml", catalogue)
+    phrases = load_phrases(phrases_path)
+    rules = load_rules(rules_path, catalogue)
+    return Setup(inputs, templates, catalogue, province, phrases, sources, rules)
+
+
+def latest_quarter(submissions: Path) -> Period:
+    """The latest quarter that has a folder with at least one file under ``submissions``."""
+    quarters = []
+    for folder in submissions.iterdir() if submissions.is_dir() else []:
+        try:
+            period = Period.parse(folder.name)
+        except PeriodError:
+            continue
+        if period.kind == "quarter" and any(p.is_file() for p in folder.iterdir()):
+            quarters.append(period)
+    if not quarters:
+        raise ConfigError(
+            "no quarter folder with submissions (expected e.g. submissions/2024-Q2/)", submissions
+        )
+    return max(quarters)
