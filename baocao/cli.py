@@ -25,6 +25,7 @@ apply_prefect_defaults()
 
 from baocao import report as core  # noqa: E402 - Prefect settings must be in the environment first
 from baocao.cli_review import review_app  # noqa: E402
+from baocao.cli_steps import shown_steps  # noqa: E402
 from baocao.held import held_versions  # noqa: E402
 from baocao.intake import quarter_statuses, read_file_safely  # noqa: E402
 from baocao.intake.department import department_path  # noqa: E402
@@ -180,7 +181,9 @@ def run(
     check_writable(docx.parent, [p.name for p in (*documents, docx.with_suffix(".manifest.json"))])
     request = core.ReportRequest(inputs, the_period, outputs, when, number, deliver=deliver)
     try:
-        result = _run_flow(request) if prefect else core.run_report(request, waiting=_waiting)
+        with shown_steps(err) as say:
+            run_it = _run_flow if prefect else _run_in_process
+            result = run_it(request, say)
     except DeliveryError as exc:
         # The documents are written and published; only the mail failed.
         for path in core.output_paths(outputs, setup, the_period):
@@ -226,13 +229,32 @@ def _run_every(
         raise typer.Exit(code=1)
 
 
-def _run_flow(request: core.ReportRequest) -> core.ReportResult:
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+def _run_in_process(request: core.ReportRequest, progress: core.Progress) -> core.ReportResult:
+    return core.run_report(request, waiting=_waiting, progress=progress)
+
+
+def _run_flow(request: core.ReportRequest, progress: core.Progress) -> core.ReportResult:
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
 
     from flows.report import form_of, province_report
+    from flows.server import standing_server
 
     # In-process, the heartbeat thread adds about a second to every sync flow run (STACK.md).
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    configured = get_current_settings().api.url  # PREFECT_API_URL, a Prefect profile, a test harness
+    api = configured or standing_server()
+    if api:
+        updates[PREFECT_API_URL] = api
+        where = "" if configured else " started by `baocao serve`"
+        progress(f"running the Prefect flow on the server{where} at {api}")
+    else:
+        progress("running the Prefect flow (starting an embedded Prefect server; `baocao serve` keeps one)")
+    with temporary_settings(updates=updates):
         return province_report(bao_cao=form_of(request))
 
 
@@ -508,6 +530,7 @@ def serve(
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.schedules import build_deployments, local_server
+    from flows.server import announced
 
     def run_until_stopped(api: str | None) -> None:
         deployments = build_deployments(folders, outputs, limit=1)
@@ -522,7 +545,7 @@ def serve(
             out.print(f"Prefect API: {configured}", highlight=False)
             run_until_stopped(configured)
             return
-        with local_server(port) as api:
+        with local_server(port) as api, announced(api):  # `baocao run` finds it there
             # The runner's child processes read the environment; this process reads its settings.
             os.environ["PREFECT_API_URL"] = api
             with temporary_settings(updates={PREFECT_API_URL: api}):

@@ -30,6 +30,7 @@ from baocao.files import exclusive, finish_staged, in_staging, staged_set, sweep
 from baocao.ingest import file_hashes
 from baocao.intake import QuarterStatus, UnitState
 from baocao.intake.department import department_path
+from baocao.intake.read import iter_submission_files
 from baocao.periods import Period, quarters_needed, vietnam_now
 from baocao.provenance import inputs_digest, manifest, unchanged, write_manifest
 from baocao.render.charts import with_chart_images
@@ -50,6 +51,11 @@ from baocao.summary import headline_rows
 
 P = ParamSpec("P")
 T = TypeVar("T")
+Progress = Callable[[str], None]  # told each step as it starts, in words ("reading 297 submission files")
+
+
+def _quiet(_: str) -> None:
+    """No progress shown."""
 
 
 @dataclass(frozen=True)
@@ -238,14 +244,18 @@ def write_documents(
     context: dict[str, Any],
     paths: tuple[Path, Path, Path],
     digest: str,
+    progress: Progress = _quiet,
 ) -> Path:
     """Render the DOCX, PDF, XLSX and the manifest into a staging folder, then swap the four in together (the
     manifest last), so that the folder holds the previous set or this one, never a mix."""
     try:
         with staged_set(paths[0].parent) as staging:
             docx, pdf, xlsx = in_staging(paths, staging)
+            progress(f"writing {paths[0].name}")
             render_docx(context, setup.templates / "report.docx", docx)
+            progress(f"writing {paths[1].name}")
             render_pdf(context, setup.templates, pdf)
+            progress(f"writing {paths[2].name}")
             write_xlsx(setup, collection, figures, period, xlsx)
             write_provenance(setup, collection, figures, period, [docx, pdf, xlsx], digest)
     except OSError as exc:  # DiskFullError included: reported like a document that could not be written
@@ -319,18 +329,25 @@ def run_report(
     setup: Setup | None = None,
     waiting: Callable[[], None] | None = None,
     run_step: StepRunner = in_process,
+    progress: Progress = _quiet,
 ) -> ReportResult:
     """The whole report for one province and period. ``setup``: the province's, if already loaded;
     ``waiting`` is called if another run of the same period holds the lock; ``run_step`` runs each step
-    (the flow makes each one a Prefect task). A mail failure is reported in the result's ``delivery`` after
-    everything else is written."""
+    (the flow makes each one a Prefect task); ``progress`` is told each step as it starts. A mail failure
+    is reported in the result's ``delivery`` after everything else is written."""
     if setup is None:
+        progress("reading the configuration")
         setup = run_step(load_setup, request.inputs, request.templates)
     with period_lock(request.outputs, setup, request.period, waiting):
-        return _run_locked(request, setup, run_step)
+        return _run_locked(request, setup, run_step, progress)
 
 
-def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner) -> ReportResult:
+def submission_count(setup: Setup, period: Period) -> int:
+    """How many submission files the report on ``period`` reads."""
+    return sum(len(list(iter_submission_files(setup.submissions / q.code))) for q in quarters_needed(period))
+
+
+def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Progress) -> ReportResult:
     """run_report's steps, under the period's lock."""
     period, when, number = request.period, request.report_date, request.number
     paths = output_paths(request.outputs, setup, period)
@@ -338,15 +355,21 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner) -> Report
     if not request.force and not request.deliver:
         earlier = earlier_result(paths, digest)
         if earlier is not None:
+            say("unchanged since the last run: nothing to make")
             return earlier
+    say(f"reading {submission_count(setup, period)} submission files")
     collection = run(collection_for, setup, period, request.cache)
+    say("aggregating the figures")
     figures = run(figures_for, setup, collection, period)
     trend = run(trend_for, setup, collection, period)
+    say("writing the report's text")
     context = run(context_for, setup, collection, figures, period, when, number, trend)
+    say("drawing the charts")
     context = run(draw_charts, context)
-    manifest_path = run(write_documents, setup, collection, figures, period, context, paths, digest)
+    manifest_path = run(write_documents, setup, collection, figures, period, context, paths, digest, say)
     delivery = Delivery("not-requested")
     if request.deliver:
+        say("publishing and mailing the documents")
         publish_to = publish_folder(request.outputs, setup)
         delivery = run(deliver_report, setup, collection, period, context, paths, publish_to)
     return summarise(setup, collection, figures, period, paths, manifest_path, delivery)

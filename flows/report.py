@@ -160,8 +160,8 @@ def province_report(bao_cao: ReportForm = ReportForm()) -> core.ReportResult:
     def waiting() -> None:
         get_run_logger().warning("another run of %s %s is writing; waiting", setup.slug, request.period.code)
 
-    result = core.run_report(request, setup=setup, waiting=waiting, run_step=as_task)
     logger = get_run_logger()
+    result = core.run_report(request, setup=setup, waiting=waiting, run_step=as_task, progress=logger.info)
     for name in result.rejected:
         logger.warning("rejected %s", name)
     logger.info("%d/%d units received", result.received, result.expected)
