@@ -7,9 +7,8 @@ Commands import what they work with when they run: ``baocao --help`` loads typer
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -87,6 +86,7 @@ def run(
 ) -> None:
     """Produce the period's DOCX, PDF and XLSX report for one province (or, with --all, for every one)."""
     from baocao import report as core
+    from baocao.cli_steps import shown_steps
     from baocao.deliver import DeliveryError
     from baocao.files import check_writable
 
@@ -103,13 +103,11 @@ def run(
     # Before any work, and outside Prefect (whose logs would show a traceback): can the set be written?
     docx, *_ = documents = core.output_paths(outputs, setup, the_period)
     check_writable(docx.parent, [p.name for p in (*documents, docx.with_suffix(".manifest.json"))])
+    request = core.ReportRequest(inputs, the_period, outputs, when, number, deliver=deliver)
     try:
-        if prefect:
-            result = _run_flow(the_period, inputs, outputs, when, number, deliver)
-        else:
-            result = core.run_report(
-                inputs, the_period, outputs, when, number, deliver=deliver, waiting=_waiting
-            )
+        with shown_steps(err) as say:
+            run_it = _run_flow if prefect else _run_in_process
+            result = run_it(request, say)
     except DeliveryError as exc:
         # The documents are written and published; only the mail failed.
         for path in core.output_paths(outputs, setup, the_period):
@@ -120,8 +118,8 @@ def run(
         _fail(str(exc))
         return
     _print_result(setup, the_period, result)
-    if result.delivery.startswith("failed"):
-        _fail(result.delivery)
+    if result.delivery.failed:
+        _fail(str(result.delivery))
 
 
 def _run_every(
@@ -155,24 +153,35 @@ def _run_every(
         raise typer.Exit(code=1)
 
 
-def _run_flow(
-    period: Period, inputs: Path, outputs: Path, when: date, number: int | None, deliver: bool
-) -> core.ReportResult:
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+def _run_in_process(request: core.ReportRequest, progress: core.Progress) -> core.ReportResult:
+    from baocao import report as core
 
-    from flows.report import ReportRequest, province_report
+    return core.run_report(request, waiting=_waiting, progress=progress)
+
+
+def _run_flow(request: core.ReportRequest, progress: core.Progress) -> core.ReportResult:
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        get_current_settings,
+        temporary_settings,
+    )
+
+    from flows.report import form_of, province_report
+    from flows.server import standing_server
 
     # In-process, the heartbeat thread adds about a second to every sync flow run (STACK.md).
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        request = ReportRequest(
-            period=period.code,
-            inputs=inputs,
-            outputs=outputs,
-            report_date=when,
-            number=number,
-            deliver=deliver,
-        )
-        return province_report(bao_cao=request)
+    updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    configured = get_current_settings().api.url  # PREFECT_API_URL, a Prefect profile, a test harness
+    api = configured or standing_server()
+    if api:
+        updates[PREFECT_API_URL] = api
+        where = "" if configured else " started by `baocao serve`"
+        progress(f"running the Prefect flow on the server{where} at {api}")
+    else:
+        progress("running the Prefect flow (starting an embedded Prefect server; `baocao serve` keeps one)")
+    with temporary_settings(updates=updates):
+        return province_report(bao_cao=form_of(request))
 
 
 def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) -> None:
@@ -213,8 +222,8 @@ def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) 
         "not-configured": "mail: not sent, BAOCAO_SMTP_HOST is not set (documents published)",
         "no-recipients": "mail: not sent, province.yaml has no delivery recipients (documents published)",
     }
-    if result.delivery in messages:
-        out.print(messages[result.delivery], highlight=False)
+    if result.delivery.status in messages:
+        out.print(messages[result.delivery.status], highlight=False)
 
 
 # After run, in the order `baocao --help` lists them: forms out, files in, checked, counted; then schedules.

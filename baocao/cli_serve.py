@@ -46,6 +46,7 @@ def serve(
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.schedules import build_deployments, local_server
+    from flows.server import announced
 
     def run_until_stopped(api: str | None) -> None:
         deployments = build_deployments(folders, outputs, limit=1)
@@ -60,7 +61,7 @@ def serve(
             out.print(f"Prefect API: {configured}", highlight=False)
             run_until_stopped(configured)
             return
-        with local_server(port) as api:
+        with local_server(port) as api, announced(api):  # `baocao run` finds it there
             # The runner's child processes read the environment; this process reads its settings.
             os.environ["PREFECT_API_URL"] = api
             with temporary_settings(updates={PREFECT_API_URL: api}):

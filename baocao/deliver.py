@@ -22,15 +22,13 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Literal
 
 from baocao.errors import BaocaoError
 from baocao.files import atomic_path, write_bytes_atomic
-from baocao.intake import Intake, unit_states
+from baocao.intake import UnitState
 from baocao.periods import Period, vietnam_now
-
-if TYPE_CHECKING:  # report.py imports this module
-    from baocao.report import Setup
+from baocao.setup import Setup
 
 LEDGER = "delivery.json"
 SENDER_NAME = "Hệ thống báo cáo"  # the From name when BAOCAO_MAIL_FROM gives only an address
@@ -95,13 +93,26 @@ def sender_address(value: str) -> Address:
     return address
 
 
+DeliveryStatus = Literal["not-requested", "sent", "already-sent", "not-configured", "no-recipients", "failed"]
+
+
 @dataclass(frozen=True)
 class Delivery:
-    """What happened to one report's mail."""
+    """What happened to one report's mail: ``failed`` with the ``error`` when it could not be sent (the
+    documents are written and published all the same)."""
 
-    status: str  # "sent", "already-sent", "not-configured", "no-recipients"
+    status: DeliveryStatus
     recipients: tuple[str, ...] = ()
     key: str = ""
+    error: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Whether the mail could not be sent."""
+        return self.status == "failed"
+
+    def __str__(self) -> str:
+        return f"failed: {self.error}" if self.failed else self.status
 
 
 def attachment_name(label: str, abbreviation: str, suffix: str) -> str:
@@ -234,7 +245,7 @@ def publish_folder(outputs: Path, setup: Setup) -> Path:
 
 def deliver_documents(
     setup: Setup,
-    intake: Intake,
+    states: Sequence[UnitState],
     period: Period,
     context: dict[str, Any],
     docx: Path,
@@ -249,7 +260,6 @@ def deliver_documents(
         return Delivery("not-configured")
     if not recipients.everyone:
         return Delivery("no-recipients")
-    states = unit_states(intake, setup.province, period)
     words = {
         "agency": setup.province.agency.name,
         "summary": context["doc"]["summary"],

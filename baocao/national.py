@@ -22,28 +22,26 @@ from typing import Any, Literal
 import yaml
 
 from baocao.catalogue import Province, load_catalogue
-from baocao.context import build_context
+from baocao.collection import collection_of
 from baocao.errors import BaocaoError, ConfigError
 from baocao.files import file_sha256
-from baocao.intake import Intake, Submission, accept, unit_states
+from baocao.intake import Intake, Submission, accept
 from baocao.periods import Period
 from baocao.phrases import Phrases, load_phrases
-from baocao.provenance import inputs_digest, unchanged
-from baocao.render.charts import with_chart_images
+from baocao.provenance import Manifest, inputs_digest, read_manifest, unchanged
 from baocao.report import (
-    TEMPLATES,
-    Setup,
+    ReportRequest,
+    context_for,
+    draw_charts,
     figures_for,
-    gaps_for,
-    load_setup,
     output_paths,
     period_lock,
     report_digest,
     run_report,
-    setup_sources,
     trend_for,
     write_documents,
 )
+from baocao.setup import TEMPLATES, Setup, load_setup, setup_sources
 
 NATIONAL = "national.yaml"
 ROLLUP = "toan-quoc"
@@ -109,16 +107,16 @@ def _manifests(folder: Path, period: Period) -> list[Path]:
     return sorted(folder.glob(f"BC-{period.code}-*.manifest.json")) if folder.is_dir() else []
 
 
-def _unchanged(folder: str, name: str, manifest: Path, earlier: Mapping[str, Any], start: float) -> Outcome:
+def _unchanged(folder: str, name: str, manifest: Path, earlier: Manifest, start: float) -> Outcome:
     """The outcome of a report left as it was, from its manifest."""
     return Outcome(
         folder,
         name,
         "unchanged",
         time.perf_counter() - start,
-        received=int(earlier.get("received_units", 0)),
-        expected=int(earlier.get("expected_units", 0)),
-        documents=tuple(str(manifest.parent / doc) for doc in earlier.get("documents", {})),
+        received=earlier.received_units,
+        expected=earlier.expected_units,
+        documents=tuple(str(manifest.parent / doc) for doc in earlier.documents),
         manifest=str(manifest),
     )
 
@@ -146,7 +144,7 @@ def unchanged_outcome(
     earlier = unchanged(manifests[0], digest)
     if earlier is None:
         return None
-    return _unchanged(inputs.name, str(earlier.get("province") or inputs.name), manifests[0], earlier, start)
+    return _unchanged(inputs.name, earlier.province or inputs.name, manifests[0], earlier, start)
 
 
 def province_outcome(
@@ -162,16 +160,11 @@ def province_outcome(
     start = time.perf_counter()
     name = _name_of(inputs)
     try:
-        result = run_report(
-            inputs,
-            period,
-            outputs,
-            report_date,
-            number,
-            templates,
-            cache=outputs / inputs.resolve().name / ".ingest",
-            skip_unchanged=not force,
+        cache = outputs / inputs.resolve().name / ".ingest"
+        request = ReportRequest(
+            inputs, period, outputs, report_date, number, templates, cache=cache, force=force
         )
+        result = run_report(request)
     except Exception as exc:  # one province's failure must not stop the others
         return Outcome(inputs.name, name, "failed", time.perf_counter() - start, error=_message(exc))
     return Outcome(
@@ -297,30 +290,22 @@ def _rollup(
         except BaocaoError:
             continue  # its failure is already in the summary
         provinces.append(prov)
-        if one in manifests:
-            totals[prov.code] = json.loads(manifests[one].read_text(encoding="utf-8")).get("totals", {})
+        recorded = read_manifest(manifests[one]) if one in manifests else None
+        if recorded is not None:
+            totals[prov.code] = recorded.totals
     if not provinces:
         raise ConfigError("no province could be read", root)
     setup = national_setup(root, templates, provinces)
     paths = output_paths(outputs, setup, period)
     with period_lock(outputs, setup, period):
         intake = rollup_intake(totals, {p.code: p.name for p in provinces})
-        states = unit_states(intake, setup.province, period)
-        figures = figures_for(setup, intake, period)
-        context = build_context(
-            figures=figures,
-            catalogue=setup.catalogue,
-            province=setup.province,
-            period=period,
-            states=states,
-            notes=[],
-            phrases=setup.phrases,
-            report_date=report_date,
-            number_=number,
-            trend=trend_for(setup, intake, period),
-            gaps=gaps_for(setup, intake, period),
-        )
-        write_documents(setup, intake, figures, period, with_chart_images(context), paths, digest)
+        # The provinces are the units: no deadlines of their own, no notes, no review of their own.
+        collection = collection_of(setup, intake, period, timeliness=False)
+        states = collection.states
+        figures = figures_for(setup, collection, period)
+        trend = trend_for(setup, collection, period)
+        context = context_for(setup, collection, figures, period, report_date, number, trend)
+        write_documents(setup, collection, figures, period, draw_charts(context), paths, digest)
     return Outcome(
         ROLLUP,
         ROLLUP_NAME,
@@ -335,11 +320,10 @@ def _rollup(
 
 def _totals_sha(manifest: Path) -> str:
     """What of a province's manifest the roll-up depends on: its totals (not its generation time)."""
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except ValueError:
+    data = read_manifest(manifest)
+    if data is None:
         return file_sha256(manifest)
-    text = json.dumps(data.get("totals"), sort_keys=True)
+    text = json.dumps(data.totals, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Container, Mapping, Sequence
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -56,21 +57,17 @@ def inputs_digest(
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
-def unchanged(manifest_path: Path, digest: str) -> dict[str, Any] | None:
+def unchanged(manifest_path: Path, digest: str) -> Manifest | None:
     """The earlier run's manifest if it was made from the same inputs and its documents are still there,
     unaltered; None when the report must be made again."""
-    try:
-        data = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    earlier = read_manifest(manifest_path)
+    if earlier is None or earlier.inputs_sha256 != digest or not earlier.documents:
         return None
-    if not isinstance(data, dict) or data.get("inputs_sha256") != digest:
-        return None
-    documents = data.get("documents") or {}
-    for name, sha in documents.items():
+    for name, sha in earlier.documents.items():
         path = manifest_path.parent / name
         if not path.is_file() or file_sha256(path) != sha:
             return None
-    return data if documents else None
+    return earlier
 
 
 def quarter_totals(
@@ -91,6 +88,61 @@ def quarter_totals(
     return {q: {**e, "estimates": sorted(e["estimates"])} for q, e in totals.items()}
 
 
+@dataclass(frozen=True)
+class Manifest:
+    """What a report was made from and what it wrote, as saved beside its documents (fields in file order)."""
+
+    period: str
+    province: str
+    generated_at: str  # ISO 8601, Vietnam time
+    inputs_sha256: str | None  # see inputs_digest: equal digests, equal documents
+    expected_units: int
+    received_units: int
+    configuration: Mapping[str, Any]  # {"sha256": combined, "files": {name: sha256}}
+    submissions: tuple[Mapping[str, Any], ...]  # per accepted (unit, quarter): file, sha256, received_at
+    figures_sha256: str
+    documents: Mapping[str, str]  # name -> sha256
+    totals: Mapping[str, Mapping[str, Any]]  # what a national roll-up needs (see quarter_totals)
+    review: tuple[Mapping[str, object], ...]  # questioned figures and staff's decisions
+
+    def to_json(self) -> dict[str, Any]:
+        """The manifest as the JSON object written to disk."""
+        data = asdict(self)
+        data["submissions"], data["review"] = list(self.submissions), list(self.review)
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Manifest:
+        """A manifest read back (ValueError if it is not one; fields that older versions did not write
+        are empty)."""
+        try:
+            return cls(
+                period=str(data["period"]),
+                province=str(data.get("province") or ""),
+                generated_at=str(data.get("generated_at") or ""),
+                inputs_sha256=data.get("inputs_sha256"),
+                expected_units=int(data.get("expected_units", 0)),
+                received_units=int(data.get("received_units", 0)),
+                configuration=dict(data.get("configuration") or {}),
+                submissions=tuple(data.get("submissions") or ()),
+                figures_sha256=str(data.get("figures_sha256") or ""),
+                documents=dict(data.get("documents") or {}),
+                totals=dict(data.get("totals") or {}),
+                review=tuple(data.get("review") or ()),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a report manifest: {exc}") from exc
+
+
+def read_manifest(path: Path) -> Manifest | None:
+    """The manifest at ``path``; None if there is none or it cannot be read as one."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Manifest.from_json(data) if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
 def manifest(
     *,
     period: Period,
@@ -103,8 +155,8 @@ def manifest(
     inputs_sha256: str | None = None,
     units: Sequence[UnitState] = (),
     review: Sequence[Flag] = (),
-) -> dict[str, Any]:
-    """The manifest as plain data: inputs (hashes), configuration (hashes), outputs."""
+) -> Manifest:
+    """The manifest of one report: inputs (hashes), configuration (hashes), outputs."""
     config = {str(p.name): file_sha256(p) for p in sources if p.is_file()}
     combined = hashlib.sha256("".join(f"{k}={v}\n" for k, v in sorted(config.items())).encode()).hexdigest()
     used = [
@@ -117,23 +169,24 @@ def manifest(
         }
         for (unit, quarter), sub in sorted(intake.accepted.items())
     ]
-    return {
-        "period": period.code,
-        "province": province,
-        "generated_at": generated_at.isoformat(),
-        "inputs_sha256": inputs_sha256,
-        "expected_units": len(units),
-        "received_units": sum(u.state == "received" for u in units),
-        "configuration": {"sha256": combined, "files": config},
-        "submissions": used,
-        "figures_sha256": figures_digest(figures),
-        "documents": {p.name: file_sha256(p) for p in documents if p.is_file()},
-        "totals": quarter_totals(intake, held_out(review)),
+    return Manifest(
+        period=period.code,
+        province=province,
+        generated_at=generated_at.isoformat(),
+        inputs_sha256=inputs_sha256,
+        expected_units=len(units),
+        received_units=sum(u.state == "received" for u in units),
+        configuration={"sha256": combined, "files": config},
+        submissions=tuple(used),
+        figures_sha256=figures_digest(figures),
+        documents={p.name: file_sha256(p) for p in documents if p.is_file()},
+        totals=quarter_totals(intake, held_out(review)),
         # Questioned figures and staff's decisions: held and rejected ones are not in the figures above.
-        "review": [flag_record(f) for f in review],
-    }
+        review=tuple(flag_record(f) for f in review),
+    )
 
 
-def write_manifest(target: Path, data: dict[str, Any]) -> Path:
+def write_manifest(target: Path, manifest: Manifest) -> Path:
     """Write the manifest JSON atomically."""
-    return write_bytes_atomic(target, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+    text = json.dumps(manifest.to_json(), ensure_ascii=False, indent=1)
+    return write_bytes_atomic(target, text.encode("utf-8"))

@@ -1,48 +1,43 @@
-"""One province's report for one period, end to end, without Prefect: the steps the flow orchestrates.
+"""The pipeline: one province's report for one period, as plain steps that every caller runs the same way.
 
-load_setup -> collect -> figures_for -> context_for -> write_documents
+The CLI (``baocao run``), the Prefect flow (flows/report.py, one task per step) and the national run all
+hand run_report a ReportRequest; the flow passes a step runner that makes each step a task.
+
+load_setup -> report_digest -> collection_for -> figures_for, trend_for -> context_for -> draw_charts
+-> write_documents -> deliver_report -> summarise
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import pandas as pd
 
 from baocao.aggregate import quarterly_series, report_figures
-from baocao.catalogue import Catalogue
+from baocao.collection import Collection as Collection
+from baocao.collection import collect_for as collect_for
+from baocao.collection import collection_for as collection_for
+from baocao.collection import collection_of as collection_of
 from baocao.context import build_context, file_stem
-from baocao.coverage import Gap, period_gaps
-from baocao.deliver import DeliveryError, SmtpSettings, deliver_documents, publish_folder
-from baocao.department import department_for as read_department_period
+from baocao.deliver import Delivery, DeliveryError, SmtpSettings, deliver_documents, publish_folder
 from baocao.errors import RenderError
 from baocao.files import exclusive, finish_staged, in_staging, staged_set, sweep_partials
-from baocao.ingest import collect_cached, file_hashes
-from baocao.intake import (
-    Finding,
-    Intake,
-    Submission,
-    UnitState,
-    collect,
-    quarter_statuses,
-    unit_notes,
-    unit_states,
-)
+from baocao.ingest import file_hashes
+from baocao.intake import QuarterStatus, UnitState
 from baocao.intake.department import department_path
-from baocao.intake.model import DepartmentReport
-from baocao.intake.rules import Outliers, outlier_findings
+from baocao.intake.read import iter_submission_files
 from baocao.periods import Period, quarters_needed, vietnam_now
 from baocao.provenance import inputs_digest, manifest, unchanged, write_manifest
 from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
 from baocao.render.xlsx import render_xlsx
-from baocao.review import decisions_path, held_out, review_flags, usable_records
+from baocao.review import decisions_path
 from baocao.setup import DEFAULT_OUTPUTS as DEFAULT_OUTPUTS
 from baocao.setup import PROJECT_ROOT as PROJECT_ROOT
 from baocao.setup import SAMPLE_INPUTS as SAMPLE_INPUTS
@@ -51,7 +46,31 @@ from baocao.setup import Setup as Setup
 from baocao.setup import latest_quarter as latest_quarter
 from baocao.setup import load_setup as load_setup
 from baocao.setup import setup_sources as setup_sources
-from baocao.store import INDEX, REJECTED, first_versions, received_times, rejected_submissions, store_root
+from baocao.store import INDEX, REJECTED, store_root
+from baocao.summary import headline_rows
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Progress = Callable[[str], None]  # told each step as it starts, in words ("reading 297 submission files")
+
+
+def _quiet(_: str) -> None:
+    """No progress shown."""
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """What one report is asked for: the province folder, the period, where to write, what to print on it."""
+
+    inputs: Path
+    period: Period
+    outputs: Path
+    report_date: date
+    number: int | None = None
+    templates: Path = TEMPLATES
+    deliver: bool = False  # publish the DOCX and PDF and mail them to the recipients in province.yaml
+    cache: Path | None = None  # the ingest store's folder (each submission file parsed once)
+    force: bool = True  # False: nothing is made when the manifest shows the same inputs (never with deliver)
 
 
 @dataclass(frozen=True)
@@ -65,11 +84,13 @@ class ReportResult:
     rejected: Sequence[str] = field(default_factory=tuple)
     warnings: int = 0
     manifest: Path | None = None
-    delivery: str = "not-requested"
+    delivery: Delivery = field(default_factory=lambda: Delivery("not-requested"))
     skipped: bool = False
     received: int = 0
     expected: int = 0
     held: int = 0  # questioned figures of the period left out of the totals
+    statuses: Sequence[QuarterStatus] = field(default_factory=tuple)
+    headline: Sequence[dict[str, Any]] = field(default_factory=tuple)  # the key indicators, as table rows
 
     @property
     def paths(self) -> list[Path]:
@@ -77,80 +98,32 @@ class ReportResult:
         return [self.docx, self.pdf, self.xlsx]
 
 
-def collect_for(setup: Setup, period: Period, cache: Path | None = None) -> Intake:
-    """Read every submission the report on ``period`` needs (the year to date, last year, the trend);
-    through the ingest store at ``cache`` if given (each file parsed once)."""
-    received = received_times(setup.inputs)
-    quarters = quarters_needed(period)
-    if cache is not None:
-        intake, _ = collect_cached(
-            setup.submissions, quarters, setup.catalogue, setup.province, cache, received, setup.rules.rules
-        )
-    else:
-        intake = collect(
-            setup.submissions, quarters, setup.catalogue, setup.province, received, setup.rules.rules
-        )
-    intake.submissions.extend(rejected_submissions(setup.inputs))
-    intake.department, findings = department_for(setup, period)
-    intake.submissions.extend(department_checks(setup, findings))
-    intake.first_received.update(first_versions(setup.inputs))
-    add_outliers(intake, setup.catalogue, setup.rules.outliers)
-    return intake
+class StepRunner(Protocol):
+    """How the pipeline runs each step: in-process by default, as a Prefect task in the flow."""
+
+    def __call__(self, step: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
 
 
-def add_outliers(intake: Intake, catalogue: Catalogue, settings: Outliers) -> None:
-    """Warn, on each accepted submission, of figures far from the same unit's earlier quarters."""
-    by_unit: dict[str, list[tuple[str, Submission]]] = {}
-    for (unit, quarter), sub in intake.accepted.items():
-        by_unit.setdefault(unit, []).append((quarter, sub))
-    for subs in by_unit.values():
-        ordered = [sub for _, sub in sorted(subs, key=lambda pair: Period.parse(pair[0]))]
-        for index, sub in enumerate(ordered):
-            sub.findings.extend(outlier_findings(sub, ordered[:index], catalogue, settings))
+def in_process(step: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run a step as a plain call."""
+    return step(*args, **kwargs)
 
 
-def department_for(setup: Setup, period: Period) -> tuple[DepartmentReport | None, list[Finding]]:
-    """The department's own work over the period (``<inputs>/department/<quarter>.xlsx``) and the findings of
-    its workbooks; None without any (a run without that folder is unchanged)."""
-    return read_department_period(setup.inputs, period, setup.catalogue, setup.province)
-
-
-def department_checks(setup: Setup, findings: Sequence[Finding]) -> list[Submission]:
-    """The findings on the department's workbooks of the period, one pseudo-submission per file (no unit), so
-    the XLSX's Kiểm tra sheet lists them like the units'."""
-    by_file: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_file.setdefault(finding.where.file, []).append(finding)
-    out = []
-    for name, findings in by_file.items():
-        sub = Submission(path=setup.inputs / "department" / name, unit=None, period=None)
-        sub.findings.extend(findings)
-        out.append(sub)
-    return out
-
-
-def gaps_for(setup: Setup, intake: Intake, period: Period) -> tuple[Gap, ...]:
-    """The submitted figures of the period's year to date that the report does not use, and why."""
-    reasons = held_out(review_flags(setup.inputs, intake))
-    records = usable_records(setup.inputs, intake)
-    return period_gaps(records, setup.catalogue, setup.province, period.year_to_date, reasons)
-
-
-def figures_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:
+def figures_for(setup: Setup, collection: Collection, period: Period) -> pd.DataFrame:
     """The period's figures from the accepted submissions, questioned figures held out."""
-    return report_figures(usable_records(setup.inputs, intake), setup.catalogue, setup.province, period)
+    return report_figures(collection.records, setup.catalogue, setup.province, period)
 
 
-def trend_for(setup: Setup, intake: Intake, period: Period) -> pd.DataFrame:
+def trend_for(setup: Setup, collection: Collection, period: Period) -> pd.DataFrame:
     """Province values of the trend charts' indicators over the eight quarters up to the period's end."""
     codes = sorted({c.indicator for c in setup.catalogue.charts if c.kind == "trend"})
-    records = usable_records(setup.inputs, intake)
-    return quarterly_series(records, setup.catalogue, setup.province, period.previous_quarters(8), codes)
+    quarters = period.previous_quarters(8)
+    return quarterly_series(collection.records, setup.catalogue, setup.province, quarters, codes)
 
 
 def context_for(
     setup: Setup,
-    intake: Intake,
+    collection: Collection,
     figures: pd.DataFrame,
     period: Period,
     report_date: date,
@@ -163,17 +136,22 @@ def context_for(
         catalogue=setup.catalogue,
         province=setup.province,
         period=period,
-        states=unit_states(intake, setup.province, period),
-        notes=unit_notes(intake, setup.province, period),
+        states=collection.states,
+        notes=collection.notes,
         phrases=setup.phrases,
         report_date=report_date,
         number_=number,
         trend=trend,
-        statuses=quarter_statuses(intake, setup.province, period),
-        gaps=gaps_for(setup, intake, period),
-        flags=review_flags(setup.inputs, intake),
-        department=intake.department,
+        statuses=collection.statuses,
+        gaps=collection.gaps,
+        flags=collection.flags,
+        department=collection.department,
     )
+
+
+def draw_charts(context: dict[str, Any]) -> dict[str, Any]:
+    """The context with its charts drawn (PNG)."""
+    return with_chart_images(context)
 
 
 def output_paths(outputs: Path, setup: Setup, period: Period) -> tuple[Path, Path, Path]:
@@ -183,35 +161,18 @@ def output_paths(outputs: Path, setup: Setup, period: Period) -> tuple[Path, Pat
     return folder / f"{stem}.docx", folder / f"{stem}.pdf", folder / f"{stem}.xlsx"
 
 
-def write_xlsx(setup: Setup, intake: Intake, figures: pd.DataFrame, period: Period, target: Path) -> Path:
+def write_xlsx(
+    setup: Setup, collection: Collection, figures: pd.DataFrame, period: Period, target: Path
+) -> Path:
     """The figures workbook, with the intake checks of the period's quarters."""
-    quarters = {q.code for q in period.quarters}
-    checked = [s for s in intake.submissions if s.findings and (s.period in quarters or s.period is None)]
     return render_xlsx(
         target,
         figures,
         setup.catalogue,
         setup.province,
         period,
-        unit_states(intake, setup.province, period),
-        checked,
-    )
-
-
-def summarise(intake: Intake, setup: Setup, period: Period, paths: tuple[Path, Path, Path]) -> ReportResult:
-    """What a run produced, for the CLI and the flow's return value."""
-    quarters = {q.code for q in period.quarters}
-    rejected = [s.path.name for s in intake.rejected(quarters)]
-    warnings = sum(len(s.warnings) for s in intake.submissions if s.period in quarters)
-    states = tuple(unit_states(intake, setup.province, period))
-    return ReportResult(
-        *paths,
-        states=states,
-        rejected=tuple(rejected),
-        warnings=warnings,
-        received=sum(s.state == "received" for s in states),
-        expected=len(states),
-        held=sum(f.state == "held" and f.quarter in quarters for f in review_flags(setup.inputs, intake)),
+        collection.states,
+        list(collection.checked),
     )
 
 
@@ -240,26 +201,26 @@ def report_digest(
 
 def write_provenance(
     setup: Setup,
-    intake: Intake,
+    collection: Collection,
     figures: pd.DataFrame,
     period: Period,
     documents: Sequence[Path],
-    digest: str | None = None,
+    digest: str,
 ) -> Path:
     """The manifest beside the documents: submission versions, configuration hashes, figures hash."""
-    data = manifest(
+    made = manifest(
         period=period,
         province=setup.province.name,
-        intake=intake,
+        intake=collection.intake,
         figures=figures,
         sources=setup.sources,
         documents=documents,
         generated_at=vietnam_now(),
         inputs_sha256=digest,
-        units=unit_states(intake, setup.province, period),
-        review=review_flags(setup.inputs, intake),
+        units=collection.states,
+        review=collection.flags,
     )
-    return write_manifest(documents[0].with_suffix(".manifest.json"), data)
+    return write_manifest(documents[0].with_suffix(".manifest.json"), made)
 
 
 @contextmanager
@@ -275,102 +236,140 @@ def period_lock(
         yield
 
 
-def run_report(
-    inputs: Path,
-    period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None = None,
-    templates: Path = TEMPLATES,
-    deliver: bool = False,
-    waiting: Callable[[], None] | None = None,
-    cache: Path | None = None,
-    skip_unchanged: bool = False,
-) -> ReportResult:
-    """The whole report for one province and period, in-process (the flow runs these same steps).
-
-    With ``deliver``, the documents are published and mailed; a mail failure is reported in the result's
-    ``delivery`` ("failed: ...") after everything else is written. ``waiting`` is called if another run of the
-    same period holds the lock. ``cache`` is the ingest store's folder. With ``skip_unchanged`` (and no
-    delivery), nothing is rendered when the manifest shows the same inputs and untouched documents."""
-    setup = load_setup(inputs, templates)
-    with period_lock(outputs, setup, period, waiting):
-        options = RunOptions(report_date, number, deliver, cache, skip_unchanged)
-        return _run_locked(setup, period, outputs, options)
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How run_report was asked to run."""
-
-    report_date: date
-    number: int | None
-    deliver: bool
-    cache: Path | None
-    skip_unchanged: bool
-
-
 def write_documents(
     setup: Setup,
-    intake: Intake,
+    collection: Collection,
     figures: pd.DataFrame,
     period: Period,
     context: dict[str, Any],
     paths: tuple[Path, Path, Path],
     digest: str,
+    progress: Progress = _quiet,
 ) -> Path:
     """Render the DOCX, PDF, XLSX and the manifest into a staging folder, then swap the four in together (the
     manifest last), so that the folder holds the previous set or this one, never a mix."""
     try:
         with staged_set(paths[0].parent) as staging:
             docx, pdf, xlsx = in_staging(paths, staging)
+            progress(f"writing {paths[0].name}")
             render_docx(context, setup.templates / "report.docx", docx)
+            progress(f"writing {paths[1].name}")
             render_pdf(context, setup.templates, pdf)
-            write_xlsx(setup, intake, figures, period, xlsx)
-            write_provenance(setup, intake, figures, period, [docx, pdf, xlsx], digest)
+            progress(f"writing {paths[2].name}")
+            write_xlsx(setup, collection, figures, period, xlsx)
+            write_provenance(setup, collection, figures, period, [docx, pdf, xlsx], digest)
     except OSError as exc:  # DiskFullError included: reported like a document that could not be written
         raise RenderError(f"could not write the documents: {exc}") from exc
     return paths[0].with_suffix(".manifest.json")
 
 
-def _run_locked(setup: Setup, period: Period, outputs: Path, options: RunOptions) -> ReportResult:
+def deliver_report(
+    setup: Setup,
+    collection: Collection,
+    period: Period,
+    context: dict[str, Any],
+    paths: tuple[Path, Path, Path],
+    publish_to: Path,
+) -> Delivery:
+    """Publish the DOCX and PDF and mail them once; a mail failure is a ``failed`` Delivery, not an error
+    (everything else is written by then)."""
+    docx, pdf, _ = paths
+    try:
+        settings = SmtpSettings.from_env()
+        return deliver_documents(setup, collection.states, period, context, docx, pdf, publish_to, settings)
+    except DeliveryError as exc:
+        return Delivery("failed", error=str(exc))
+
+
+def summarise(
+    setup: Setup,
+    collection: Collection,
+    figures: pd.DataFrame,
+    period: Period,
+    paths: tuple[Path, Path, Path],
+    manifest_path: Path,
+    delivery: Delivery,
+) -> ReportResult:
+    """What a run produced, for the CLI and the flow's return value."""
+    quarters = {q.code for q in period.quarters}
+    intake, states = collection.intake, collection.states
+    return ReportResult(
+        *paths,
+        states=states,
+        rejected=tuple(s.path.name for s in intake.rejected(quarters)),
+        warnings=sum(len(s.warnings) for s in intake.submissions if s.period in quarters),
+        manifest=manifest_path,
+        delivery=delivery,
+        received=collection.received,
+        expected=len(states),
+        held=sum(f.state == "held" and f.quarter in quarters for f in collection.flags),
+        statuses=collection.statuses,
+        headline=tuple(headline_rows(figures, setup.catalogue, setup.province)),
+    )
+
+
+def earlier_result(paths: tuple[Path, Path, Path], digest: str) -> ReportResult | None:
+    """The result of the last run if its manifest shows the same inputs and its documents are untouched."""
+    manifest_path = paths[0].with_suffix(".manifest.json")
+    earlier = unchanged(manifest_path, digest)
+    if earlier is None:
+        return None
+    return ReportResult(
+        *paths,
+        manifest=manifest_path,
+        skipped=True,
+        received=earlier.received_units,
+        expected=earlier.expected_units,
+    )
+
+
+def run_report(
+    request: ReportRequest,
+    *,
+    setup: Setup | None = None,
+    waiting: Callable[[], None] | None = None,
+    run_step: StepRunner = in_process,
+    progress: Progress = _quiet,
+) -> ReportResult:
+    """The whole report for one province and period. ``setup``: the province's, if already loaded;
+    ``waiting`` is called if another run of the same period holds the lock; ``run_step`` runs each step
+    (the flow makes each one a Prefect task); ``progress`` is told each step as it starts. A mail failure
+    is reported in the result's ``delivery`` after everything else is written."""
+    if setup is None:
+        progress("reading the configuration")
+        setup = run_step(load_setup, request.inputs, request.templates)
+    with period_lock(request.outputs, setup, request.period, waiting):
+        return _run_locked(request, setup, run_step, progress)
+
+
+def submission_count(setup: Setup, period: Period) -> int:
+    """How many submission files the report on ``period`` reads."""
+    return sum(len(list(iter_submission_files(setup.submissions / q.code))) for q in quarters_needed(period))
+
+
+def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Progress) -> ReportResult:
     """run_report's steps, under the period's lock."""
-    report_date, number = options.report_date, options.number
-    docx, pdf, xlsx = output_paths(outputs, setup, period)
-    digest = report_digest(setup.inputs, setup.sources, period, report_date, number, options.cache)
-    manifest_path = docx.with_suffix(".manifest.json")
-    if options.skip_unchanged and not options.deliver:
-        earlier = unchanged(manifest_path, digest)
+    period, when, number = request.period, request.report_date, request.number
+    paths = output_paths(request.outputs, setup, period)
+    digest = run(report_digest, setup.inputs, setup.sources, period, when, number, request.cache)
+    if not request.force and not request.deliver:
+        earlier = earlier_result(paths, digest)
         if earlier is not None:
-            return ReportResult(
-                docx,
-                pdf,
-                xlsx,
-                manifest=manifest_path,
-                skipped=True,
-                received=int(earlier.get("received_units", 0)),
-                expected=int(earlier.get("expected_units", 0)),
-            )
-    intake = collect_for(setup, period, options.cache)
-    figures = figures_for(setup, intake, period)
-    trend = trend_for(setup, intake, period)
-    context = with_chart_images(context_for(setup, intake, figures, period, report_date, number, trend))
-    write_documents(setup, intake, figures, period, context, (docx, pdf, xlsx), digest)
-    result = summarise(intake, setup, period, (docx, pdf, xlsx))
-    result = replace(result, manifest=manifest_path)
-    if options.deliver:
-        try:
-            status = deliver_documents(
-                setup,
-                intake,
-                period,
-                context,
-                docx,
-                pdf,
-                publish_folder(outputs, setup),
-                SmtpSettings.from_env(),
-            ).status
-        except DeliveryError as exc:
-            status = f"failed: {exc}"
-        result = replace(result, delivery=status)
-    return result
+            say("unchanged since the last run: nothing to make")
+            return earlier
+    say(f"reading {submission_count(setup, period)} submission files")
+    collection = run(collection_for, setup, period, request.cache)
+    say("aggregating the figures")
+    figures = run(figures_for, setup, collection, period)
+    trend = run(trend_for, setup, collection, period)
+    say("writing the report's text")
+    context = run(context_for, setup, collection, figures, period, when, number, trend)
+    say("drawing the charts")
+    context = run(draw_charts, context)
+    manifest_path = run(write_documents, setup, collection, figures, period, context, paths, digest, say)
+    delivery = Delivery("not-requested")
+    if request.deliver:
+        say("publishing and mailing the documents")
+        publish_to = publish_folder(request.outputs, setup)
+        delivery = run(deliver_report, setup, collection, period, context, paths, publish_to)
+    return summarise(setup, collection, figures, period, paths, manifest_path, delivery)

@@ -175,10 +175,11 @@ def review_flags(inputs: Path, intake: Intake) -> list[Flag]:
     return with_decisions(flags_of(intake.accepted.values()), read_decisions(inputs))
 
 
-def usable_records(inputs: Path, intake: Intake) -> pd.DataFrame:
-    """The accepted figures less those held for review or rejected by staff (what figures are made of)."""
+def usable_records(inputs: Path, intake: Intake, flags: Sequence[Flag] | None = None) -> pd.DataFrame:
+    """The accepted figures less those held for review or rejected by staff (what figures are made of);
+    ``flags``: review_flags(inputs, intake) if already read."""
     records = records_frame(intake.accepted.values())
-    out = held_out(review_flags(inputs, intake))
+    out = held_out(review_flags(inputs, intake) if flags is None else flags)
     if not out:
         return records
     keys = list(zip(records["unit"], records["period"], records["indicator"], strict=True))

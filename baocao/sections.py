@@ -61,15 +61,13 @@ def declines(story: Story) -> list[tuple[Indicator, dict[str, Any]]]:
 
 
 def _first_reason(state: UnitState) -> str:
-    reason = state.reasons[0] if state.reasons else ""
+    reason = state.reasons[0].message if state.reasons else ""
     more = len(state.reasons) - 1
-    reason = reason.split(": ", 1)[-1] if ": " in reason else reason
     return reason + (f" và {more} lỗi khác" if more > 0 else "")
 
 
 def _warning_example(state: UnitState) -> str:
-    first = state.warnings[0]
-    return first.split(": ", 1)[-1] if ": " in first else first
+    return state.warnings[0].message
 
 
 def flagged_items(story: Story) -> list[tuple[str | None, str]]:

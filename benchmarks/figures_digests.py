@@ -24,9 +24,9 @@ def main() -> None:
     setup = core.load_setup(core.SAMPLE_INPUTS)
     for code in PERIODS:
         period = Period.parse(code)
-        intake = core.collect_for(setup, period)
-        figures = core.figures_for(setup, intake, period)
-        trend = core.trend_for(setup, intake, period)
+        collection = core.collection_for(setup, period)
+        figures = core.figures_for(setup, collection, period)
+        trend = core.trend_for(setup, collection, period)
         trend_text = trend.round(9).to_csv(na_rep="")
         trend_sha = hashlib.sha256(trend_text.encode("utf-8")).hexdigest()
         print(f"{code:8} figures {figures_digest(figures)} trend {trend_sha}")

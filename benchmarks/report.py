@@ -84,8 +84,8 @@ def main() -> None:
     rows: list[tuple[str, Timing]] = []
     t, setup = timed(lambda: core.load_setup(inputs), n)
     rows.append(("load configuration", t))
-    t, intake = timed(lambda: core.collect_for(setup, period), n)
-    rows.append((f"collect + validate ({len(intake.submissions)} workbooks)", t))
+    t, intake = timed(lambda: core.collection_for(setup, period), n)
+    rows.append((f"collect + validate ({len(intake.intake.submissions)} workbooks)", t))
     t, figures = timed(lambda: core.figures_for(setup, intake, period), n)
     rows.append(("aggregate", t))
     t, trend = timed(lambda: core.trend_for(setup, intake, period), n)
@@ -104,15 +104,15 @@ def main() -> None:
         rows.append(("  the same DOCX to PDF by LibreOffice", libreoffice_pdf(docx, out / "libreoffice", n)))
     t, _ = timed(lambda: core.write_xlsx(setup, intake, figures, period, xlsx), n)
     rows.append(("write XLSX", t))
-    t_core, _ = timed(lambda: core.run_report(inputs, period, out, when), n)
+    t_core, _ = timed(lambda: core.run_report(core.ReportRequest(inputs, period, out, when)), n)
     rows.append(("whole report, core in-process", t_core))
 
     if not args.no_flow:
         from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-        from flows.report import ReportRequest, province_report
+        from flows.report import ReportForm, province_report
 
-        request = ReportRequest(period=period.code, inputs=inputs, outputs=out, report_date=when)
+        request = ReportForm(period=period.code, inputs=inputs, outputs=out, report_date=when)
 
         with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             start = time.perf_counter()

@@ -122,18 +122,27 @@ def sample_documents(sample_setup: Setup, tmp_path_factory: pytest.TempPathFacto
     from baocao.render.charts import with_chart_images
     from baocao.render.docx import render_docx
     from baocao.render.pdf import render_pdf
-    from baocao.report import collect_for, context_for, figures_for, output_paths, trend_for, write_xlsx
+    from baocao.report import (
+        collect_for,
+        collection_of,
+        context_for,
+        figures_for,
+        output_paths,
+        trend_for,
+        write_xlsx,
+    )
 
     period = Period.parse("2024-Q2")
     intake = collect_for(sample_setup, period)
     intake.accepted[("SAPA", "2024-Q2")].notes.append(Note("proposals", HOSTILE_NOTE))
-    figures = figures_for(sample_setup, intake, period)
-    trend = trend_for(sample_setup, intake, period)
+    collection = collection_of(sample_setup, intake, period)
+    figures = figures_for(sample_setup, collection, period)
+    trend = trend_for(sample_setup, collection, period)
     context = with_chart_images(
-        context_for(sample_setup, intake, figures, period, date(2024, 7, 5), 5, trend)
+        context_for(sample_setup, collection, figures, period, date(2024, 7, 5), 5, trend)
     )
     docx, pdf, xlsx = output_paths(tmp_path_factory.mktemp("documents"), sample_setup, period)
     render_docx(context, TEMPLATES / "report.docx", docx)
     render_pdf(context, TEMPLATES, pdf)
-    write_xlsx(sample_setup, intake, figures, period, xlsx)
+    write_xlsx(sample_setup, collection, figures, period, xlsx)
     return {"context": context, "docx": docx, "pdf": pdf, "xlsx": xlsx}

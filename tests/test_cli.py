@@ -78,6 +78,9 @@ def test_run_without_prefect_prints_the_three_paths(sample_inputs_copy: Path, tm
     paths = [Path(line) for line in result.output.splitlines() if line.startswith("/")]
     assert [p.suffix for p in paths] == [".docx", ".pdf", ".xlsx"] and all(p.is_file() for p in paths)
     assert "8/9 units accepted" in result.output and "missing: huyện Si Ma Cai" in result.output
+    # Not on a terminal, the steps are plain lines, as they happen.
+    steps = [line for line in result.output.splitlines() if line.startswith("· ")]
+    assert steps[0].startswith("· reading") and "· writing BC-2024-Q2-STTTT.pdf" in steps
 
 
 def test_run_picks_the_latest_quarter(sample_inputs_copy: Path, tmp_path: Path) -> None:

@@ -22,10 +22,11 @@ import pytest
 from typer.testing import CliRunner
 
 from baocao.cli import app
+from baocao.cli_steps import PLAIN_PREFIX
 from baocao.files import file_sha256
 from baocao.intake.form import FormContent, write_form
 from baocao.periods import Period
-from baocao.report import SAMPLE_INPUTS, load_setup, run_report
+from baocao.report import SAMPLE_INPUTS, ReportRequest, load_setup, run_report
 
 PERIOD = "2024-Q2"
 PROJECT = Path(__file__).resolve().parents[1]
@@ -34,9 +35,10 @@ needs_root = pytest.mark.skipif(not ROOT, reason="chattr +i and becoming nobody 
 
 
 def one_line_failure(exit_code: int, output: str) -> str:
-    """The single error line of a failed command (asserting there is exactly one and no traceback)."""
+    """The single error line of a failed command (asserting there is exactly one and no traceback), after
+    the steps it went through (shown one per line when not on a terminal)."""
     assert "Traceback" not in output, output
-    lines = [line for line in output.splitlines() if line.strip()]
+    lines = [line for line in output.splitlines() if line.strip() and not line.startswith(PLAIN_PREFIX)]
     assert exit_code == 1, output
     assert len(lines) == 1 and lines[0].startswith("error: "), output
     return lines[0]
@@ -109,7 +111,7 @@ def written_set(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("written")
     inputs = base / "lao-cai"
     shutil.copytree(SAMPLE_INPUTS, inputs)
-    run_report(inputs, Period.parse(PERIOD), base / "out", date(2024, 7, 5))
+    run_report(ReportRequest(inputs, Period.parse(PERIOD), base / "out", date(2024, 7, 5)))
     return base
 
 

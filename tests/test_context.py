@@ -15,17 +15,19 @@ import pytest
 
 from baocao.catalogue import Signer
 from baocao.context import build_context, document_number, file_stem, printable
-from baocao.intake.model import Note, QuarterStatus, UnitState
+from baocao.errors import Location
+from baocao.intake.model import Finding, Note, QuarterStatus, UnitState
 from baocao.periods import Period
-from baocao.report import SAMPLE_INPUTS, Setup, collect_for, context_for, figures_for, load_setup
+from baocao.report import SAMPLE_INPUTS, Setup, collection_for, context_for, figures_for, load_setup
 
 PERIOD = Period.parse("2024-H1")
+ERROR = Finding("error", Location("BATXAT.xlsx"), "x")
 
 
 @pytest.fixture(scope="module")
 def figures(sample_setup: Setup) -> pd.DataFrame:
     """The sample's 2024-H1 figures."""
-    return figures_for(sample_setup, collect_for(sample_setup, PERIOD), PERIOD)
+    return figures_for(sample_setup, collection_for(sample_setup, PERIOD), PERIOD)
 
 
 def context(
@@ -127,7 +129,9 @@ def test_submission_states_in_the_annex(sample_setup: Setup, figures: pd.DataFra
         QuarterStatus("LAOCAI", "2024-Q2", "on_time", due, "LAOCAI.xlsx", date(2024, 6, 20), 3, 1),
         QuarterStatus("SAPA", "2024-Q2", "late", due, "SAPA.xlsx", date(2024, 6, 25), days_late=2),
         QuarterStatus("BACHA", "2024-Q2", "missing", due),
-        QuarterStatus("BATXAT", "2024-Q2", "rejected", due, "BATXAT.xlsx", date(2024, 6, 19), errors=("x",)),
+        QuarterStatus(
+            "BATXAT", "2024-Q2", "rejected", due, "BATXAT.xlsx", date(2024, 6, 19), errors=(ERROR,)
+        ),
     ]
     rows = [
         r["cells"]
@@ -199,7 +203,7 @@ def test_no_sentence_has_two_bracket_groups_in_a_row(without: str | None, code: 
         (inputs / "submissions" / "2024-Q1" / f"{without}.xlsx").unlink()
     setup = load_setup(inputs)
     period = Period.parse(code)
-    intake = collect_for(setup, period)
+    intake = collection_for(setup, period)
     ctx = context_for(setup, intake, figures_for(setup, intake, period), period, date(2024, 7, 5))
     sentences = report_sentences(ctx)
     if without:

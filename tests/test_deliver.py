@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from baocao.cli import app
 from baocao.deliver import DeliveryError, SmtpSettings, attachment_name, build_message, send_once
 from baocao.periods import Period
-from baocao.report import run_report
+from baocao.report import ReportRequest, run_report
 
 PERIOD = Period.parse("2024-Q2")
 
@@ -67,8 +67,8 @@ def test_one_mail_with_both_documents_and_never_twice(
     smtp_server: Inbox, sample_inputs_copy: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    result = run_report(sample_inputs_copy, PERIOD, out, date(2024, 7, 5), deliver=True)
-    assert result.delivery == "sent"
+    result = run_report(ReportRequest(sample_inputs_copy, PERIOD, out, date(2024, 7, 5), deliver=True))
+    assert result.delivery.status == "sent"
     [mail] = smtp_server.messages
     assert sorted(smtp_server.envelopes[0]) == sorted(
         [
@@ -89,8 +89,8 @@ def test_one_mail_with_both_documents_and_never_twice(
     published = out / "lao-cai" / "published"
     assert {p.name for p in published.iterdir()} == {result.docx.name, result.pdf.name}
 
-    again = run_report(sample_inputs_copy, PERIOD, out, date(2024, 7, 5), deliver=True)
-    assert again.delivery == "already-sent"
+    again = run_report(ReportRequest(sample_inputs_copy, PERIOD, out, date(2024, 7, 5), deliver=True))
+    assert again.delivery.status == "already-sent"
     assert len(smtp_server.messages) == 1
     # The SMTP password is in the environment only: never in the manifest, the ledger or the mail.
     assert again.manifest is not None
@@ -108,8 +108,8 @@ def test_smtp_down_still_writes_and_publishes_then_sends_once(
     # Skip the retries' back-off, not the retries.
     monkeypatch.setattr("baocao.deliver.time.sleep", lambda _: None)
     out = tmp_path / "out"
-    result = run_report(sample_inputs_copy, PERIOD, out, date(2024, 7, 5), deliver=True)
-    assert result.delivery.startswith("failed: could not send mail through 127.0.0.1")
+    result = run_report(ReportRequest(sample_inputs_copy, PERIOD, out, date(2024, 7, 5), deliver=True))
+    assert str(result.delivery).startswith("failed: could not send mail through 127.0.0.1")
     assert all(p.is_file() for p in result.paths)
     assert (out / "lao-cai" / "published" / result.pdf.name).is_file()
     assert not (result.docx.parent / "delivery.json").exists()
@@ -118,7 +118,12 @@ def test_smtp_down_still_writes_and_publishes_then_sends_once(
     controller = Controller(inbox, hostname="127.0.0.1", port=dead)
     controller.start()
     try:
-        assert run_report(sample_inputs_copy, PERIOD, out, date(2024, 7, 5), deliver=True).delivery == "sent"
+        assert (
+            run_report(
+                ReportRequest(sample_inputs_copy, PERIOD, out, date(2024, 7, 5), deliver=True)
+            ).delivery.status
+            == "sent"
+        )
     finally:
         controller.stop()
     assert len(inbox.messages) == 1
@@ -129,8 +134,10 @@ def test_without_smtp_settings_documents_are_only_published(
 ) -> None:
     monkeypatch.delenv("BAOCAO_SMTP_HOST", raising=False)
     monkeypatch.setenv("BAOCAO_PUBLISH_DIR", str(tmp_path / "cong-bo"))
-    result = run_report(sample_inputs_copy, PERIOD, tmp_path / "out", date(2024, 7, 5), deliver=True)
-    assert result.delivery == "not-configured"
+    result = run_report(
+        ReportRequest(sample_inputs_copy, PERIOD, tmp_path / "out", date(2024, 7, 5), deliver=True)
+    )
+    assert result.delivery.status == "not-configured"
     assert {p.name for p in (tmp_path / "cong-bo").iterdir()} == {result.docx.name, result.pdf.name}
 
 
@@ -148,8 +155,8 @@ def test_attachment_name() -> None:
 
 
 def test_manifest_lists_versions_and_configuration(sample_inputs_copy: Path, tmp_path: Path) -> None:
-    first = run_report(sample_inputs_copy, PERIOD, tmp_path / "a", date(2024, 7, 5))
-    second = run_report(sample_inputs_copy, PERIOD, tmp_path / "b", date(2024, 7, 5))
+    first = run_report(ReportRequest(sample_inputs_copy, PERIOD, tmp_path / "a", date(2024, 7, 5)))
+    second = run_report(ReportRequest(sample_inputs_copy, PERIOD, tmp_path / "b", date(2024, 7, 5)))
     assert first.manifest is not None and second.manifest is not None
     one = json.loads(first.manifest.read_text(encoding="utf-8"))
     two = json.loads(second.manifest.read_text(encoding="utf-8"))

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from baocao.catalogue import Catalogue, Province, load_catalogue
 from baocao.cli import app
+from baocao.collection import department_for as setup_department
 from baocao.department import department_for, merged_department, province_records
 from baocao.errors import ConfigError
 from baocao.intake.department import department_path, read_department
@@ -22,7 +23,6 @@ from baocao.intake.model import DepartmentReport, Proposal, Task
 from baocao.intake.read import read_file
 from baocao.periods import Period
 from baocao.report import SAMPLE_INPUTS, Setup, report_digest
-from baocao.report import department_for as setup_department
 
 Q1 = Period.parse("2025-Q1")
 

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from baocao.department_text import numbers_in, restates
 from baocao.periods import Period
-from baocao.report import SAMPLE_INPUTS, collect_for, context_for, figures_for, load_setup
+from baocao.report import SAMPLE_INPUTS, collect_for, collection_for, context_for, figures_for, load_setup
 
 
 def department_figure(inputs: Path, quarter: str, code: str) -> float:
@@ -30,7 +30,7 @@ def department_figure(inputs: Path, quarter: str, code: str) -> float:
 def sections(code: str, inputs: Path = SAMPLE_INPUTS) -> list[dict[str, Any]]:
     setup = load_setup(inputs)
     period = Period.parse(code)
-    intake = collect_for(setup, period)
+    intake = collection_for(setup, period)
     return list(
         context_for(setup, intake, figures_for(setup, intake, period), period, date(2024, 7, 5))["sections"]
     )
@@ -103,7 +103,7 @@ def test_a_broken_department_workbook_is_named_and_left_out(tmp_path: Path) -> N
 def test_the_departments_figures_are_in_annex_one() -> None:
     setup = load_setup(SAMPLE_INPUTS)
     period = Period.parse("2024-H1")
-    intake = collect_for(setup, period)
+    intake = collection_for(setup, period)
     context = context_for(setup, intake, figures_for(setup, intake, period), period, date(2024, 7, 5))
     rows = [r["cells"] for t in context["annexes"][0]["tables"][:1] for r in t["rows"]]
     trained = sum(department_figure(SAMPLE_INPUTS, q, "SO12") for q in ("2024-Q1", "2024-Q2"))

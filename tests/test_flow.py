@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -74,9 +76,9 @@ def test_flow_run_is_recorded_with_its_tasks(prefect_harness: None, tmp_path: Pa
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    from flows.report import ReportRequest, province_report
+    from flows.report import ReportForm, province_report
 
-    state = province_report(bao_cao=ReportRequest(period="2024-Q1", outputs=tmp_path), return_state=True)
+    state = province_report(bao_cao=ReportForm(period="2024-Q1", outputs=tmp_path), return_state=True)
     assert state.is_completed()
     result = state.result()
     assert [p.suffix for p in result.paths] == [".docx", ".pdf", ".xlsx"]
@@ -109,18 +111,44 @@ def test_flow_run_is_recorded_with_its_tasks(prefect_harness: None, tmp_path: Pa
     for suffix in ("docx", "pdf", "xlsx"):
         link = kinds[f"bao-cao-lao-cai-2024-q1-{suffix}"]
         assert "file://" in link and f"BC-2024-Q1-STTTT.{suffix}" in link
+    # One task per pipeline step (baocao/report.py), then the artifacts.
     assert asyncio.run(task_names()) == sorted(
         [
             "load_setup",
-            "collect_submissions",
-            "aggregate",
-            "quarterly_trend",
-            "build_context",
+            "report_digest",
+            "collection_for",
+            "figures_for",
+            "trend_for",
+            "context_for",
             "draw_charts",
-            "write_docx",
-            "write_pdf",
-            "write_xlsx",
-            "record_provenance",
+            "write_documents",
             "publish_artifacts",
         ]
     )
+
+
+def _without_time(manifest: Path) -> dict[str, object]:
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    assert data.pop("generated_at")
+    return dict(data)
+
+
+def test_both_paths_write_the_same_manifest(prefect_harness: None, tmp_path: Path) -> None:
+    """The flow runs the core's steps: for the sample quarter its manifest equals --no-prefect's, apart from
+    its time and the documents' own hashes (a DOCX, PDF and XLSX carry their creation time)."""
+    from baocao.periods import Period
+    from baocao.report import SAMPLE_INPUTS, ReportRequest, run_report
+    from flows.report import form_of, province_report
+
+    request = ReportRequest(SAMPLE_INPUTS, Period.parse("2024-Q2"), tmp_path / "core", date(2024, 7, 5), 5)
+    core = run_report(request)
+    flow = province_report(bao_cao=form_of(replace(request, outputs=tmp_path / "flow")))
+    assert core.manifest is not None and flow.manifest is not None
+    in_core, in_flow = _without_time(core.manifest), _without_time(flow.manifest)
+    assert in_core["inputs_sha256"] and in_flow["inputs_sha256"] == in_core["inputs_sha256"]
+    documents = (in_core.pop("documents"), in_flow.pop("documents"))
+    assert [sorted(d) for d in documents] == [
+        ["BC-2024-Q2-STTTT.docx", "BC-2024-Q2-STTTT.pdf", "BC-2024-Q2-STTTT.xlsx"]
+    ] * 2
+    assert in_flow == in_core
+    assert flow.received == core.received == 9 and flow.delivery == core.delivery

@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from baocao.periods import Period
 from baocao.render.charts import with_chart_images
 from baocao.render.pdf import render_pdf
-from baocao.report import TEMPLATES, Setup, collect_for, context_for, figures_for
+from baocao.report import TEMPLATES, Setup, collection_for, context_for, figures_for
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MM = 72 / 25.4  # PDF points per millimetre
@@ -400,7 +400,7 @@ def test_pdf_annex_pages_each_hold_a_table_in_longer_periods(
     sample_setup: Setup, tmp_path: Path, code: str
 ) -> None:
     period = Period.parse(code)
-    intake = collect_for(sample_setup, period)
+    intake = collection_for(sample_setup, period)
     context = context_for(
         sample_setup, intake, figures_for(sample_setup, intake, period), period, date(2024, 7, 5)
     )
@@ -412,7 +412,7 @@ def test_pdf_annex_title_and_footnote_stay_with_a_table_of_any_length(
     sample_setup: Setup, tmp_path: Path
 ) -> None:
     period = Period.parse("2024")
-    intake = collect_for(sample_setup, period)
+    intake = collection_for(sample_setup, period)
     context = context_for(
         sample_setup, intake, figures_for(sample_setup, intake, period), period, date(2024, 7, 5)
     )
@@ -430,7 +430,7 @@ def test_pdf_annex_title_and_footnote_stay_with_a_table_of_any_length(
 
 def test_pdf_unnumbered_report_leaves_a_blank_for_the_number(sample_setup: Setup, tmp_path: Path) -> None:
     period = Period.parse("2024-Q2")
-    intake = collect_for(sample_setup, period)
+    intake = collection_for(sample_setup, period)
     figures = figures_for(sample_setup, intake, period)
     context = context_for(sample_setup, intake, figures, period, date(2024, 7, 5), None)
     annexes = [a for a in context["annexes"] if not a["charts"]]

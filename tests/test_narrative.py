@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from baocao.coverage import Gap
-from baocao.intake.model import Note, UnitState
+from baocao.errors import Location
+from baocao.intake.model import Finding, Note, UnitState
 from baocao.narrative import (
     Story,
     figures_index,
@@ -26,7 +27,7 @@ from baocao.narrative import (
 )
 from baocao.periods import Period
 from baocao.phrases import Phrases
-from baocao.report import Setup, collect_for, figures_for
+from baocao.report import Setup, collect_for, collection_for, figures_for
 from tests.support import openpyxl_figures, vn
 
 PERIOD = Period.parse("2024-Q2")
@@ -35,7 +36,7 @@ PERIOD = Period.parse("2024-Q2")
 @pytest.fixture(scope="module")
 def figures(sample_setup: Setup) -> pd.DataFrame:
     """The sample's 2024-Q2 figures."""
-    return figures_for(sample_setup, collect_for(sample_setup, PERIOD), PERIOD)
+    return figures_for(sample_setup, collection_for(sample_setup, PERIOD), PERIOD)
 
 
 def story(
@@ -193,7 +194,7 @@ def test_missing_and_rejected_units_are_named_everywhere(sample_setup: Setup, fi
     states[1] = UnitState(
         "BATXAT",
         "rejected",
-        ('Lỗi – tệp BATXAT.xlsx, trang "Số liệu", ô E7: "abc" không phải là số',),
+        (Finding("error", Location("BATXAT.xlsx", "Số liệu", "E7"), '"abc" không phải là số'),),
         rejected_quarters=("2024-Q2",),
     )
     s = story(sample_setup, figures, states=states)
@@ -326,7 +327,7 @@ def _body(code: str, inputs: Any = None) -> tuple[str, dict[str, Any]]:
 
     setup = load_setup(inputs or SAMPLE_INPUTS)
     period = Period.parse(code)
-    intake = collect_for(setup, period)
+    intake = collection_for(setup, period)
     context = context_for(setup, intake, figures_for(setup, intake, period), period, date(2025, 1, 10))
     return "\n".join([*context["lead"], all_text(context["sections"])]), context
 

@@ -22,7 +22,7 @@ from baocao.intake.rules import (
     rule_findings,
 )
 from baocao.periods import Period
-from baocao.report import SAMPLE_INPUTS, TEMPLATES, collect_for, context_for, figures_for, load_setup
+from baocao.report import SAMPLE_INPUTS, TEMPLATES, collection_for, context_for, figures_for, load_setup
 from tests.support import DATA_SHEET, cell_of, read_one, set_cell
 
 VALUES = {"VT01": 10.0, "VT02": 30.0, "CN07": 4.0, "IN01": 100.0, "IN02": 90.0}
@@ -136,7 +136,7 @@ def test_outliers(catalogue: Catalogue, code: str, history: list[float], value: 
 def test_a_rule_and_an_outlier_in_the_sample_report_and_status() -> None:
     setup = load_setup(SAMPLE_INPUTS)
     period = Period.parse("2024-Q4")
-    intake = collect_for(setup, period)
+    intake = collection_for(setup, period)
     context = context_for(setup, intake, figures_for(setup, intake, period), period, date(2025, 1, 10))
     section = context["sections"][1]
     limitations = [p for sub in section["subsections"] for p in sub["paragraphs"]] + section["paragraphs"]

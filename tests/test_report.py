@@ -13,7 +13,7 @@ from baocao.catalogue import Province
 from baocao.intake.form import FormContent, write_form
 from baocao.intake.model import Note
 from baocao.periods import Period
-from baocao.report import ReportResult, load_setup, run_report
+from baocao.report import ReportRequest, ReportResult, load_setup, run_report
 from tests.support import DATA_SHEET, cell_of, docx_text, openpyxl_figures, set_cell, tidy_sheet, vn
 
 PERIODS = ["2024-Q2", "2024-H1", "2024-9M", "2024"]
@@ -52,7 +52,9 @@ def sample_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ReportRes
     from baocao.report import SAMPLE_INPUTS
 
     out = tmp_path_factory.mktemp("outputs")
-    return {p: run_report(SAMPLE_INPUTS, Period.parse(p), out, REPORT_DATE, 5) for p in PERIODS}
+    return {
+        p: run_report(ReportRequest(SAMPLE_INPUTS, Period.parse(p), out, REPORT_DATE, 5)) for p in PERIODS
+    }
 
 
 @pytest.mark.parametrize("code", PERIODS)
@@ -110,12 +112,14 @@ def test_a_text_in_a_number_cell_sets_one_unit_aside(
     bad = sample_inputs_copy / "submissions" / "2024-Q2" / "BATXAT.xlsx"
     ref = cell_of(bad, "BC03")
     set_cell(bad, DATA_SHEET, ref, "hai trăm")
-    result = run_report(sample_inputs_copy, Period.parse("2024-Q2"), tmp_path / "out", REPORT_DATE)
+    result = run_report(
+        ReportRequest(sample_inputs_copy, Period.parse("2024-Q2"), tmp_path / "out", REPORT_DATE)
+    )
 
     assert result.rejected == ("BATXAT.xlsx",)
     states = {s.unit: s for s in result.states}
     assert states["BATXAT"].state == "rejected"
-    assert any(f"ô {ref}" in r and '"Số liệu"' in r for r in states["BATXAT"].reasons)
+    assert any(f"ô {ref}" in r and '"Số liệu"' in r for r in map(str, states["BATXAT"].reasons))
     text = docx_text(result.docx)
     assert "báo cáo của huyện Bát Xát có lỗi nên chưa được tổng hợp" in text
     assert "Báo cáo quý II/2024 của huyện Bát Xát có 1 lỗi về số liệu nên chưa được tổng hợp" in text
@@ -179,7 +183,7 @@ def commune_province(root: Path) -> Path:
 @pytest.mark.parametrize("code", ["2025-Q2", "2025-H1", "2025"])
 def test_an_unseen_commune_province(tmp_path: Path, code: str) -> None:
     inputs = commune_province(tmp_path)
-    result = run_report(inputs, Period.parse(code), tmp_path / "out", REPORT_DATE)
+    result = run_report(ReportRequest(inputs, Period.parse(code), tmp_path / "out", REPORT_DATE))
     text = docx_text(result.docx)
     assert "SỞ KHOA HỌC VÀ CÔNG NGHỆ" in text and "Số:" in text and "/BC-SKHCN" in text
     assert "KT. GIÁM ĐỐC" in text and "PHÓ GIÁM ĐỐC" in text

@@ -19,7 +19,7 @@ from baocao.cli import app
 from baocao.errors import ConfigError, Location
 from baocao.intake.model import Finding, Submission
 from baocao.periods import Period
-from baocao.report import collect_for, figures_for, load_setup, report_digest, run_report
+from baocao.report import ReportRequest, collection_for, figures_for, load_setup, report_digest, run_report
 from baocao.review import (
     Decision,
     decide,
@@ -47,7 +47,7 @@ def province_sum(inputs: Path, quarter: str, code: str, leave_out: tuple[str, ..
 
 def province_value(inputs: Path, period: Period, code: str) -> float:
     setup = load_setup(inputs)
-    intake = collect_for(setup, period)
+    intake = collection_for(setup, period)
     figures = figures_for(setup, intake, period)
     row = figures[(figures["unit"] == setup.province.code) & (figures["indicator"] == code)]
     return float(row["value"].iloc[0])
@@ -160,7 +160,7 @@ def test_held_figures_are_out_of_the_totals_until_accepted(sample_inputs_copy: P
     # The decisions change the digest, so an unchanged-skip never keeps the old documents.
     assert report_digest(inputs, load_setup(inputs).sources, Q4, date(2025, 1, 10), None) != before
 
-    result = run_report(inputs, Q4, inputs.parent / "out", date(2025, 1, 10))
+    result = run_report(ReportRequest(inputs, Q4, inputs.parent / "out", date(2025, 1, 10)))
     manifest = json.loads(result.manifest.read_text(encoding="utf-8")) if result.manifest else {}
     review = {(r["unit"], r["indicator"]): r for r in manifest["review"]}
     assert review["SIMACAI", "CN10"]["state"] == "accepted"
@@ -197,7 +197,7 @@ def test_a_year_with_a_missing_quarter_end_to_end(sample_inputs_copy: Path) -> N
     """Huyện Bát Xát sent 2024-Q2..Q4 but not Q1: the year counts the three quarters it sent."""
     inputs = sample_inputs_copy
     next((inputs / "submissions" / "2024-Q1").glob("BATXAT.*")).unlink()
-    result = run_report(inputs, Period.parse("2024"), inputs.parent / "out", date(2025, 1, 10))
+    result = run_report(ReportRequest(inputs, Period.parse("2024"), inputs.parent / "out", date(2025, 1, 10)))
     text = docx_text(result.docx)
     quarters = [f"2024-Q{q}" for q in range(1, 5)]
     year = sum(province_sum(inputs, q, "BC03") for q in quarters)
@@ -293,7 +293,7 @@ def test_one_unit_missing_one_quarter_in_every_period_kind(
     (inputs / "province.yaml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     next((inputs / "submissions" / "2024-Q1").glob("BATXAT.*")).unlink()
     setup, period = load_setup(inputs), Period.parse(code)
-    intake = collect_for(setup, period)
+    intake = collection_for(setup, period)
     context = context_for(setup, intake, figures_for(setup, intake, period), period, date(2025, 1, 10))
     text = "\n".join(
         [

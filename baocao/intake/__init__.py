@@ -191,7 +191,7 @@ def quarter_statuses(intake: Intake, province: Province, period: Period) -> list
                     s for s in intake.submissions if s.unit == unit and s.period == quarter.code and s.errors
                 ]
                 if bad:
-                    errors = tuple(str(f) for s in bad for f in s.errors)
+                    errors = tuple(f for s in bad for f in s.errors)
                     rows.append(
                         QuarterStatus(
                             unit,
@@ -236,11 +236,14 @@ def first_received_on(intake: Intake, sub: Submission) -> date | None:
     return min(day, own) if own is not None and sub.received_at is not None else day
 
 
-def unit_states(intake: Intake, province: Province, period: Period) -> list[UnitState]:
+def unit_states(
+    intake: Intake, province: Province, period: Period, statuses: Sequence[QuarterStatus] | None = None
+) -> list[UnitState]:
     """Per expected unit: received (every quarter of the period accepted), partial (some), rejected (none,
-    some set aside for errors) or missing (nothing), with the quarters lacking."""
+    some set aside for errors) or missing (nothing), with the quarters lacking; from ``statuses`` if they
+    are already known (quarter_statuses of the same intake, province and period)."""
     by_unit: dict[str, list[QuarterStatus]] = {}
-    for row in quarter_statuses(intake, province, period):
+    for row in quarter_statuses(intake, province, period) if statuses is None else statuses:
         by_unit.setdefault(row.unit, []).append(row)
     states = []
     for unit, rows in by_unit.items():
@@ -251,7 +254,7 @@ def unit_states(intake: Intake, province: Province, period: Period) -> list[Unit
         if good:
             subs = [intake.accepted[(unit, r.quarter)] for r in good]
             # Figure-level warnings (those naming codes) are reported as flagged figures, not here.
-            warnings = tuple(str(f) for s in subs for f in s.warnings if not f.codes)
+            warnings = tuple(f for s in subs for f in s.warnings if not f.codes)
             states.append(
                 UnitState(
                     unit,

@@ -98,9 +98,9 @@ class UnitState:
 
     unit: str
     state: UnitStateName
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Finding, ...] = ()  # the errors that set its files of the period aside
     files: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Finding, ...] = ()  # warnings on the submission as a whole (not on one figure)
     late: bool = False
     missing_quarters: tuple[str, ...] = ()  # quarters of the period with nothing sent
     rejected_quarters: tuple[str, ...] = ()  # quarters whose files were all set aside for errors
@@ -121,7 +121,7 @@ class QuarterStatus:
     received_on: date | None = None
     estimates: int = 0
     warnings: int = 0
-    errors: tuple[str, ...] = ()
+    errors: tuple[Finding, ...] = ()
     remarks: tuple[str, ...] = ()
     days_late: int = 0  # working days after the deadline (0 unless late)
 

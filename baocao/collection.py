@@ -1,0 +1,142 @@
+"""Collection: everything read for one report, once, and what the stages after it need from it.
+
+collect_for(setup, period)            -> Intake (every file read and checked, outliers and the department's
+                                         own workbooks included; not changed after this)
+collection_of(setup, intake, period)  -> Collection (frozen: usable records, review flags, statuses, unit
+                                         states, notes, gaps, checks; each computed once)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from baocao.catalogue import Catalogue
+from baocao.coverage import Gap, period_gaps
+from baocao.department import department_for as read_department_period
+from baocao.ingest import collect_cached
+from baocao.intake import (
+    Finding,
+    Intake,
+    Note,
+    QuarterStatus,
+    Submission,
+    UnitState,
+    collect,
+    quarter_statuses,
+    unit_notes,
+    unit_states,
+)
+from baocao.intake.model import DepartmentReport
+from baocao.intake.rules import Outliers, outlier_findings
+from baocao.periods import Period, quarters_needed
+from baocao.review import Flag, held_out, review_flags, usable_records
+from baocao.setup import Setup
+from baocao.store import first_versions, received_times, rejected_submissions
+
+
+@dataclass(frozen=True, eq=False)
+class Collection:
+    """One report's intake and what is derived from it, computed once (read-only from here on)."""
+
+    intake: Intake
+    records: pd.DataFrame  # the accepted figures less those held for review or rejected by staff
+    flags: tuple[Flag, ...]  # figures the checks questioned, with staff's decisions
+    statuses: tuple[QuarterStatus, ...]  # per unit and quarter of the period, for the timeliness table
+    states: tuple[UnitState, ...]  # per unit, over the period
+    notes: tuple[tuple[str, Note], ...]
+    gaps: tuple[Gap, ...]  # figures of the year to date the report does not use, and why
+    checked: tuple[Submission, ...]  # submissions of the period's quarters with findings (the Kiểm tra sheet)
+
+    @property
+    def department(self) -> DepartmentReport | None:
+        """The department's own workbooks over the period, if any."""
+        return self.intake.department
+
+    @property
+    def received(self) -> int:
+        """Units with every quarter of the period accepted."""
+        return sum(s.state == "received" for s in self.states)
+
+
+def collect_for(setup: Setup, period: Period, cache: Path | None = None) -> Intake:
+    """Read every submission the report on ``period`` needs (the year to date, last year, the trend);
+    through the ingest store at ``cache`` if given (each file parsed once)."""
+    received = received_times(setup.inputs)
+    quarters = quarters_needed(period)
+    if cache is not None:
+        intake, _ = collect_cached(
+            setup.submissions, quarters, setup.catalogue, setup.province, cache, received, setup.rules.rules
+        )
+    else:
+        intake = collect(
+            setup.submissions, quarters, setup.catalogue, setup.province, received, setup.rules.rules
+        )
+    intake.submissions.extend(rejected_submissions(setup.inputs))
+    intake.department, findings = department_for(setup, period)
+    intake.submissions.extend(department_checks(setup, findings))
+    intake.first_received.update(first_versions(setup.inputs))
+    add_outliers(intake, setup.catalogue, setup.rules.outliers)
+    return intake
+
+
+def add_outliers(intake: Intake, catalogue: Catalogue, settings: Outliers) -> None:
+    """Warn, on each accepted submission, of figures far from the same unit's earlier quarters."""
+    by_unit: dict[str, list[tuple[str, Submission]]] = {}
+    for (unit, quarter), sub in intake.accepted.items():
+        by_unit.setdefault(unit, []).append((quarter, sub))
+    for subs in by_unit.values():
+        ordered = [sub for _, sub in sorted(subs, key=lambda pair: Period.parse(pair[0]))]
+        for index, sub in enumerate(ordered):
+            sub.findings.extend(outlier_findings(sub, ordered[:index], catalogue, settings))
+
+
+def department_for(setup: Setup, period: Period) -> tuple[DepartmentReport | None, list[Finding]]:
+    """The department's own work over the period (``<inputs>/department/<quarter>.xlsx``) and the findings of
+    its workbooks; None without any (a run without that folder is unchanged)."""
+    return read_department_period(setup.inputs, period, setup.catalogue, setup.province)
+
+
+def department_checks(setup: Setup, findings: Sequence[Finding]) -> list[Submission]:
+    """The findings on the department's workbooks of the period, one pseudo-submission per file (no unit), so
+    the XLSX's Kiểm tra sheet lists them like the units'."""
+    by_file: dict[str, list[Finding]] = {}
+    for finding in findings:
+        by_file.setdefault(finding.where.file, []).append(finding)
+    out = []
+    for name, findings in by_file.items():
+        sub = Submission(path=setup.inputs / "department" / name, unit=None, period=None)
+        sub.findings.extend(findings)
+        out.append(sub)
+    return out
+
+
+def collection_of(setup: Setup, intake: Intake, period: Period, timeliness: bool = True) -> Collection:
+    """What the stages after intake need, each computed once: the review log is read once, the quarter
+    statuses and unit states made once. ``timeliness=False`` leaves the timeliness table out (a roll-up of
+    provinces has no deadlines of its own)."""
+    flags = tuple(review_flags(setup.inputs, intake))
+    records = usable_records(setup.inputs, intake, flags)
+    statuses = tuple(quarter_statuses(intake, setup.province, period))
+    gaps = period_gaps(records, setup.catalogue, setup.province, period.year_to_date, held_out(flags))
+    quarters = {q.code for q in period.quarters}
+    return Collection(
+        intake=intake,
+        records=records,
+        flags=flags,
+        statuses=statuses if timeliness else (),
+        states=tuple(unit_states(intake, setup.province, period, statuses)),
+        notes=tuple(unit_notes(intake, setup.province, period)),
+        gaps=gaps,
+        checked=tuple(
+            s for s in intake.submissions if s.findings and (s.period in quarters or s.period is None)
+        ),
+    )
+
+
+def collection_for(setup: Setup, period: Period, cache: Path | None = None) -> Collection:
+    """Collect the period's submissions (see collect_for) and derive what the report needs from them."""
+    return collection_of(setup, collect_for(setup, period, cache), period)
