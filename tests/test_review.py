@@ -102,6 +102,7 @@ def test_decisions_round_trip_and_a_broken_line_is_named(tmp_path: Path) -> None
         read_decisions(tmp_path)
 
 
+@pytest.mark.slow
 def test_held_figures_are_out_of_the_totals_until_accepted(sample_inputs_copy: Path) -> None:
     inputs = sample_inputs_copy
     # Held: the province's computers and books leave out Si Ma Cai's and Bắc Hà's figures.
@@ -193,6 +194,7 @@ def test_review_errors_are_one_clear_line(sample_inputs_copy: Path) -> None:
     assert broken.exit_code == 1 and "review.jsonl" in broken.output and "Traceback" not in broken.output
 
 
+@pytest.mark.slow
 def test_a_year_with_a_missing_quarter_end_to_end(sample_inputs_copy: Path) -> None:
     """Huyện Bát Xát sent 2024-Q2..Q4 but not Q1: the year counts the three quarters it sent."""
     inputs = sample_inputs_copy
@@ -267,7 +269,7 @@ def test_held_versions_are_listed_and_decided_through_review(sample_inputs_copy:
     assert "bản chờ xác nhận" not in again.output
 
 
-@pytest.mark.parametrize("calendar", ["administrative", "statistical"])
+@pytest.mark.parametrize("calendar", ["administrative", pytest.param("statistical", marks=pytest.mark.slow)])
 @pytest.mark.parametrize(
     ("code", "quarters", "lacks"),
     [
