@@ -838,6 +838,7 @@ def test_property_half_year_is_two_quarters_and_year_is_two_halves(
         assert year[unit] == pytest.approx(h1[unit] + h2[unit], **TOL)
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(datasets(("SUB",)))
 def test_property_stock_year_value_is_its_q4_value(
