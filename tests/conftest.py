@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
+from baocao.national import NationalRun
 from baocao.phrases import Phrases, load_phrases
 from baocao.report import SAMPLE_INPUTS, TEMPLATES, Setup, load_setup
 from baocao.settings import apply_prefect_defaults
@@ -146,3 +147,38 @@ def sample_documents(sample_setup: Setup, tmp_path_factory: pytest.TempPathFacto
     render_pdf(context, TEMPLATES, pdf)
     write_xlsx(sample_setup, collection, figures, period, xlsx)
     return {"context": context, "docx": docx, "pdf": pdf, "xlsx": xlsx}
+
+
+@pytest.fixture(scope="session")
+def national_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three provinces of three communes each, five quarters up to 2026-Q2 (read-only: copy to change).
+    Shared by the national tests and the Dask test."""
+    from benchmarks.national_data import write_national
+
+    root = tmp_path_factory.mktemp("national") / "vn"
+    write_national(root, units=9, quarters=5, provinces=3)
+    return root
+
+
+@pytest.fixture(scope="session")
+def first_run(
+    national_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, NationalRun, list[str]]:
+    """One national run of the small set by the embedded engine (no Prefect, no Dask): its outputs folder,
+    its NationalRun and the folders its progress callback was called with, in order. Read-only."""
+    from datetime import date
+
+    from baocao.national import run_national
+    from baocao.periods import Period
+
+    out = tmp_path_factory.mktemp("national-out")
+    seen: list[str] = []
+    run = run_national(
+        national_root,
+        Period.parse("2026-Q2"),
+        out,
+        date(2026, 7, 10),
+        workers=2,
+        on_done=lambda o: seen.append(o.folder),
+    )
+    return out, run, seen

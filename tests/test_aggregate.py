@@ -791,6 +791,7 @@ def values_of(table: pd.DataFrame, code: str) -> dict[str, float]:
     return dict(zip(rows["unit"], rows["value"], strict=True))
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(datasets(("REV", "REV2", "SUB")), st.sampled_from(PERIODS_2024))
 def test_property_province_flow_and_stock_is_the_sum_of_units(
@@ -816,6 +817,7 @@ def test_property_province_flow_and_stock_is_the_sum_of_units(
     assert (province_rows.loc[["REV", "SUB", "TOT"], "units_reported"] == len(units)).all()
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(datasets(("REV",)))
 def test_property_half_year_is_two_quarters_and_year_is_two_halves(
@@ -836,6 +838,7 @@ def test_property_half_year_is_two_quarters_and_year_is_two_halves(
         assert year[unit] == pytest.approx(h1[unit] + h2[unit], **TOL)
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(datasets(("SUB",)))
 def test_property_stock_year_value_is_its_q4_value(
@@ -849,6 +852,7 @@ def test_property_stock_year_value_is_its_q4_value(
     assert year["P"] == pytest.approx(sum(data["SUB"][u][2024, 4] for u in units), **TOL)
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(datasets(("COV", "VIL")), st.sampled_from(PERIODS_2024))
 def test_property_province_ratio_lies_between_unit_ratios(
@@ -877,6 +881,7 @@ def _growth(now: float, before: float) -> float:
     return (now / before - 1) * 100 if before > 0 else math.nan
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None)
 @given(
     datasets(("REV",)),

@@ -56,6 +56,7 @@ def test_template_rejects_a_half_year(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "per quarter" in result.output
 
 
+@pytest.mark.slow
 def test_run_without_prefect_prints_the_three_paths(sample_inputs_copy: Path, tmp_path: Path) -> None:
     shutil.rmtree(sample_inputs_copy / "submissions" / "2024-Q3")
     (sample_inputs_copy / "submissions" / "2024-Q2" / "SIMACAI.xlsx").unlink()
@@ -83,6 +84,7 @@ def test_run_without_prefect_prints_the_three_paths(sample_inputs_copy: Path, tm
     assert steps[0].startswith("· reading") and "· writing BC-2024-Q2-STTTT.pdf" in steps
 
 
+@pytest.mark.slow
 def test_run_picks_the_latest_quarter(sample_inputs_copy: Path, tmp_path: Path) -> None:
     for quarter in ("2024-Q3", "2024-Q4"):
         shutil.rmtree(sample_inputs_copy / "submissions" / quarter)

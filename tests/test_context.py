@@ -190,6 +190,7 @@ def report_sentences(ctx: dict[str, Any]) -> list[str]:
     return [s for t in texts for s in re.split(r"(?<=[.;])\s+|\n", t)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("without", "code"),
     [(None, "2024-Q2"), (None, "2024-H1"), (None, "2024"), ("SAPA", "2024-H1"), ("SAPA", "2024")],

@@ -35,6 +35,7 @@ def test_check_answers_every_case(case: Case, tmp_path: Path, sample_inputs_copy
     assert result.exit_code == (0 if case.accepted else 1), result.output
 
 
+@pytest.mark.slow
 def test_a_province_survives_an_inbox_of_every_case(tmp_path: Path, sample_inputs_copy: Path) -> None:
     inbox = sample_inputs_copy / "inbox"
     inbox.mkdir()
@@ -77,6 +78,7 @@ def test_a_province_survives_an_inbox_of_every_case(tmp_path: Path, sample_input
     assert again.exit_code == 0
 
 
+@pytest.mark.slow
 def test_a_1e300_file_published_before_the_ranges_no_longer_breaks_runs(
     tmp_path: Path, sample_inputs_copy: Path
 ) -> None:

@@ -63,6 +63,7 @@ def smtp_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Inbox]:
         controller.stop()
 
 
+@pytest.mark.slow
 def test_one_mail_with_both_documents_and_never_twice(
     smtp_server: Inbox, sample_inputs_copy: Path, tmp_path: Path
 ) -> None:
@@ -99,6 +100,7 @@ def test_one_mail_with_both_documents_and_never_twice(
     assert "s3cr3t" not in mail.as_string()
 
 
+@pytest.mark.slow
 def test_smtp_down_still_writes_and_publishes_then_sends_once(
     monkeypatch: pytest.MonkeyPatch, sample_inputs_copy: Path, tmp_path: Path
 ) -> None:
@@ -129,6 +131,7 @@ def test_smtp_down_still_writes_and_publishes_then_sends_once(
     assert len(inbox.messages) == 1
 
 
+@pytest.mark.slow
 def test_without_smtp_settings_documents_are_only_published(
     monkeypatch: pytest.MonkeyPatch, sample_inputs_copy: Path, tmp_path: Path
 ) -> None:
@@ -154,6 +157,7 @@ def test_attachment_name() -> None:
     assert attachment_name("quý IV/2024", "SKHCN", ".docx") == "Báo cáo quý IV-2024 - SKHCN.docx"
 
 
+@pytest.mark.slow
 def test_manifest_lists_versions_and_configuration(sample_inputs_copy: Path, tmp_path: Path) -> None:
     first = run_report(ReportRequest(sample_inputs_copy, PERIOD, tmp_path / "a", date(2024, 7, 5)))
     second = run_report(ReportRequest(sample_inputs_copy, PERIOD, tmp_path / "b", date(2024, 7, 5)))
@@ -216,6 +220,7 @@ def test_a_bad_sender_is_one_clear_error(value: str) -> None:
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.slow
 def test_a_bad_sender_in_a_run_is_one_line_and_exit_status_1(
     smtp_server: Inbox, monkeypatch: pytest.MonkeyPatch, sample_inputs_copy: Path, tmp_path: Path
 ) -> None:

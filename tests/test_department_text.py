@@ -45,6 +45,7 @@ def text_of(section: dict[str, Any]) -> str:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("code", "quarters"), [("2024-Q2", ["2024-Q2"]), ("2024-H1", ["2024-Q1", "2024-Q2"])]
 )
@@ -79,6 +80,7 @@ def test_limitations_causes_proposals_and_tasks_of_the_department() -> None:
     assert "Tổng hợp báo cáo công tác quý I/2024" not in tasks_text
 
 
+@pytest.mark.slow
 def test_without_a_department_workbook_nothing_is_said_of_its_work(tmp_path: Path) -> None:
     inputs = tmp_path / "lao-cai"
     shutil.copytree(SAMPLE_INPUTS, inputs)
@@ -88,6 +90,7 @@ def test_without_a_department_workbook_nothing_is_said_of_its_work(tmp_path: Pat
     assert "Doanh thu bưu chính 6 tháng đầu năm 2024" in text
 
 
+@pytest.mark.slow
 def test_a_broken_department_workbook_is_named_and_left_out(tmp_path: Path) -> None:
     inputs = tmp_path / "lao-cai"
     shutil.copytree(SAMPLE_INPUTS, inputs)
@@ -100,6 +103,7 @@ def test_a_broken_department_workbook_is_named_and_left_out(tmp_path: Path) -> N
     assert "Sở đã tham mưu" not in text  # the broken quarter says nothing
 
 
+@pytest.mark.slow
 def test_the_departments_figures_are_in_annex_one() -> None:
     setup = load_setup(SAMPLE_INPUTS)
     period = Period.parse("2024-H1")

@@ -59,6 +59,7 @@ def documents_are_whole(folder: Path) -> None:
         load_workbook(path)
 
 
+@pytest.mark.slow
 def test_killed_while_rendering_then_a_clean_rerun(sample_inputs_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     folder = out / "lao-cai" / PERIOD.code
@@ -110,6 +111,7 @@ def manifest_matches(folder: Path) -> dict[str, str]:
     return dict(listed)
 
 
+@pytest.mark.slow
 def test_a_run_killed_between_documents_leaves_the_previous_set_whole(
     sample_inputs_copy: Path, tmp_path: Path
 ) -> None:
@@ -169,6 +171,7 @@ def test_an_unfinished_staging_folder_is_removed_and_the_old_set_kept(tmp_path: 
     assert {p.name: p.read_text() for p in folder.iterdir()} == {"BC.docx": "old"}
 
 
+@pytest.mark.slow
 def test_killed_while_collecting_loses_nothing(sample_inputs_copy: Path) -> None:
     inbox = sample_inputs_copy / "inbox"
     inbox.mkdir()
@@ -197,6 +200,7 @@ def test_killed_while_collecting_loses_nothing(sample_inputs_copy: Path) -> None
     assert len(list((sample_inputs_copy / "submissions").glob("*/*.xlsx"))) == len(dropped)
 
 
+@pytest.mark.slow
 def test_two_runs_of_one_period_at_once(sample_inputs_copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = (
@@ -232,6 +236,7 @@ def full_disk(tmp_path: Path) -> Path:
         subprocess.run(["umount", str(mount)], check=False)
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_reported_and_nothing_half_written(sample_inputs_copy: Path, full_disk: Path) -> None:
     ballast = full_disk / "ballast"
     ballast.write_bytes(b"\0" * (2_700 * 1024))  # leave about 300 KB
@@ -242,6 +247,7 @@ def test_a_full_disk_is_reported_and_nothing_half_written(sample_inputs_copy: Pa
     documents_are_whole(folder)
 
 
+@pytest.mark.slow
 def test_the_cli_says_the_disk_is_full_in_one_line(sample_inputs_copy: Path, full_disk: Path) -> None:
     (full_disk / "ballast").write_bytes(b"\0" * (2_700 * 1024))
     process = baocao(
@@ -268,6 +274,7 @@ def hostile_templates(tmp_path: Path, html: str) -> Path:
     return templates
 
 
+@pytest.mark.slow
 def test_a_template_cannot_reach_python(sample_inputs_copy: Path, tmp_path: Path) -> None:
     templates = hostile_templates(tmp_path, "<p>{{ ''.__class__.__mro__[1].__subclasses__() }}</p>")
     with pytest.raises(RenderError, match=r"unsafe|access"):
@@ -288,6 +295,7 @@ class _Counter(http.server.BaseHTTPRequestHandler):
         pass
 
 
+@pytest.mark.slow
 @pytest.mark.allow_weasyprint_warnings
 def test_the_pdf_fetches_nothing_outside_templates(
     sample_inputs_copy: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
@@ -314,6 +322,7 @@ def test_the_pdf_fetches_nothing_outside_templates(
     assert "outside" in refused or "disallowed" in refused
 
 
+@pytest.mark.slow
 def test_secrets_never_in_logs_or_files(
     sample_inputs_copy: Path,
     tmp_path: Path,

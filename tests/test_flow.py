@@ -14,7 +14,8 @@ from baocao.cli import app
 from baocao.files import file_sha256
 from tests.support import tidy_sheet
 
-pytestmark = pytest.mark.prefect
+# A Prefect test harness (about 10 s to start) and runs of whole reports through it.
+pytestmark = [pytest.mark.prefect, pytest.mark.slow]
 
 
 def test_run_through_the_flow_matches_the_core(prefect_harness: None, tmp_path: Path) -> None:

@@ -395,6 +395,7 @@ def test_pdf_annex_pages_each_hold_a_table(sample_documents: dict[str, Any]) -> 
     assert annex_pages_without_a_table(sample_documents["pdf"]) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", ["2024-H1", "2024-9M", "2024"])
 def test_pdf_annex_pages_each_hold_a_table_in_longer_periods(
     sample_setup: Setup, tmp_path: Path, code: str
@@ -408,6 +409,7 @@ def test_pdf_annex_pages_each_hold_a_table_in_longer_periods(
     assert annex_pages_without_a_table(target) == []
 
 
+@pytest.mark.slow
 def test_pdf_annex_title_and_footnote_stay_with_a_table_of_any_length(
     sample_setup: Setup, tmp_path: Path
 ) -> None:
@@ -428,6 +430,7 @@ def test_pdf_annex_title_and_footnote_stay_with_a_table_of_any_length(
         assert annex_pages_without_a_table(target) == [], f"{count} rows"
 
 
+@pytest.mark.slow
 def test_pdf_unnumbered_report_leaves_a_blank_for_the_number(sample_setup: Setup, tmp_path: Path) -> None:
     period = Period.parse("2024-Q2")
     intake = collection_for(sample_setup, period)

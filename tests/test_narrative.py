@@ -332,6 +332,7 @@ def _body(code: str, inputs: Any = None) -> tuple[str, dict[str, Any]]:
     return "\n".join([*context["lead"], all_text(context["sections"])]), context
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", ["2024-Q2", "2024-Q4", "2024-H1", "2024-9M"])
 def test_a_body_compares_the_key_figures_only(code: str) -> None:
     text, _ = _body(code)
@@ -341,6 +342,7 @@ def test_a_body_compares_the_key_figures_only(code: str) -> None:
     assert not re.search(r"\b[A-Z]{2}\d{2}\b", text)
 
 
+@pytest.mark.slow
 def test_a_year_report_compares_with_last_year_and_judges_the_plan() -> None:
     text, context = _body("2024")
     assert "so với cùng kỳ" not in text and "so với năm 2023" in text
@@ -369,6 +371,7 @@ def test_proposals_counted_as_shown() -> None:
     assert count == len(units_items) > 0
 
 
+@pytest.mark.slow
 def test_a_half_year_carries_the_notes_of_both_quarters(sample_setup: Setup) -> None:
     from baocao.intake.cells import fold
 

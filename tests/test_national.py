@@ -16,30 +16,13 @@ from baocao.cli import app
 from baocao.national import ROLLUP, NationalRun, run_national
 from baocao.periods import Period
 from baocao.report import report_digest, setup_sources
-from benchmarks.national_data import write_national
 from tests.support import docx_text, openpyxl_figures
+
+# National runs of three provinces (a process pool each), and one through Prefect's flow and harness.
+pytestmark = pytest.mark.slow
 
 PERIOD = Period.parse("2026-Q2")
 WHEN = date(2026, 7, 10)
-
-
-@pytest.fixture(scope="module")
-def national_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Three provinces of three communes each, five quarters up to 2026-Q2 (read-only: copy to change)."""
-    root = tmp_path_factory.mktemp("national") / "vn"
-    write_national(root, units=9, quarters=5, provinces=3)
-    return root
-
-
-@pytest.fixture(scope="module")
-def first_run(
-    national_root: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, NationalRun, list[str]]:
-    """One national run of the small set (no Prefect): its outputs folder, result and progress calls."""
-    out = tmp_path_factory.mktemp("national-out")
-    seen: list[str] = []
-    run = run_national(national_root, PERIOD, out, WHEN, workers=2, on_done=lambda o: seen.append(o.folder))
-    return out, run, seen
 
 
 @pytest.fixture

@@ -22,6 +22,9 @@ from baocao.store import TZ
 from tests.support import docx_text, openpyxl_figures
 from tests.test_deliver import Inbox, free_port
 
+# A whole quarter end to end: forms, collection, a rendered report and mail.
+pytestmark = pytest.mark.slow
+
 QUARTER = "2025-Q1"
 LATE, MISSING = "BAOYEN", "VANBAN"
 runner = CliRunner()

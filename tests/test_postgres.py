@@ -17,10 +17,13 @@ from baocao.report import SAMPLE_INPUTS
 from flows.schedules import TIMEZONE, build_deployments, free_port, local_server
 
 BINARIES = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
-pytestmark = pytest.mark.skipif(
-    not BINARIES or os.geteuid() != 0 or not shutil.which("runuser"),
-    reason="needs PostgreSQL's binaries and root (to run initdb as postgres)",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not BINARIES or os.geteuid() != 0 or not shutil.which("runuser"),
+        reason="needs PostgreSQL's binaries and root (to run initdb as postgres)",
+    ),
+]
 
 
 def as_postgres(*command: str) -> None:

@@ -133,6 +133,7 @@ def test_outliers(catalogue: Catalogue, code: str, history: list[float], value: 
     assert all(f.severity == "warning" and catalogue.get(code).name in f.message for f in findings)
 
 
+@pytest.mark.slow
 def test_a_rule_and_an_outlier_in_the_sample_report_and_status() -> None:
     setup = load_setup(SAMPLE_INPUTS)
     period = Period.parse("2024-Q4")

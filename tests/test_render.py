@@ -80,6 +80,7 @@ def libreoffice_pdf(rendered: dict[str, Any], tmp_path_factory: pytest.TempPathF
     return out / f"{rendered['docx'].stem}.pdf"
 
 
+@pytest.mark.slow
 def test_docx_opens_in_libreoffice(libreoffice_pdf: Path) -> None:
     with pdfplumber.open(libreoffice_pdf) as pdf:
         assert len(pdf.pages) >= 5
@@ -87,6 +88,7 @@ def test_docx_opens_in_libreoffice(libreoffice_pdf: Path) -> None:
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in first and "BÁO CÁO" in first
 
 
+@pytest.mark.slow
 def test_docx_rules_clear_the_text_in_libreoffice(libreoffice_pdf: Path) -> None:
     with pdfplumber.open(libreoffice_pdf) as pdf:
         page = pdf.pages[0]
@@ -125,6 +127,7 @@ def test_pdf_first_page_has_correct_vietnamese(rendered: dict[str, Any]) -> None
         assert phrase in text
 
 
+@pytest.mark.slow
 def test_pdf_and_docx_carry_the_same_text(rendered: dict[str, Any]) -> None:
     with pdfplumber.open(rendered["pdf"]) as pdf:
         # The body only: the page number in the top margin would split a paragraph that crosses pages.
@@ -175,6 +178,7 @@ def test_xlsx_field_sheet_is_readable(rendered: dict[str, Any], sample_setup: Se
     assert ws.cell(row=3, column=3).number_format == "#,##0"
 
 
+@pytest.mark.slow
 def test_charts_in_both_documents(rendered: dict[str, Any]) -> None:
     charts = [c for a in rendered["context"]["annexes"] for c in a["charts"]]
     assert [c["kind"] for c in charts] == ["trend", "units", "units"]
@@ -200,6 +204,7 @@ def test_charts_in_both_documents(rendered: dict[str, Any]) -> None:
     )
 
 
+@pytest.mark.slow
 def test_docx_outline_levels_make_libreoffice_bookmarks(libreoffice_pdf: Path) -> None:
     # LibreOffice exports a bookmark for each paragraph with an outline level: Word's navigation pane too.
     outline = PdfReader(libreoffice_pdf).outline

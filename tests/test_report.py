@@ -16,6 +16,9 @@ from baocao.periods import Period
 from baocao.report import ReportRequest, ReportResult, load_setup, run_report
 from tests.support import DATA_SHEET, cell_of, docx_text, openpyxl_figures, set_cell, tidy_sheet, vn
 
+# Every test renders whole reports (DOCX, PDF, XLSX) of the sample or of a generated province.
+pytestmark = pytest.mark.slow
+
 PERIODS = ["2024-Q2", "2024-H1", "2024-9M", "2024"]
 REPORT_DATE = date(2025, 1, 15)
 

@@ -25,6 +25,9 @@ import pytest
 from baocao.report import SAMPLE_INPUTS, load_setup
 from flows.schedules import TIMEZONE, free_port, timing
 
+# A standing Prefect server, served deployments and a real browser.
+pytestmark = pytest.mark.slow
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 BROWSER_ARGS = [
     "--no-sandbox",

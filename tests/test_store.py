@@ -113,6 +113,7 @@ def test_a_rejected_file_gets_feedback_and_is_kept(province_dir: Path) -> None:
     assert states["BACHA"].state == "rejected" and any(ref in str(e) for e in states["BACHA"].errors)
 
 
+@pytest.mark.slow
 def test_an_actual_figure_replaces_the_estimate_and_both_are_kept(province_dir: Path) -> None:
     setup = load_setup(province_dir)
     drop(setup, "LAOCAI", "LAOCAI.xlsx", {"BC03": 12.5, "BC01": 60}, estimates=frozenset({"BC03"}))

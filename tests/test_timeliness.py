@@ -85,6 +85,7 @@ def status_output(province_dir: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return shown.output
 
 
+@pytest.mark.slow
 def test_sent_three_working_days_late(province_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     setup = load_setup(province_dir)
     assert setup.province.deadline(QUARTER) == DEADLINE
@@ -122,6 +123,7 @@ def test_an_on_time_unit_that_revises_later_stays_on_time(province_dir: Path) ->
     assert openpyxl_figures(current)["BC01"] == (12.0, False), "the revision's figures count"
 
 
+@pytest.mark.slow
 def test_a_revision_years_later_does_not_make_it_late(
     province_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,11 +18,15 @@ from baocao.national import run_national
 from baocao.periods import Period
 from benchmarks.national_data import write_national
 from flows.schedules import local_server
+from tests.support import stop_processes
 from tests.test_postgres import BINARIES, postgres  # noqa: F401 - the fixture, shared
 
-pytestmark = pytest.mark.skipif(
-    not BINARIES or os.geteuid() != 0, reason="needs PostgreSQL's binaries and root (to run initdb)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not BINARIES or os.geteuid() != 0, reason="needs PostgreSQL's binaries and root (to run initdb)"
+    ),
+]
 POOL = "baocao-test"
 
 
@@ -66,13 +70,7 @@ def workers(server: dict[str, str], tmp_path: Path) -> Iterator[list[Path]]:
     try:
         yield logs
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_processes(processes)
 
 
 def test_two_workers_pull_the_province_runs(
