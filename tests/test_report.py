@@ -231,5 +231,5 @@ def test_a_quarter_briefing_fits_five_pages(sample_runs: dict[str, ReportResult]
 def test_every_sample_quarter_fits_five_pages(code: str, tmp_path: Path) -> None:
     from baocao.report import SAMPLE_INPUTS
 
-    result = run_report(SAMPLE_INPUTS, Period.parse(code), tmp_path, REPORT_DATE, 5)
+    result = run_report(ReportRequest(SAMPLE_INPUTS, Period.parse(code), tmp_path, REPORT_DATE, 5))
     assert len(body_pages(result.pdf)) <= 5
