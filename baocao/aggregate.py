@@ -21,9 +21,10 @@ from functools import reduce
 import numpy as np
 import pandas as pd
 
-from baocao.catalogue import Catalogue, Indicator, Province
+from baocao.catalogue import Catalogue, Indicator
 from baocao.cube import Cube, cube_of, paired_inputs, unit_period_values
 from baocao.periods import Period
+from baocao.province import Province
 
 FIGURE_COLUMNS = [
     "unit",

@@ -21,13 +21,14 @@ from typing import Any
 
 import pandas as pd
 
-from baocao.catalogue import Catalogue, Indicator, Province
+from baocao.catalogue import Catalogue, Indicator
 from baocao.coverage import Gap
 from baocao.department_text import department_rows
 from baocao.intake.model import DepartmentReport, Note, QuarterStatus, UnitState
 from baocao.narrative import Story, figures_index, lead_paragraphs, report_sections, summary_line
 from baocao.periods import Period, official_date, roman
 from baocao.phrases import Phrases
+from baocao.province import Province
 from baocao.review import Flag
 from baocao.vietnamese import number
 

@@ -11,8 +11,9 @@ from typing import Literal
 
 import pandas as pd
 
-from baocao.catalogue import Catalogue, Indicator, Province
+from baocao.catalogue import Catalogue, Indicator
 from baocao.periods import Period
+from baocao.province import Province
 
 GapReason = Literal["missing", "held", "rejected"]
 Key = tuple[str, str, str]  # (unit, quarter, indicator)

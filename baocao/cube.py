@@ -13,8 +13,9 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
-from baocao.catalogue import Catalogue, Indicator, Province
+from baocao.catalogue import Catalogue, Indicator
 from baocao.periods import Period
+from baocao.province import Province
 
 
 class Cube:

@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from baocao.catalogue import Catalogue, Province, load_province
+from baocao.catalogue import Catalogue
 from baocao.errors import Location, PeriodError
 from baocao.intake.cells import fold
 from baocao.intake.department import department_path, read_department
 from baocao.intake.layout import DeptNoteSection
 from baocao.intake.model import DepartmentReport, Finding, Proposal, Task
 from baocao.periods import Period
+from baocao.province import Province, load_province
 
 RECORD_COLUMNS = ["unit", "period", "indicator", "value", "is_estimate"]
 

@@ -23,13 +23,14 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.errors import BaocaoError
 from baocao.files import exclusive, file_sha256, write_bytes_atomic
 from baocao.intake import Submission, read_file_safely
 from baocao.intake.checks import shown_number
 from baocao.intake.read import SUFFIXES, expected_from_path
 from baocao.periods import Period
+from baocao.province import Province
 from baocao.store import TZ, StoredVersion, adopt_current, publish, read_index, store_root
 
 HELD = "held.jsonl"

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.errors import Location
 from baocao.files import file_sha256, write_bytes_atomic
 from baocao.intake import Intake, accept, read_file_safely
@@ -32,6 +32,7 @@ from baocao.intake.model import Finding, Note, Submission
 from baocao.intake.read import expected_from_path, iter_submission_files
 from baocao.intake.rules import Rule
 from baocao.periods import Period
+from baocao.province import Province
 
 PARSER_VERSION = "3"  # 2: ranges, bidirectional controls, empty formula results; 3: findings name the figures they question
 FILES = "files.parquet"

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 import yaml
 
-from baocao.catalogue import Province, load_catalogue
+from baocao.catalogue import load_catalogue
 from baocao.collection import collection_of
 from baocao.errors import BaocaoError, ConfigError
 from baocao.files import file_sha256
@@ -29,6 +29,7 @@ from baocao.intake import Intake, Submission, accept
 from baocao.periods import Period
 from baocao.phrases import Phrases, load_phrases
 from baocao.provenance import Manifest, inputs_digest, read_manifest, unchanged
+from baocao.province import Province
 from baocao.report import (
     ReportRequest,
     context_for,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
+from baocao.catalogue import Catalogue, load_catalogue
 from baocao.errors import ConfigError, PeriodError
 from baocao.intake.rules import RuleSet, load_rules
 from baocao.paths import DEFAULT_OUTPUTS as DEFAULT_OUTPUTS
@@ -18,6 +18,7 @@ from baocao.paths import SAMPLE_INPUTS as SAMPLE_INPUTS
 from baocao.paths import TEMPLATES as TEMPLATES
 from baocao.periods import Period
 from baocao.phrases import Phrases, load_phrases
+from baocao.province import Province, load_province
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.errors import Location
 from baocao.files import exclusive, file_sha256, sweep_partials, write_bytes_atomic
 from baocao.intake import Finding, Submission, read_file_safely
@@ -33,6 +33,7 @@ from baocao.intake.cells import strip_bidi
 from baocao.intake.csvfile import raw_lines
 from baocao.intake.read import SUFFIXES, expected_from_path, iter_inbox_files
 from baocao.intake.rules import Rule
+from baocao.province import Province
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 INDEX = "index.jsonl"

@@ -11,13 +11,14 @@ from typing import Any
 
 import pandas as pd
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.coverage import Gap
 from baocao.intake.cells import fold
 from baocao.intake.layout import NoteSection
 from baocao.intake.model import DepartmentReport, Note, UnitState
 from baocao.periods import Period
 from baocao.phrases import Phrases
+from baocao.province import Province
 from baocao.review import Flag
 from baocao.vietnamese import join
 

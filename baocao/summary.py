@@ -8,10 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.intake.model import QuarterStatus
 from baocao.narrative import figures_index
 from baocao.periods import Period
+from baocao.province import Province
 from baocao.vietnamese import number
 
 STATE_WORDS = {

@@ -26,7 +26,7 @@ from prefect.schedules import Cron
 from prefect.types.entrypoint import EntrypointType
 
 from baocao import report as core
-from baocao.catalogue import Province
+from baocao.province import Province
 from flows.reminder import reminder
 from flows.report import province_report
 

@@ -15,13 +15,14 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
+from baocao.catalogue import Catalogue, load_catalogue
 from baocao.intake.department import department_path
 from baocao.intake.department_form import ministry_name, write_department_form
 from baocao.intake.form import FormContent, write_form
 from baocao.intake.layout import DeptNoteSection
 from baocao.intake.model import DepartmentReport, Note, Proposal, Task
 from baocao.periods import ROMAN, Period, add_working_days
+from baocao.province import Province, load_province
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = 20240630

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
-from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
+from baocao.catalogue import Catalogue, load_catalogue
 from baocao.national import NationalRun
 from baocao.phrases import Phrases, load_phrases
+from baocao.province import Province, load_province
 from baocao.report import SAMPLE_INPUTS, TEMPLATES, Setup, load_setup
 from baocao.settings import apply_prefect_defaults
 

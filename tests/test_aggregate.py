@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from baocao.aggregate import FIGURE_COLUMNS, period_table, quarterly_series, report_figures, with_sums
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.periods import Period
+from baocao.province import Province
 
 RECORD_COLUMNS = ["unit", "period", "indicator", "value", "is_estimate"]
 YEARS = (2023, 2024)

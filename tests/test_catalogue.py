@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from baocao.catalogue import Catalogue, Province, load_catalogue, load_province
+from baocao.catalogue import Catalogue, load_catalogue
 from baocao.errors import ConfigError
+from baocao.province import Province, load_province
 from baocao.report import SAMPLE_INPUTS, TEMPLATES, Setup
 
 # --- the real files -------------------------------------------------------------------------------

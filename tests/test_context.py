@@ -13,11 +13,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from baocao.catalogue import Signer
 from baocao.context import build_context, document_number, file_stem, printable
 from baocao.errors import Location
 from baocao.intake.model import Finding, Note, QuarterStatus, UnitState
 from baocao.periods import Period
+from baocao.province import Signer
 from baocao.report import SAMPLE_INPUTS, Setup, collection_for, context_for, figures_for, load_setup
 
 PERIOD = Period.parse("2024-H1")

@@ -20,10 +20,11 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.intake import collect, read_file_safely
 from baocao.intake.read import expected_from_path
 from baocao.periods import Period
+from baocao.province import Province
 from tests.support import DATA_SHEET, cell_of, openpyxl_figures, set_cell
 
 SOURCE = Path(__file__).resolve().parents[1] / "inputs" / "lao-cai" / "submissions" / "2024-Q2" / "SAPA.xlsx"

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.coverage import Gap, UnitGap, indicator_gaps, period_gaps, raw_inputs
 from baocao.periods import Period
+from baocao.province import Province
 
 CATALOGUE = Catalogue.model_validate(
     {

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from baocao.catalogue import Catalogue, Province, load_catalogue
+from baocao.catalogue import Catalogue, load_catalogue
 from baocao.cli import app
 from baocao.collection import department_for as setup_department
 from baocao.department import department_for, merged_department, province_records
@@ -22,6 +22,7 @@ from baocao.intake.form import write_form
 from baocao.intake.model import DepartmentReport, Proposal, Task
 from baocao.intake.read import read_file
 from baocao.periods import Period
+from baocao.province import Province
 from baocao.report import SAMPLE_INPUTS, Setup, report_digest
 
 Q1 = Period.parse("2025-Q1")

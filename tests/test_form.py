@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.intake.form import FormContent, write_form
 from baocao.intake.model import Note
 from baocao.periods import Period
+from baocao.province import Province
 from tests.support import read_one
 
 QUARTER = Period.parse("2025-Q1")

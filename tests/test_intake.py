@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.intake import collect, records_frame, unit_states
 from baocao.intake.read import Expected, expected_from_path, read_file
 from baocao.periods import Period
+from baocao.province import Province
 from tests.support import DATA_SHEET, cell_of, openpyxl_figures, read_one, set_cell
 
 SAMPLE_FILE = "2024-Q2/BATXAT.xlsx"

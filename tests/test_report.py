@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from baocao.catalogue import Province
 from baocao.intake.form import FormContent, write_form
 from baocao.intake.model import Note
 from baocao.periods import Period
+from baocao.province import Province
 from baocao.report import ReportRequest, ReportResult, load_setup, run_report
 from tests.support import DATA_SHEET, cell_of, docx_text, openpyxl_figures, set_cell, tidy_sheet, vn
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.errors import Location
 from baocao.files import file_sha256
 from baocao.intake.model import (
@@ -27,6 +27,7 @@ from baocao.intake.model import (
 )
 from baocao.intake.read import Expected, expected_from_path, iter_submission_files, read_file
 from baocao.intake.rules import Rule, rule_findings
+from baocao.province import Province
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.errors import Location, PeriodError, SubmissionError
 from baocao.intake import layout as L
 from baocao.intake.cells import CellValueError, cell_text, fold, parse_number, parse_status
@@ -23,6 +23,7 @@ from baocao.intake.model import DepartmentReport, Finding, Proposal, Task
 from baocao.intake.read import MAX_FILE_BYTES
 from baocao.intake.workbook import Sheet, find_header, find_sheet, info_cells, open_workbook
 from baocao.periods import Period
+from baocao.province import Province
 
 FOLDER = "department"
 # Deadlines that are not a date: standing tasks.

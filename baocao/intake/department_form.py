@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.files import write_bytes_atomic
 from baocao.intake import layout as L
 from baocao.intake.form import (
@@ -38,6 +38,7 @@ from baocao.intake.form import (
 )
 from baocao.intake.model import DepartmentReport
 from baocao.periods import Period, roman
+from baocao.province import Province
 
 STANDING = "Thường xuyên"
 Row = tuple[str, str | None, str | None, str | None, str | None, object]

@@ -14,11 +14,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from baocao.catalogue import Catalogue, Province, Unit
+from baocao.catalogue import Catalogue
 from baocao.files import write_bytes_atomic
 from baocao.intake import layout as L
 from baocao.intake.model import Note
 from baocao.periods import ROMAN, Period, roman
+from baocao.province import Province, Unit
 
 BOLD = Font(name="Times New Roman", bold=True, size=12)
 NORMAL = Font(name="Times New Roman", size=12)

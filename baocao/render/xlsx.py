@@ -18,11 +18,12 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from baocao.catalogue import Catalogue, Province
+from baocao.catalogue import Catalogue
 from baocao.errors import RenderError
 from baocao.files import write_bytes_atomic
 from baocao.intake.model import Submission, UnitState
 from baocao.periods import Period
+from baocao.province import Province
 
 TIDY_COLUMNS = [
     "unit_code",
