@@ -114,7 +114,7 @@ class Layout(ConfigModel):
     left_mm: float = Field(default=30, ge=30, le=35)
     right_mm: float = Field(default=15, ge=15, le=20)
     body_pt: float = Field(default=14, ge=13, le=14)
-    # Above this many units the per-unit annex tables are left to the XLSX (see context.annexes).
+    # Above this many units the per-unit annex tables are left to the XLSX (see annexes.annexes).
     annex_units_max: int = Field(default=40, ge=1)
 
 
