@@ -23,27 +23,12 @@ import pandas as pd
 
 from baocao.catalogue import Catalogue, Indicator
 from baocao.cube import Cube, cube_of, paired_inputs, unit_period_values
+from baocao.figure import FIGURE_FIELDS
 from baocao.periods import Period
 from baocao.province import Province
 
-FIGURE_COLUMNS = [
-    "unit",
-    "indicator",
-    "value",
-    "is_estimate",
-    "complete",
-    "units_reported",
-    "value_ly",
-    "base_value",
-    "base_units",
-    "yoy_pct",
-    "change",
-    "ytd_value",
-    "ytd_is_estimate",
-    "ytd_complete",
-    "plan",
-    "plan_pct",
-]
+# The DataFrame's columns are the Figure's fields, in order: the figures hash depends on both.
+FIGURE_COLUMNS = list(FIGURE_FIELDS)
 
 
 def with_sums(records: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:

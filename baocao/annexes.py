@@ -11,6 +11,7 @@ import pandas as pd
 
 from baocao.catalogue import Indicator
 from baocao.department_text import department_rows
+from baocao.figure import Figure
 from baocao.intake.model import QuarterStatus
 from baocao.narrative import Story
 from baocao.periods import Period, roman
@@ -31,7 +32,7 @@ def chart_specs(story: Story, trend: pd.DataFrame | None) -> list[dict[str, Any]
         ind = story.catalogue.get(chart.indicator)
         if chart.kind == "units":
             labels = [u.name for u in story.province.units]
-            values = [_finite(story.fig(ind.code, u.code).get("value")) for u in story.province.units]
+            values = [story.fig(ind.code, u.code).value for u in story.province.units]
             key, highlight = "charts.units", []
         else:
             if trend is None or ind.code not in trend.columns:
@@ -72,23 +73,26 @@ def _cell(
     return f"{text}{'*' if estimate else ''}{mark}"
 
 
-def _incomplete(fig: dict[str, Any], key: str = "complete") -> str:
+def _value_cell(fig: Figure, ind: Indicator) -> str:
+    """The period's value as an annex cell: '1.234*' for an estimate, ' (a)' when incomplete."""
+    return _cell(fig.value, ind, fig.is_estimate, mark=_incomplete(fig.complete))
+
+
+def _incomplete(complete: bool) -> str:
     """' (a)' on a figure that lacks units or quarters of its period."""
-    value = fig.get(key)
-    return " (a)" if value is not None and not bool(value) else ""
+    return "" if complete else " (a)"
 
 
-def _partial_base(fig: dict[str, Any]) -> str:
+def _partial_base(fig: Figure) -> str:
     """' (b)' on last year's figure and the growth when they cover fewer units than this period's figure."""
-    base, reported = fig.get("base_units"), fig.get("units_reported")
-    return " (b)" if base is not None and reported is not None and 0 < base < reported else ""
+    return " (b)" if 0 < fig.base_units < fig.units_reported else ""
 
 
-def _change(ind: Indicator, fig: dict[str, Any]) -> str:
+def _change(ind: Indicator, fig: Figure) -> str:
     if ind.kind == "ratio":
-        change = fig.get("change")
+        change = fig.change
         return "–" if change is None else f"{'+' if change > 0 else ''}{number(change, 1)} điểm"
-    yoy = fig.get("yoy_pct")
+    yoy = fig.yoy_pct
     return "–" if yoy is None else f"{'+' if yoy > 0 else ''}{number(yoy, 1)}%"
 
 
@@ -122,22 +126,17 @@ def province_table(story: Story) -> dict[str, Any]:
                 str(i),
                 name,
                 ind.unit,
-                _cell(fig.get("plan"), ind),
-                _cell(fig.get("value"), ind, bool(fig.get("is_estimate")), mark=_incomplete(fig)),
+                _cell(fig.plan, ind),
+                _value_cell(fig, ind),
             ]
             if with_ytd:
                 flow = story.catalogue.time_rule(ind.code) == "flow"
-                ytd = _cell(
-                    fig.get("ytd_value"),
-                    ind,
-                    bool(fig.get("ytd_is_estimate")),
-                    mark=_incomplete(fig, "ytd_complete"),
-                )
+                ytd = _cell(fig.ytd_value, ind, fig.ytd_is_estimate, mark=_incomplete(fig.ytd_complete))
                 cells.append(ytd if flow else "")
             change = _change(ind, fig)
             cells += [
-                _cell(fig.get("plan_pct"), ind, decimals=2) if fig.get("plan_pct") is not None else "–",
-                _cell(fig.get("value_ly"), ind, mark=_partial_base(fig)),
+                _cell(fig.plan_pct, ind, decimals=2),
+                _cell(fig.value_ly, ind, mark=_partial_base(fig)),
                 change + (_partial_base(fig) if change != "–" else ""),
             ]
             rows.append({"cells": cells, "kind": "data"})
@@ -163,17 +162,10 @@ def unit_tables(story: Story) -> list[dict[str, Any]]:
             for n, unit in enumerate(prov.units, start=1):
                 cells = [str(n), unit.full_name[:1].upper() + unit.full_name[1:]]
                 for ind in chunk:
-                    fig = story.fig(ind.code, unit.code)
-                    cells.append(
-                        _cell(fig.get("value"), ind, bool(fig.get("is_estimate")), mark=_incomplete(fig))
-                    )
+                    cells.append(_value_cell(story.fig(ind.code, unit.code), ind))
                 rows.append({"cells": cells, "kind": "data"})
             total = ["", p.say("annex.province_row")]
-            for ind in chunk:
-                fig = story.fig(ind.code)
-                total.append(
-                    _cell(fig.get("value"), ind, bool(fig.get("is_estimate")), mark=_incomplete(fig))
-                )
+            total += [_value_cell(story.fig(ind.code), ind) for ind in chunk]
             rows.append({"cells": total, "kind": "total"})
             part = " (tiếp theo)" if start else ""
             tables.append(

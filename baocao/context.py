@@ -24,8 +24,9 @@ import pandas as pd
 from baocao.annexes import annexes, chart_specs
 from baocao.catalogue import Catalogue
 from baocao.coverage import Gap
+from baocao.figure import figure_rows
 from baocao.intake.model import DepartmentReport, Note, QuarterStatus, UnitState
-from baocao.narrative import Story, figures_index, lead_paragraphs, report_sections, summary_line
+from baocao.narrative import Story, lead_paragraphs, report_sections, summary_line
 from baocao.periods import Period, official_date
 from baocao.phrases import Phrases
 from baocao.province import Province
@@ -80,7 +81,7 @@ def build_context(
         catalogue,
         province,
         period,
-        figures_index(figures),
+        figure_rows(figures),
         states,
         notes,
         phrases,

@@ -8,20 +8,18 @@ writes the lead and I. Kết quả đạt được; sections II-IV are in ``baoc
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from baocao.catalogue import Indicator
 from baocao.coverage import UnitGap, indicator_gaps, needed_quarters, raw_inputs
 from baocao.department_text import department_results
+from baocao.figure import Figure
 from baocao.periods import Period, roman
 from baocao.sections import limitations_section, proposals_section, tasks_section
 from baocao.story import (
     Section,
     Story,
     count_noun,
-    figures_index,
     folded_notes,
-    ok,
     quarters_text,
     stock_period,
     summary_line,
@@ -31,7 +29,6 @@ from baocao.vietnamese import capitalize_first, join, lower_first, number
 
 __all__ = [
     "Story",
-    "figures_index",
     "lead_paragraphs",
     "limitations_section",
     "proposals_section",
@@ -138,13 +135,12 @@ def _coverage_text(story: Story, ind: Indicator, period: Period, skip: set[str] 
 # --- I. Results ------------------------------------------------------------------------------------------
 
 
-def _growth(story: Story, ind: Indicator, fig: dict[str, Any]) -> str | None:
+def _growth(story: Story, ind: Indicator, fig: Figure) -> str | None:
     """'tăng 9% so với cùng kỳ năm 2023' ('so với năm 2023' in a year report); rates change in points."""
     p, last_year = story.phrases, story.period.year - 1
-    raw = fig.get("change") if ind.kind == "ratio" else fig.get("yoy_pct")
-    if raw is None or not ok(raw):
+    delta = fig.change if ind.kind == "ratio" else fig.yoy_pct
+    if delta is None:
         return None
-    delta = float(raw)
     against = "indicator.compared_year" if story.period.kind == "year" else "indicator.compared_same_period"
     words = {"last_year": last_year, "compared": p.say(against, last_year=last_year)}
     if abs(delta) < 0.05:
@@ -156,22 +152,20 @@ def _growth(story: Story, ind: Indicator, fig: dict[str, Any]) -> str | None:
     return p.say(key, pct=number(abs(delta), 1), **words) + _base_note(story, fig)
 
 
-def _plan_clause(story: Story, fig: dict[str, Any]) -> str:
+def _plan_clause(story: Story, plan_pct: float) -> str:
     """'đạt 96,7% kế hoạch năm'; above 100% 'vượt kế hoạch'; at the year's end below 100% 'chưa hoàn thành'."""
-    pct = float(fig["plan_pct"])
     key = "indicator.plan"
-    if pct >= 100:
+    if plan_pct >= 100:
         key = "indicator.plan_exceeded"
     elif story.period.year_fraction >= 1:
         key = "indicator.plan_not_met"
-    return story.phrases.say(key, pct=number(pct, 2))
+    return story.phrases.say(key, pct=number(plan_pct, 2))
 
 
-def _base_note(story: Story, fig: dict[str, Any]) -> str:
+def _base_note(story: Story, fig: Figure) -> str:
     """' (so sánh trên cùng 8 đơn vị …)' when the comparison leaves out units that reported this period."""
-    base, reported = fig.get("base_units"), fig.get("units_reported")
-    if base is not None and reported is not None and 0 < int(base) < int(reported):
-        return f" ({story.phrases.say('coverage.base', count=int(base))})"
+    if 0 < fig.base_units < fig.units_reported:
+        return f" ({story.phrases.say('coverage.base', count=fig.base_units)})"
     return ""
 
 
@@ -185,13 +179,13 @@ def indicator_sentence(
     """One sentence about a province figure: value, growth, year to date, plan, densities, parts; worded with
     the ``variant``-th wording of its phrase, so that sentences in a row do not all read alike."""
     p, period, fig = story.phrases, story.period, story.fig(ind.code)
-    if not ok(fig.get("value")):
+    if fig.value is None:
         return capitalize_first(p.say("indicator.no_data", name=ind.name, period=period.label)) + "."
-    verb = verb_for(story, bool(fig["is_estimate"]))
-    value = number(fig["value"], ind.decimals)
+    verb = verb_for(story, fig.is_estimate)
+    value = number(fig.value, ind.decimals)
     if ind.kind == "ratio":
         num, den = story.catalogue.get(ind.numerator or ""), story.catalogue.get(ind.denominator or "")
-        n, d = story.fig(num.code).get("value"), story.fig(den.code).get("value")
+        n, d = story.fig(num.code).value, story.fig(den.code).value
         detail = (
             f"{number(n)}/{number(d)} {den.unit}"
             if num.unit == den.unit
@@ -214,12 +208,12 @@ def indicator_sentence(
             own = {
                 **words,
                 "scope": scope,
-                "est": p.say("indicator.estimate_word") + " " if fig["is_estimate"] else "",
+                "est": p.say("indicator.estimate_word") + " " if fig.is_estimate else "",
             }
             main = p.say_variant(f"indicator.by_code.{ind.code}", variant, own)
         elif time_rule == "stock" and noun and variant % 2:
             # "Đến cuối quý II/2024, toàn tỉnh có 2.224 trạm thu phát sóng di động (BTS)".
-            has = p.say("indicator.has_estimate" if fig["is_estimate"] else "indicator.has")
+            has = p.say("indicator.has_estimate" if fig.is_estimate else "indicator.has")
             main = p.say(
                 "indicator.stock_count", period=shown_period, scope=scope, has=has, value=value, noun=noun
             )
@@ -230,31 +224,29 @@ def indicator_sentence(
     # Growth for the key figures only: the body says what they mean, Phụ lục I holds every comparison.
     extras = [x for x in [_growth(story, ind, fig)] if x] if ind.key else []
     for dens in attached:
-        dfig = story.fig(dens.code)
-        if ok(dfig.get("value")):
-            extras.append(
-                p.say("indicator.density", value=number(dfig["value"], dens.decimals), unit=dens.unit)
-            )
+        density = story.fig(dens.code).value
+        if density is not None:
+            extras.append(p.say("indicator.density", value=number(density, dens.decimals), unit=dens.unit))
     sentence = ", ".join([main, *extras])
     # The parts belong to the period's value: said right after it, before any year-to-date clause.
     clauses = [sentence, *_parts_clause(story, parts)]
     ytd_period = period.year_to_date
     is_flow = story.catalogue.time_rule(ind.code) == "flow"
-    has_ytd = is_flow and ytd_period != period and ok(fig.get("ytd_value"))
+    has_ytd = is_flow and ytd_period != period and fig.ytd_value is not None
     if has_ytd:
         said = {q.code for q in period.quarters}
         clauses.append(
             p.say(
                 "indicator.ytd",
                 period=ytd_period.label,
-                verb=verb_for(story, bool(fig["ytd_is_estimate"])),
-                value=number(fig["ytd_value"], ind.decimals),
+                verb=verb_for(story, fig.ytd_is_estimate),
+                value=number(fig.ytd_value, ind.decimals),
                 unit=ind.unit,
             )
             + _coverage_note(story, ind, ytd_period, skip=said)
         )
-    if ok(fig.get("plan_pct")):
-        plan = _plan_clause(story, fig)
+    if fig.plan_pct is not None:
+        plan = _plan_clause(story, fig.plan_pct)
         # The plan share is of the year to date when there is one, else of the period's own value.
         if has_ytd:
             clauses[-1] += f", {plan}"
@@ -267,13 +259,13 @@ def _parts_clause(story: Story, parts: Sequence[Indicator]) -> list[str]:
     """'trong đó A x, B y' for the parts that have a value, or nothing."""
     texts = []
     for part in parts:
-        pfig = story.fig(part.code)
-        if ok(pfig.get("value")):
+        part_value = story.fig(part.code).value
+        if part_value is not None:
             texts.append(
                 story.phrases.say(
                     "indicator.part",
                     name=part.name,
-                    value=number(pfig["value"], part.decimals),
+                    value=number(part_value, part.decimals),
                     unit=part.unit,
                 )
             )
@@ -304,7 +296,7 @@ def field_sentences(story: Story, field_code: str) -> list[str]:
         # Alternate the wordings sentence by sentence, starting one further in each field.
         sentences.append(indicator_sentence(story, ind, attached, parts, order + len(sentences) + 1))
     field_name = next(f.name for f in story.catalogue.fields if f.code == field_code)
-    if inds and all(not ok(story.fig(i.code).get("value")) for i in inds):
+    if inds and all(story.fig(i.code).value is None for i in inds):
         return [story.phrases.say("indicator.field_no_data", field=field_name, period=story.period.label)]
     if inds and not sentences:
         return [story.phrases.say("indicator.field_in_annex", field=field_name)]
@@ -322,7 +314,9 @@ def results_section(story: Story, number_: int) -> Section:
     p = story.phrases
     fields = list(story.catalogue.fields)
     lead_field, other_fields = fields[0], fields[1:]
-    lead_has_data = any(ok(story.fig(i.code).get("value")) for i in story.catalogue.in_field(lead_field.code))
+    lead_has_data = any(
+        story.fig(i.code).value is not None for i in story.catalogue.in_field(lead_field.code)
+    )
     paragraphs = [" ".join(field_sentences(story, lead_field.code))] if lead_has_data else []
     highlights = folded_notes(story, "highlights")
     subsections = []

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from baocao.catalogue import Indicator
 from baocao.department_text import department_items, department_proposals, department_tasks
+from baocao.figure import Figure
 from baocao.intake.cells import fold
 from baocao.intake.model import UnitState
 from baocao.periods import Period, roman
@@ -15,7 +15,6 @@ from baocao.story import (
     Story,
     covered_by,
     folded_notes,
-    ok,
     quarters_text,
     stock_period,
     verb_for,
@@ -25,21 +24,21 @@ from baocao.vietnamese import capitalize_first, join, lower_first, number
 # --- II. Limitations, III. Proposals, IV. Tasks ---------------------------------------------------------
 
 
-def behind_plan(story: Story) -> list[tuple[Indicator, dict[str, Any]]]:
+def behind_plan(story: Story) -> list[tuple[Indicator, Figure]]:
     """Flows with an annual plan whose year-to-date progress is behind the year's pace; at the year's end,
     every planned figure below 100% (the plan was not met)."""
     pace = story.period.year_fraction * 100
     margin = float(story.phrases.raw("rules.behind_plan_points"))
     out = []
     for ind in story.catalogue.indicators:
-        fig = story.fig(ind.code)
-        if not ok(fig.get("plan_pct")):
+        pct = story.fig(ind.code).plan_pct
+        if pct is None:
             continue
         if year_end(story):
-            if fig["plan_pct"] < 100:
-                out.append((ind, fig))
-        elif story.catalogue.time_rule(ind.code) == "flow" and fig["plan_pct"] < pace - margin:
-            out.append((ind, fig))
+            if pct < 100:
+                out.append((ind, story.fig(ind.code)))
+        elif story.catalogue.time_rule(ind.code) == "flow" and pct < pace - margin:
+            out.append((ind, story.fig(ind.code)))
     return out
 
 
@@ -48,16 +47,15 @@ def year_end(story: Story) -> bool:
     return story.period.year_fraction >= 1
 
 
-def declines(story: Story) -> list[tuple[Indicator, dict[str, Any]]]:
+def declines(story: Story) -> list[tuple[Indicator, float]]:
     """Additive figures that fell against the same period last year by more than the rule's threshold."""
     limit = float(story.phrases.raw("rules.decline_pct"))
-    return [
-        (ind, story.fig(ind.code))
-        for ind in story.catalogue.indicators
-        if ind.kind in ("flow", "stock", "sum")
-        and ok(story.fig(ind.code).get("yoy_pct"))
-        and story.fig(ind.code)["yoy_pct"] < -limit
-    ]
+    out = []
+    for ind in story.catalogue.indicators:
+        yoy = story.fig(ind.code).yoy_pct
+        if ind.kind in ("flow", "stock", "sum") and yoy is not None and yoy < -limit:
+            out.append((ind, yoy))
+    return out
 
 
 def _first_reason(state: UnitState) -> str:
@@ -140,23 +138,18 @@ def limitations_section(story: Story, number_: int) -> Section:
             name=ind.name,
             period=period.year_to_date.label,
             year=period.year,
-            pct=number(fig["plan_pct"], 2),
+            pct=number(fig.plan_pct, 2),
             pace=number(period.year_fraction * 100),
-            verb=verb_for(
-                story,
-                bool(
-                    fig["ytd_is_estimate"] if fig.get("ytd_is_estimate") is not None else fig["is_estimate"]
-                ),
-            ),
+            verb=verb_for(story, fig.ytd_is_estimate),
         )
         items.append((ind.field, text))
-    for ind, fig in declines(story):
+    for ind, yoy in declines(story):
         flow = story.catalogue.time_rule(ind.code) == "flow"
         text = p.say(
             "limitations.decline" if flow else "limitations.decline_stock",
             name=ind.name,
             period=period.label if flow else stock_period(period),
-            pct=number(abs(fig["yoy_pct"]), 1),
+            pct=number(abs(yoy), 1),
             last_year=period.year - 1,
             # "so với quý II/2023", "so với năm 2023": the same period named, not "cùng kỳ" once more.
             before=period.same_period_last_year.label if flow else stock_period(period.same_period_last_year),
@@ -227,7 +220,7 @@ def tasks_section(story: Story, number_: int) -> Section:
             "tasks.plan_not_met" if year_end(story) else "tasks.behind_plan",
             name=ind.name,
             period=period.year_to_date.label,
-            pct=number(fig["plan_pct"], 2),
+            pct=number(fig.plan_pct, 2),
             year=period.year,
         )
         items.append((ind.field, text))

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
-import pandas as pd
-
 from baocao.catalogue import Catalogue
 from baocao.coverage import Gap
+from baocao.figure import Figure, FigureRows, absent
 from baocao.intake.cells import fold
 from baocao.intake.layout import NoteSection
 from baocao.intake.model import DepartmentReport, Note, UnitState
@@ -23,7 +22,6 @@ from baocao.review import Flag
 from baocao.vietnamese import join
 
 Section = dict[str, Any]
-Figures = dict[tuple[str, str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -33,7 +31,7 @@ class Story:
     catalogue: Catalogue
     province: Province
     period: Period
-    figures: Figures
+    figures: FigureRows
     states: Sequence[UnitState]
     notes: Sequence[tuple[str, Note]]
     phrases: Phrases
@@ -44,9 +42,10 @@ class Story:
         None  # the department's own work over the period, if it has a workbook
     )
 
-    def fig(self, code: str, unit: str | None = None) -> dict[str, Any]:
-        """The figure row of an indicator for the province (or a unit)."""
-        return self.figures.get((unit or self.province.code, code), {})
+    def fig(self, code: str, unit: str | None = None) -> Figure:
+        """The figure row of an indicator for the province (or a unit); an empty one if there is none."""
+        key = (unit or self.province.code, code)
+        return self.figures.get(key) or absent(*key)
 
     def unit_name(self, code: str) -> str:
         """'huyện Bát Xát' for a unit code."""
@@ -55,12 +54,6 @@ class Story:
     def units_phrase(self, codes: Iterable[str]) -> str:
         """'huyện Bát Xát, thị xã Sa Pa và huyện Si Ma Cai'."""
         return join([self.unit_name(c) for c in codes])
-
-
-def figures_index(figures: pd.DataFrame) -> Figures:
-    """Figure rows keyed by (unit, indicator), NaN turned into None."""
-    records: list[dict[str, Any]] = figures.astype(object).where(figures.notna(), None).to_dict("records")  # type: ignore[assignment]
-    return {(str(r["unit"]), str(r["indicator"])): r for r in records}
 
 
 def ok(value: Any) -> bool:

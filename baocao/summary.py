@@ -9,8 +9,8 @@ from typing import Any
 import pandas as pd
 
 from baocao.catalogue import Catalogue
+from baocao.figure import figure_rows
 from baocao.intake.model import QuarterStatus
-from baocao.narrative import figures_index
 from baocao.periods import Period
 from baocao.province import Province
 from baocao.vietnamese import number
@@ -32,7 +32,7 @@ def artifact_key(*parts: str) -> str:
 
 def headline_rows(figures: pd.DataFrame, catalogue: Catalogue, province: Province) -> list[dict[str, Any]]:
     """The province's key indicators as table rows (strings, as the Prefect UI shows them)."""
-    index = figures_index(figures)
+    index = figure_rows(figures)
     rows = []
     for ind in catalogue.indicators:
         fig = index.get((province.code, ind.code))
@@ -41,10 +41,10 @@ def headline_rows(figures: pd.DataFrame, catalogue: Catalogue, province: Provinc
         rows.append(
             {
                 "Chỉ tiêu": ind.name,
-                "Giá trị": ("ước " if fig["is_estimate"] else "") + number(fig["value"], ind.decimals),
+                "Giá trị": ("ước " if fig.is_estimate else "") + number(fig.value, ind.decimals),
                 "Đơn vị tính": ind.unit,
-                "% kế hoạch năm": number(fig["plan_pct"], 2),
-                "So cùng kỳ (%)": number(fig["yoy_pct"], 1),
+                "% kế hoạch năm": number(fig.plan_pct, 2),
+                "So cùng kỳ (%)": number(fig.yoy_pct, 1),
             }
         )
     return rows

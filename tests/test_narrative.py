@@ -13,10 +13,10 @@ import pytest
 
 from baocao.coverage import Gap
 from baocao.errors import Location
+from baocao.figure import figure_rows
 from baocao.intake.model import Finding, Note, UnitState
 from baocao.narrative import (
     Story,
-    figures_index,
     lead_paragraphs,
     limitations_section,
     proposals_section,
@@ -52,7 +52,7 @@ def story(
         setup.catalogue,
         setup.province,
         period,
-        figures_index(figures),
+        figure_rows(figures),
         states,
         notes,
         setup.phrases,
