@@ -1,7 +1,7 @@
 """Collection: everything read for one report, once, and what the stages after it need from it.
 
 collect_for(setup, period)            -> Intake (every file read and checked, outliers and the department's
-                                         own workbooks included; not changed after this)
+                                         own workbooks included; frozen: tuples and read-only mappings)
 collection_of(setup, intake, period)  -> Collection (frozen: usable records, review flags, statuses, unit
                                          states, notes, gaps, checks; each computed once)
 """
@@ -9,8 +9,9 @@ collection_of(setup, intake, period)  -> Collection (frozen: usable records, rev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -75,12 +76,19 @@ def collect_for(setup: Setup, period: Period, cache: Path | None = None) -> Inta
         intake = collect(
             setup.submissions, quarters, setup.catalogue, setup.province, received, setup.rules.rules
         )
-    intake.submissions.extend(rejected_submissions(setup.inputs))
-    intake.department, findings = department_for(setup, period)
-    intake.submissions.extend(department_checks(setup, findings))
-    intake.first_received.update(first_versions(setup.inputs))
+    department, findings = department_for(setup, period)
     add_outliers(intake, setup.catalogue, setup.rules.outliers)
-    return intake
+    # New views over the same submissions (nothing is copied but the tuple of references).
+    return replace(
+        intake,
+        submissions=(
+            *intake.submissions,
+            *rejected_submissions(setup.inputs),
+            *department_checks(setup, findings),
+        ),
+        first_received=MappingProxyType({**intake.first_received, **first_versions(setup.inputs)}),
+        department=department,
+    )
 
 
 def add_outliers(intake: Intake, catalogue: Catalogue, settings: Outliers) -> None:

@@ -27,7 +27,7 @@ import pandas as pd
 from baocao.catalogue import Catalogue
 from baocao.errors import Location
 from baocao.files import file_sha256, write_bytes_atomic
-from baocao.intake import Intake, accept, read_file_safely
+from baocao.intake import Intake, intake_of, read_file_safely
 from baocao.intake.model import Finding, Note, Submission
 from baocao.intake.read import expected_from_path, iter_submission_files
 from baocao.intake.rules import Rule
@@ -136,8 +136,8 @@ def collect_cached(
     else:
         parsed, by_key = pd.DataFrame(), {}
     units = set(province.unit_codes)
-    intake = Intake()
     file_rows, new_rows, fresh = [], [], 0
+    read: list[Submission] = []
     for quarter in quarters:
         for path in iter_submission_files(submissions_dir / quarter.code):
             if path.is_symlink():
@@ -160,12 +160,7 @@ def collect_cached(
                     )
                     fresh += 1
                     new_rows += [{**_to_row(s, key), "version": version} for s in subs]
-            for sub in subs:
-                if received and sub.sha256 is not None:
-                    sub.received_at = received.get(sub.sha256)
-                intake.submissions.append(sub)
-                if sub.accepted:
-                    accept(intake, sub)
+            read += subs
     if new_rows:
         frames = [f for f in (parsed, pd.DataFrame(new_rows)) if not f.empty]
         _write(cache / PARSED, pd.concat(frames, ignore_index=True))
@@ -176,4 +171,4 @@ def collect_cached(
         kept = files[~files["path"].isin(seen)] if not files.empty else pd.DataFrame()
         rows = pd.DataFrame(file_rows)
         _write(cache / FILES, pd.concat([kept, rows], ignore_index=True) if not kept.empty else rows)
-    return intake, fresh
+    return intake_of(read, received), fresh

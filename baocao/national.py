@@ -25,7 +25,7 @@ from baocao.catalogue import load_catalogue
 from baocao.collection import collection_of
 from baocao.errors import BaocaoError, ConfigError
 from baocao.files import file_sha256
-from baocao.intake import Intake, Submission, accept
+from baocao.intake import Intake, Submission, intake_of
 from baocao.periods import Period
 from baocao.phrases import Phrases, load_phrases
 from baocao.provenance import Manifest, inputs_digest, read_manifest, unchanged
@@ -208,15 +208,18 @@ def national_province(config: Mapping[str, Any], provinces: Sequence[Province]) 
 def rollup_intake(totals: Mapping[str, Mapping[str, Any]], name_of: Mapping[str, str]) -> Intake:
     """An intake with one accepted submission per province and quarter, from the provinces' manifests'
     ``totals`` (province code -> quarter -> {values, estimates})."""
-    intake = Intake()
-    for code, quarters in totals.items():
-        for quarter, entry in quarters.items():
-            sub = Submission(path=Path(f"{name_of[code]} {quarter}"), unit=code, period=quarter)
-            sub.values = {k: float(v) for k, v in entry["values"].items()}
-            sub.estimates = set(entry["estimates"])
-            intake.submissions.append(sub)
-            accept(intake, sub)
-    return intake
+    subs = [
+        Submission(
+            path=Path(f"{name_of[code]} {quarter}"),
+            unit=code,
+            period=quarter,
+            values={k: float(v) for k, v in entry["values"].items()},
+            estimates=set(entry["estimates"]),
+        )
+        for code, quarters in totals.items()
+        for quarter, entry in quarters.items()
+    ]
+    return intake_of(subs)
 
 
 def national_setup(root: Path, templates: Path, provinces: Sequence[Province]) -> Setup:

@@ -1,6 +1,7 @@
 """Intake: read a province's submissions for the quarters a report needs, check them, keep the valid ones.
 
-collect(...)        -> Intake (every file read, the accepted submission per unit and quarter)
+collect(...)        -> Intake (every file read, the accepted submission per unit and quarter; frozen)
+intake_of(...)      -> Intake from submissions already read (the parsed-once cache, the national roll-up)
 records_frame(...)  -> the long DataFrame aggregation works on
 """
 
@@ -11,7 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
 from baocao.catalogue import Catalogue
 from baocao.errors import Location
@@ -42,6 +44,7 @@ __all__ = [
     "Submission",
     "UnitState",
     "collect",
+    "intake_of",
     "quarter_statuses",
     "read_file",
     "read_file_safely",
@@ -53,16 +56,25 @@ __all__ = [
 RECORD_COLUMNS = ["unit", "period", "indicator", "value", "is_estimate"]
 
 
-@dataclass
-class Intake:
-    """Everything read for a report: all submissions, and the one accepted per unit and quarter."""
+def _empty() -> Mapping[tuple[str, str], Any]:
+    return MappingProxyType({})
 
-    submissions: list[Submission] = field(default_factory=list)
-    accepted: dict[tuple[str, str], Submission] = field(default_factory=dict)
+
+@dataclass(frozen=True)
+class Intake:
+    """Everything read for a report: all submissions, and the one accepted per unit and quarter (read-only
+    views: the stages after collection cannot change what was collected)."""
+
+    submissions: tuple[Submission, ...] = ()
+    accepted: Mapping[tuple[str, str], Submission] = field(default_factory=_empty)
     # (unit, quarter) -> when the store received the first valid version: timeliness is judged on it, so a
     # later revision does not make an on-time unit late.
-    first_received: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    first_received: Mapping[tuple[str, str], datetime] = field(default_factory=_empty)
     department: DepartmentReport | None = None  # the department's own workbooks over the period, read once
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickle (process pools) cannot take a mappingproxy: send plain dicts, wrap them again on arrival.
+        return (_intake, (self.submissions, dict(self.accepted), dict(self.first_received), self.department))
 
     def rejected(self, quarters: Iterable[str] | None = None) -> list[Submission]:
         """Submissions set aside for errors, optionally only those of some quarters."""
@@ -81,6 +93,16 @@ class Intake:
             if gaps:
                 out[unit] = gaps
         return out
+
+
+def _intake(
+    submissions: tuple[Submission, ...],
+    accepted: dict[tuple[str, str], Submission],
+    first_received: dict[tuple[str, str], datetime],
+    department: DepartmentReport | None,
+) -> Intake:
+    """An Intake again from its pickled parts."""
+    return Intake(submissions, MappingProxyType(accepted), MappingProxyType(first_received), department)
 
 
 def read_file_safely(
@@ -122,34 +144,41 @@ def collect(
     """Read and check every submission file of the given quarters; one bad file never stops the others.
 
     ``received`` maps a file's SHA-256 to when the store received it (for timeliness)."""
-    intake = Intake()
     units = set(province.unit_codes)
+    subs: list[Submission] = []
     for quarter in quarters:
         for path in iter_submission_files(submissions_dir / quarter.code):
-            subs = read_file_safely(
+            subs += read_file_safely(
                 path, catalogue, units, expected_from_path(path, units), quarter.code, rules
             )
-            for sub in subs:
-                if received and sub.sha256 is not None:
-                    sub.received_at = received.get(sub.sha256)
-                intake.submissions.append(sub)
-                if sub.accepted:
-                    accept(intake, sub)
-    return intake
+    return intake_of(subs, received)
 
 
-def accept(intake: Intake, sub: Submission) -> None:
+def intake_of(submissions: Iterable[Submission], received: Mapping[str, datetime] | None = None) -> Intake:
+    """The intake of submissions read in this order: their receipt times set from ``received`` (SHA-256 ->
+    time), one accepted per unit and quarter (the newer file wins a tie)."""
+    subs = tuple(submissions)
+    accepted: dict[tuple[str, str], Submission] = {}
+    for sub in subs:
+        if received and sub.sha256 is not None:
+            sub.received_at = received.get(sub.sha256)
+        if sub.accepted:
+            _accept(accepted, sub)
+    return Intake(subs, MappingProxyType(accepted))
+
+
+def _accept(accepted: dict[tuple[str, str], Submission], sub: Submission) -> None:
     """Make ``sub`` the accepted submission of its unit and quarter (the newer file wins a tie)."""
     key = (sub.unit or "", sub.period or "")
-    previous = intake.accepted.get(key)
+    previous = accepted.get(key)
     if previous is None:
-        intake.accepted[key] = sub
+        accepted[key] = sub
         return
     # Two valid files for one unit and quarter: the newer file counts, the other is kept and mentioned.
     newer, older = (
         (sub, previous) if sub.path.stat().st_mtime >= previous.path.stat().st_mtime else (previous, sub)
     )
-    intake.accepted[key] = newer
+    accepted[key] = newer
     newer.findings.append(
         Finding(
             "warning",
