@@ -13,6 +13,7 @@ from rich.table import Table
 from baocao import national
 from baocao import report as core
 from baocao.errors import ConfigError
+from baocao.national_run import LocalCallback, run_national
 from baocao.periods import Period
 
 WORDS = {"written": "[green]written[/]", "unchanged": "[cyan]unchanged[/]", "failed": "[bold red]failed[/]"}
@@ -61,7 +62,7 @@ def run_all(
         if prefect:
             run = _through_prefect(root, period, outputs, when, number, workers, force, advance, work_pool)
         else:
-            run = national.run_national(
+            run = run_national(
                 root, period, outputs, when, number, workers=workers, force=force, on_done=advance
             )
     out.print(summary_table(run, period))
@@ -94,7 +95,7 @@ def _through_prefect(
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.task_runners import ProcessPoolTaskRunner
 
-    from flows.national import NationalRequest, national_report, progress
+    from flows.national import NationalRequest, national_report
 
     request = NationalRequest(
         period=period.code,
@@ -105,13 +106,10 @@ def _through_prefect(
         force=force,
         work_pool=work_pool,
     )
-    progress.append(advance)
-    try:
-        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-            runner = ProcessPoolTaskRunner(max_workers=workers)
-            return national_report.with_options(task_runner=runner)(bao_cao=request)  # type: ignore[arg-type]
-    finally:
-        progress.remove(advance)
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        runner = ProcessPoolTaskRunner(max_workers=workers)
+        flow = national_report.with_options(task_runner=runner)  # type: ignore[arg-type]
+        return flow(bao_cao=request, on_done=LocalCallback(advance))
 
 
 def summary_table(run: national.NationalRun, period: Period) -> Table:

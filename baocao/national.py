@@ -11,11 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
@@ -90,7 +88,8 @@ def province_folders(root: Path) -> list[Path]:
     return folders
 
 
-def _name_of(folder: Path) -> str:
+def name_of(folder: Path) -> str:
+    """The province's name from its province.yaml, else the folder's name."""
     try:
         data = yaml.safe_load((folder / "province.yaml").read_text(encoding="utf-8"))
         return str(data["name"])
@@ -159,7 +158,7 @@ def province_outcome(
 ) -> Outcome:
     """One province's report through the ingest store, skipped if unchanged; never raises."""
     start = time.perf_counter()
-    name = _name_of(inputs)
+    name = name_of(inputs)
     try:
         cache = outputs / inputs.resolve().name / ".ingest"
         request = ReportRequest(
@@ -329,81 +328,3 @@ def _totals_sha(manifest: Path) -> str:
         return file_sha256(manifest)
     text = json.dumps(data.totals, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def largest_first(folders: Sequence[Path]) -> list[Path]:
-    """Provinces ordered by size (submission files), so the long ones start first and the pool ends evenly."""
-    return sorted(folders, key=lambda f: -sum(1 for _ in (f / "submissions").glob("*/*")))
-
-
-def split_unchanged(
-    folders: Sequence[Path],
-    period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None = None,
-    templates: Path = TEMPLATES,
-    force: bool = False,
-) -> tuple[list[Outcome], list[Path]]:
-    """The provinces whose reports are current (as outcomes) and those that must be made (``force``: all)."""
-    done, todo = [], []
-    for folder in folders:
-        outcome = (
-            None if force else unchanged_outcome(folder, period, outputs, report_date, number, templates)
-        )
-        if outcome is None:
-            todo.append(folder)
-        else:
-            done.append(outcome)
-    return done, todo
-
-
-def run_national(
-    root: Path,
-    period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None = None,
-    templates: Path = TEMPLATES,
-    workers: int = 2,
-    force: bool = False,
-    on_done: Callable[[Outcome], None] | None = None,
-) -> NationalRun:
-    """Every province under ``root`` in ``workers`` processes, then the roll-up; ``on_done`` after each."""
-    folders = province_folders(root)
-    run = NationalRun()
-    args = (period, outputs, report_date, number, templates, force)
-    done, todo = split_unchanged(folders, *args)
-    for outcome in done:
-        run.provinces.append(outcome)
-        if on_done:
-            on_done(outcome)
-    if todo:
-        _run_pool(todo, args, max(1, min(workers, len(todo))), run, on_done)
-    run.provinces.sort(key=lambda o: o.folder)
-    run.rollup = rollup_outcome(root, folders, *args)
-    if on_done:
-        on_done(run.rollup)
-    return run
-
-
-def _run_pool(
-    folders: Sequence[Path],
-    args: tuple[Any, ...],
-    workers: int,
-    run: NationalRun,
-    on_done: Callable[[Outcome], None] | None,
-) -> None:
-    # spawn, not fork: the parent may hold threads (Prefect's, rich's) that a fork would copy mid-state.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(province_outcome, folder, *args): folder for folder in largest_first(folders)}
-        for future in as_completed(futures):
-            try:
-                outcome = future.result()
-            except Exception as exc:  # a worker process died (memory, signal): that province failed
-                folder = futures[future]
-                error = f"worker process lost ({type(exc).__name__}: {exc})"
-                outcome = Outcome(folder.name, _name_of(folder), "failed", 0.0, error=error)
-            run.provinces.append(outcome)
-            if on_done:
-                on_done(outcome)

@@ -29,7 +29,7 @@ from baocao.settings import apply_prefect_defaults
 
 apply_prefect_defaults()
 
-from baocao import national  # noqa: E402
+from baocao import national, national_run  # noqa: E402
 from baocao.ingest import collect_cached  # noqa: E402
 from baocao.periods import Period, quarters_needed  # noqa: E402
 from baocao.report import TEMPLATES, load_setup  # noqa: E402
@@ -109,7 +109,7 @@ def ingest_province(folder: Path, outputs: Path) -> int:
 
 def ingest_all(root: Path, outputs: Path, workers: int) -> int:
     """Cold ingest of every province, ``workers`` at a time; the number of workbooks parsed."""
-    folders = national.largest_first(national.province_folders(root))
+    folders = national_run.largest_first(national.province_folders(root))
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
         return sum(pool.map(ingest_province, folders, [outputs] * len(folders)))
 
@@ -142,20 +142,20 @@ def main() -> None:
     rows.append((f"cold ingest ({parsed} workbooks parsed)", t, mb))
     print(rows[-1], flush=True)
 
-    def national_run(force: bool) -> national.NationalRun:
-        run = national.run_national(root, PERIOD, outputs, WHEN, workers=args.workers, force=force)
+    def whole_run(force: bool) -> national.NationalRun:
+        run = national_run.run_national(root, PERIOD, outputs, WHEN, workers=args.workers, force=force)
         assert not run.failed, run.failed
         return run
 
-    t, mb, run = timed(lambda: national_run(True), args.repeat)
+    t, mb, run = timed(lambda: whole_run(True), args.repeat)
     rows.append((f"warm national run ({len(run.provinces)} provinces + roll-up, all rendered)", t, mb))
     print(rows[-1], flush=True)
-    t, mb, run = timed(lambda: national_run(False), max(args.repeat, 5))
+    t, mb, run = timed(lambda: whole_run(False), max(args.repeat, 5))
     assert {o.status for o in run.provinces} == {"unchanged"}
     rows.append(("unchanged re-run (nothing rendered)", t, mb))
     print(rows[-1], flush=True)
 
-    folder = national.largest_first(national.province_folders(root))[0]
+    folder = national_run.largest_first(national.province_folders(root))[0]
     t, mb, outcome = timed(
         lambda: national.province_outcome(folder, PERIOD, outputs, WHEN, None, TEMPLATES, force=True),
         max(args.repeat, 5),

@@ -1,9 +1,10 @@
 """The national flow: every province's report, in parallel, then the ministry's roll-up.
 
-Two engines, one code path per province (``national.province_outcome``):
+One orchestrator (``national_run.run_national``), the executor passed in; one code path per province
+(``national.province_outcome``):
 
-- embedded (default): the provinces are Prefect tasks on a ``ProcessPoolTaskRunner`` in this process's
-  flow run, with Prefect's local ephemeral API; nothing to start;
+- embedded (default): the provinces are Prefect tasks on the flow's task runner (a ``ProcessPoolTaskRunner``,
+  or a ``DaskTaskRunner``) in this process's flow run, with Prefect's local ephemeral API; nothing to start;
 - work pool: with ``work_pool`` set, each province is a run of the ``bao-cao-tinh`` deployment, pulled by
   whichever workers serve that pool (on this machine or others sharing the inputs and outputs folders);
   the flow waits for them and makes the roll-up.
@@ -16,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
+from typing import Any, ParamSpec, TypeVar, cast
 
-from prefect import flow, get_client, get_run_logger, task
+from prefect import Task, flow, get_client, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import FlowRun, State
@@ -33,13 +36,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from baocao import national
 from baocao import report as core
 from baocao.errors import BaocaoError
+from baocao.national_run import run_national
 from baocao.periods import Period, vietnam_today
 
 PROVINCE_FLOW = "bao-cao-tinh"
 PROVINCE_DEPLOYMENT = "bao-cao-tinh"
-# Set by the CLI, which calls the flow in-process, to advance its progress bar as provinces finish. A plain
-# list, not a ContextVar: the process pool task runner pickles the context for its workers.
-progress: list[Callable[[national.Outcome], None]] = []
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class NationalRequest(BaseModel):
@@ -111,21 +114,76 @@ def rollup_task(
     return national.rollup_outcome(root, folders, period, outputs, report_date, number, templates, force)
 
 
-def _done(outcome: national.Outcome, run: national.NationalRun) -> None:
-    run.provinces.append(outcome)
-    log = get_run_logger()
-    if outcome.status == "failed":
-        log.error("%s: failed: %s", outcome.folder, outcome.error)
-    else:
-        log.info("%s: %s in %.1f s", outcome.folder, outcome.status, outcome.seconds)
-    _announce(outcome)
+TASKS: dict[Callable[..., Any], Task[..., Any]] = {
+    national.province_outcome: province_task,
+    national.rollup_outcome: rollup_task,
+}
 
 
-def _announce(outcome: national.Outcome) -> None:
-    # The flow's function is pickled by value for the process pool's workers, with the globals it names:
-    # it must reach the CLI's callbacks (which hold locks) only through this module-level function.
-    for callback in progress:
-        callback(outcome)
+class TaskExecutor:
+    """The flow's task runner as an executor: a core function submitted runs as its Prefect task (the
+    provinces on the runner's workers: a process pool, a Dask cluster)."""
+
+    def submit(self, fn: Callable[..., national.Outcome], /, *args: Any) -> Any:
+        """Submit ``fn`` (national.province_outcome) as its task."""
+        return TASKS[fn].submit(*args)
+
+
+def as_task(step: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run one core step as its Prefect task, in the flow's process (the roll-up)."""
+    return cast(T, TASKS[step](*args, **kwargs))
+
+
+class WorkPoolExecutor:
+    """Each province as a run of the ``bao-cao-tinh`` deployment, pulled by the work pool's workers: the
+    future's outcome is read back from what the run wrote (no shared result storage)."""
+
+    def __init__(self) -> None:
+        # One thread per province waiting for its run: the pool's workers, not this, limit how many run at once.
+        self._waiting = ThreadPoolExecutor(max_workers=64, thread_name_prefix="work-pool")
+
+    def submit(self, fn: Callable[..., national.Outcome], /, *args: Any) -> Future[national.Outcome]:
+        """Start ``fn``'s deployment run (national.province_outcome's flow) and wait for it in a thread."""
+        if fn is not national.province_outcome:
+            raise TypeError(f"a work pool runs province reports only, not {fn.__name__}")
+        return self._waiting.submit(lambda: asyncio.run(_deployment_outcome(*args)))
+
+    def shutdown(self) -> None:
+        """Stop the waiting threads (after every future is done)."""
+        self._waiting.shutdown()
+
+
+async def _deployment_outcome(
+    folder: Path,
+    period: Period,
+    outputs: Path,
+    report_date: date,
+    number: int | None,
+    templates: Path,
+    force: bool,
+) -> national.Outcome:
+    """One province as a deployment run on the work pool, waited for; its outcome from its manifest."""
+    parameters = {
+        "inputs": str(folder.resolve()),
+        "period": period.code,
+        "outputs": str(outputs.resolve()),
+        "report_date": report_date.isoformat(),
+        "number": number,
+        "templates": str(templates.resolve()),
+        "force": force,
+    }
+    started = await arun_deployment(
+        f"{PROVINCE_FLOW}/{PROVINCE_DEPLOYMENT}", parameters=parameters, timeout=0
+    )
+    finished: FlowRun = await wait_for_flow_run(started.id, timeout=24 * 3600, log_states=False)
+    state = finished.state
+    if state is None or not state.is_completed():
+        message = state.message if state is not None else "no state"
+        return national.Outcome(folder.name, folder.name, "failed", 0.0, error=message)
+    done = national.unchanged_outcome(folder, period, outputs, report_date, number, templates)
+    if done is None:
+        return national.Outcome(folder.name, folder.name, "failed", 0.0, error="no manifest")
+    return replace(done, status="written") if state.message == "written" else done
 
 
 def _share_api_with_workers() -> None:
@@ -137,44 +195,19 @@ def _share_api_with_workers() -> None:
         os.environ["PREFECT_API_URL"] = str(client.api_url)
 
 
-def _on_pool(
-    folders: list[Path], request: NationalRequest, period: Period, when: date, run: national.NationalRun
-) -> None:
-    """Each province as a deployment run on the work pool; wait for all, then read what they wrote."""
+def _logged(on_done: Callable[[national.Outcome], None] | None) -> Callable[[national.Outcome], None]:
+    """Log each outcome on the flow run, then tell ``on_done`` (the CLI's progress bar) if given."""
+    log = get_run_logger()
 
-    async def submit_and_wait() -> list[tuple[Path, FlowRun]]:
-        async def one(folder: Path) -> tuple[Path, FlowRun]:
-            parameters = {
-                "inputs": str(folder.resolve()),
-                "period": period.code,
-                "outputs": str(request.outputs.resolve()),
-                "report_date": when.isoformat(),
-                "number": request.number,
-                "templates": str(request.templates.resolve()),
-                "force": request.force,
-            }
-            started = await arun_deployment(
-                f"{PROVINCE_FLOW}/{PROVINCE_DEPLOYMENT}",
-                parameters=parameters,
-                timeout=0,
-            )
-            return folder, await wait_for_flow_run(started.id, timeout=24 * 3600, log_states=False)
-
-        return await asyncio.gather(*(one(f) for f in national.largest_first(folders)))
-
-    for folder, finished in asyncio.run(submit_and_wait()):
-        state = finished.state
-        if state is not None and state.is_completed():
-            done = national.unchanged_outcome(
-                folder, period, request.outputs, when, request.number, request.templates
-            )
-            outcome = done or national.Outcome(folder.name, folder.name, "failed", 0.0, error="no manifest")
-            if done is not None and state.message == "written":
-                outcome = replace(done, status="written")
+    def done(outcome: national.Outcome) -> None:
+        if outcome.status == "failed":
+            log.error("%s: failed: %s", outcome.folder, outcome.error)
         else:
-            message = state.message if state is not None else "no state"
-            outcome = national.Outcome(folder.name, folder.name, "failed", 0.0, error=message)
-        _done(outcome, run)
+            log.info("%s: %s in %.1f s", outcome.folder, outcome.status, outcome.seconds)
+        if on_done is not None:
+            on_done(outcome)
+
+    return done
 
 
 @flow(
@@ -182,36 +215,36 @@ def _on_pool(
     log_prints=True,
     task_runner=ProcessPoolTaskRunner(max_workers=2),  # type: ignore[arg-type]
 )
-def national_report(bao_cao: NationalRequest) -> national.NationalRun:
+def national_report(
+    bao_cao: NationalRequest, on_done: Callable[[national.Outcome], None] | None = None
+) -> national.NationalRun:
     """Báo cáo của tất cả các tỉnh cho một kỳ, song song, rồi báo cáo tổng hợp toàn quốc."""
+    # ``on_done``: for a caller in this process (the CLI's progress bar), wrapped in national_run's
+    # LocalCallback, since the flow's parameters are pickled for the task runner's workers.
     request = bao_cao
     period = Period.parse(request.period)
     when = request.report_date or vietnam_today()
-    folders = national.province_folders(request.root)
-    run = national.NationalRun()
-    done, todo = national.split_unchanged(
-        folders, period, request.outputs, when, request.number, request.templates, request.force
-    )
-    for outcome in done:
-        _done(outcome, run)
-    if todo and request.work_pool:
-        _on_pool(todo, request, period, when, run)
-    elif todo:
+    executor: TaskExecutor | WorkPoolExecutor = TaskExecutor()
+    if request.work_pool:
+        executor = WorkPoolExecutor()
+    else:
         _share_api_with_workers()
-        args = (period, request.outputs, when, request.number, request.templates, request.force)
-        futures = {province_task.submit(f, *args): f for f in national.largest_first(todo)}
-        for future, folder in futures.items():
-            try:
-                outcome = future.result()
-            except Exception as exc:  # the worker process died: that province failed, the rest go on
-                error = f"{type(exc).__name__}: {exc}"
-                outcome = national.Outcome(folder.name, folder.name, "failed", 0.0, error=error)
-            _done(outcome, run)
-    run.provinces.sort(key=lambda o: o.folder)
-    run.rollup = rollup_task(
-        request.root, folders, period, request.outputs, when, request.number, request.templates, request.force
-    )
-    _announce(run.rollup)
+    try:
+        run = run_national(
+            request.root,
+            period,
+            request.outputs,
+            when,
+            request.number,
+            request.templates,
+            force=request.force,
+            executor=executor,
+            on_done=_logged(on_done),
+            run_step=as_task,
+        )
+    finally:
+        if isinstance(executor, WorkPoolExecutor):
+            executor.shutdown()
     create_markdown_artifact(national_markdown(run, period), key=f"toan-quoc-{period.code.lower()}")
     return run
 

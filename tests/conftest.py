@@ -169,7 +169,7 @@ def first_run(
     its NationalRun and the folders its progress callback was called with, in order. Read-only."""
     from datetime import date
 
-    from baocao.national import run_national
+    from baocao.national_run import run_national
     from baocao.periods import Period
 
     out = tmp_path_factory.mktemp("national-out")

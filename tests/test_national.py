@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from baocao.cli import app
-from baocao.national import ROLLUP, NationalRun, run_national
+from baocao.national import ROLLUP, NationalRun
+from baocao.national_run import LocalCallback, run_national
 from baocao.periods import Period
 from baocao.report import report_digest, setup_sources
 from tests.support import docx_text, openpyxl_figures
@@ -168,8 +169,11 @@ def test_the_national_flow_gives_the_same_documents(
     request = NationalRequest(
         period="2026-Q2", root=national_root, outputs=tmp_path / "flow", report_date=WHEN
     )
-    run = national_report(bao_cao=request)
+    seen: list[str] = []
+    # The CLI's way in: its progress callback through the flow's process pool (pickled there to nothing).
+    run = national_report(bao_cao=request, on_done=LocalCallback(lambda o: seen.append(o.folder)))
     assert [o.status for o in run.provinces] == ["written"] * 3
+    assert sorted(seen[:3]) == [o.folder for o in run.provinces] and seen[3:] == [ROLLUP]
     direct = first_run[1].rollup
     assert run.rollup is not None and direct is not None
     assert province_sheet(Path(run.rollup.documents[2])) == province_sheet(Path(direct.documents[2]))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from baocao.national import run_national
+from baocao.national_run import run_national
 from baocao.periods import Period
 from benchmarks.national_data import write_national
 from flows.schedules import local_server
