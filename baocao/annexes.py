@@ -15,7 +15,8 @@ from baocao.figure import Figure
 from baocao.intake.model import QuarterStatus
 from baocao.narrative import Story
 from baocao.periods import Period, roman
-from baocao.vietnamese import number
+from baocao.status import quarter_state
+from baocao.vietnamese import capitalize_first, number
 
 UNIT_TABLE_COLUMNS = 6
 
@@ -196,10 +197,6 @@ def submissions_table(story: Story, statuses: Sequence[QuarterStatus]) -> dict[s
     ]
     rows = []
     for n, row in enumerate(statuses, start=1):
-        if row.state == "late" and row.received_on:
-            state = p.say("annex.state_late", days=row.days_late)
-        else:
-            state = p.say(f"annex.state_{row.state}")
         received = "–" if row.received_on is None else f"{row.received_on:%d/%m/%Y}"
         unit = prov.unit(row.unit).full_name
         rows.append(
@@ -211,7 +208,7 @@ def submissions_table(story: Story, statuses: Sequence[QuarterStatus]) -> dict[s
                     row.file or "–",
                     received,
                     f"{row.deadline:%d/%m/%Y}",
-                    state,
+                    capitalize_first(quarter_state(p, row)),
                     str(row.estimates) if row.file and row.state != "rejected" else "–",
                     str(row.warnings) if row.file and row.state != "rejected" else "–",
                 ],

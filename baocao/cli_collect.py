@@ -144,6 +144,7 @@ def collect(
     """File the inbox: store and publish valid submissions, set the others aside with a feedback file."""
     from baocao.files import check_writable
     from baocao.setup import load_setup
+    from baocao.status import held_version
     from baocao.store import process_inbox, store_root
 
     try:
@@ -169,7 +170,9 @@ def collect(
     for name in result.duplicates:
         out.print(f"= {name}: đã nhận trước đó", highlight=False)
     for version in result.held:
-        out.print(f"[yellow]?[/] {version.original_name} → {version.unit} {version.quarter}: chờ xác nhận")
+        out.print(
+            f"[yellow]?[/] {version.original_name} → {version.unit} {version.quarter}: {held_version(setup.phrases)}"
+        )
     if not (result.accepted or result.rejected or result.duplicates or result.held):
         out.print(f"inbox empty: {inputs / 'inbox'}", highlight=False)
 
@@ -187,7 +190,7 @@ def status(
     from baocao.intake import quarter_statuses
     from baocao.report import collect_for
     from baocao.setup import load_setup
-    from baocao.summary import STATE_WORDS
+    from baocao.status import arrived, counts_text, held_version, quarter_state
 
     try:
         setup = load_setup(inputs)
@@ -212,9 +215,7 @@ def status(
         column.no_wrap = True
     for row in rows:
         received = f"{row.received_on:%d/%m/%Y}" if row.received_on else "–"
-        state = STATE_WORDS[row.state]
-        if row.state == "late" and row.received_on:
-            state += f" {row.days_late} ngày làm việc"
+        state = quarter_state(setup.phrases, row)
         name = setup.province.unit(row.unit).full_name
         table.add_row(
             name[:1].upper() + name[1:],
@@ -227,20 +228,14 @@ def status(
             str(row.warnings),
         )
     out.print(table)
-    counts = {key: sum(r.state == key for r in rows) for key in STATE_WORDS}
-    arrived = counts["on_time"] + counts["late"] + counts["undated"]
-    out.print(
-        f"đã nhận {arrived}/{len(rows)}: đúng hạn {counts['on_time']}, chậm {counts['late']}, "
-        f"chưa gửi {counts['missing']}, có lỗi {counts['rejected']}",
-        highlight=False,
-    )
+    out.print(f"đã nhận {arrived(rows)}/{len(rows)}: {counts_text(setup.phrases, rows)}", highlight=False)
     quarters = {q.code for q in the_period.quarters}
     for held in (h for h in held_versions(setup.inputs) if h.quarter in quarters):
         name = (
             setup.province.unit(held.unit).full_name if held.unit in setup.province.unit_codes else held.unit
         )
         out.print(
-            f"  [yellow]chờ xác nhận[/] {name}, {Period.parse(held.quarter).label}: tệp {held.original_name} "
+            f"  [yellow]{held_version(setup.phrases)}[/] {name}, {Period.parse(held.quarter).label}: tệp {held.original_name} "
             f"nhận {datetime.fromisoformat(held.received_at):%d/%m/%Y} – {held.reason} (mã {held.sha256[:12]})",
             highlight=False,
         )

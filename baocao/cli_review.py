@@ -35,7 +35,6 @@ review_app = typer.Typer(
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
-STATE_WORDS = {"held": "đang rà soát", "accepted": "đã chấp nhận", "rejected": "đã loại"}
 Inputs = Annotated[
     Path, typer.Option("--inputs", help="Province folder (the one with province.yaml).", file_okay=False)
 ]
@@ -68,6 +67,7 @@ def _unit_name(setup: Setup, code: str) -> str:
 def _table(setup: Setup, period: Period, flags: list[Flag]) -> Table:
     from rich.table import Table
 
+    from baocao.status import figure_state
     from baocao.vietnamese import number
 
     table = Table(
@@ -82,7 +82,7 @@ def _table(setup: Setup, period: Period, flags: list[Flag]) -> Table:
     for flag in flags:
         ind = setup.catalogue.get(flag.indicator)
         name = setup.province.unit(flag.unit).full_name
-        state = STATE_WORDS[flag.state]
+        state = figure_state(setup.phrases, flag.state)
         if flag.decision is not None:
             state += f" ({flag.decision.by}, {flag.decision.at[:10]}: {flag.decision.why})"
         table.add_row(
@@ -107,6 +107,7 @@ def _default(ctx: typer.Context) -> None:
 def show(period: PeriodOption = None, inputs: Inputs = SAMPLE_INPUTS) -> None:
     """The questioned figures of a period: held (not in the totals), accepted or rejected."""
     from baocao.held import held_versions
+    from baocao.status import held_version
 
     try:
         setup, the_period, flags = _flags(inputs, period)
@@ -115,8 +116,9 @@ def show(period: PeriodOption = None, inputs: Inputs = SAMPLE_INPUTS) -> None:
         return
     quarters = {q.code for q in the_period.quarters}
     for held in (h for h in held_versions(setup.inputs) if h.quarter in quarters):
+        label = held_version(setup.phrases)
         out.print(
-            f"[yellow]bản chờ xác nhận[/] {_unit_name(setup, held.unit)}, {Period.parse(held.quarter).label}: tệp "
+            f"[yellow]bản {label}[/] {_unit_name(setup, held.unit)}, {Period.parse(held.quarter).label}: tệp "
             f"{held.original_name} nhận {datetime.fromisoformat(held.received_at):%d/%m/%Y} – {held.reason} "
             f'(mã {held.sha256[:12]}; baocao review confirm --version {held.sha256[:12]} --why "…")',
             highlight=False,

@@ -64,6 +64,18 @@ class Outcome:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class NationalJob:
+    """What every report of one national run shares (plain data, picklable for the workers)."""
+
+    period: Period
+    outputs: Path
+    report_date: date
+    number: int | None = None
+    templates: Path = TEMPLATES
+    force: bool = False  # make every report again, current or not
+
+
 @dataclass
 class NationalRun:
     """All the provinces' outcomes and the roll-up's."""
@@ -121,24 +133,19 @@ def _unchanged(folder: str, name: str, manifest: Path, earlier: Manifest, start:
     )
 
 
-def unchanged_outcome(
-    inputs: Path,
-    period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None = None,
-    templates: Path = TEMPLATES,
-) -> Outcome | None:
+def unchanged_outcome(inputs: Path, job: NationalJob) -> Outcome | None:
     """The outcome of a province whose last report is still current, judged from hashes alone (no
     configuration parsed, no workbook opened, no worker started); None if it must be made."""
     start = time.perf_counter()
-    slug = inputs.resolve().name
+    period, outputs, slug = job.period, job.outputs, inputs.resolve().name
     manifests = _manifests(outputs / slug / period.code, period)
     if len(manifests) != 1:
         return None
     try:
-        sources = setup_sources(inputs, templates)
-        digest = report_digest(inputs, sources, period, report_date, number, outputs / slug / ".ingest")
+        sources = setup_sources(inputs, job.templates)
+        digest = report_digest(
+            inputs, sources, period, job.report_date, job.number, outputs / slug / ".ingest"
+        )
     except OSError:
         return None
     earlier = unchanged(manifests[0], digest)
@@ -147,22 +154,21 @@ def unchanged_outcome(
     return _unchanged(inputs.name, earlier.province or inputs.name, manifests[0], earlier, start)
 
 
-def province_outcome(
-    inputs: Path,
-    period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None = None,
-    templates: Path = TEMPLATES,
-    force: bool = False,
-) -> Outcome:
+def province_outcome(inputs: Path, job: NationalJob) -> Outcome:
     """One province's report through the ingest store, skipped if unchanged; never raises."""
     start = time.perf_counter()
     name = name_of(inputs)
     try:
-        cache = outputs / inputs.resolve().name / ".ingest"
+        cache = job.outputs / inputs.resolve().name / ".ingest"
         request = ReportRequest(
-            inputs, period, outputs, report_date, number, templates, cache=cache, force=force
+            inputs,
+            job.period,
+            job.outputs,
+            job.report_date,
+            job.number,
+            job.templates,
+            cache=cache,
+            force=job.force,
         )
         result = run_report(request)
     except Exception as exc:  # one province's failure must not stop the others
@@ -237,35 +243,17 @@ def national_setup(root: Path, templates: Path, provinces: Sequence[Province]) -
     return Setup(root / ROLLUP, templates, catalogue, province, phrases, sources)
 
 
-def rollup_outcome(
-    root: Path,
-    folders: Sequence[Path],
-    period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None = None,
-    templates: Path = TEMPLATES,
-    force: bool = False,
-) -> Outcome:
-    """The national roll-up from the provinces' manifests for ``period``; never raises."""
+def rollup_outcome(root: Path, folders: Sequence[Path], job: NationalJob) -> Outcome:
+    """The national roll-up from the provinces' manifests for the job's period; never raises."""
     start = time.perf_counter()
     try:
-        return _rollup(root, folders, period, outputs, report_date, number, templates, force, start)
+        return _rollup(root, folders, job, start)
     except Exception as exc:  # reported in the summary like a province's failure
         return Outcome(ROLLUP, ROLLUP_NAME, "failed", time.perf_counter() - start, error=_message(exc))
 
 
-def _rollup(
-    root: Path,
-    folders: Sequence[Path],
-    period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None,
-    templates: Path,
-    force: bool,
-    start: float,
-) -> Outcome:
+def _rollup(root: Path, folders: Sequence[Path], job: NationalJob, start: float) -> Outcome:
+    period, outputs, templates = job.period, job.outputs, job.templates
     manifests = {}
     for folder in folders:
         found = _manifests(outputs / folder.resolve().name / period.code, period)
@@ -277,13 +265,13 @@ def _rollup(
     layout = [templates / n for n in ("indicators.yaml", "phrases.yaml", "report.docx", "report.html.j2")]
     digest = inputs_digest(
         period=period,
-        report_date=report_date,
-        number=number,
+        report_date=job.report_date,
+        number=job.number,
         sources=[config, *layout, templates / "report.css", *(f / "province.yaml" for f in folders)],
         submissions={str(p.relative_to(outputs)): _totals_sha(p) for p in manifests.values()},
     )
     earlier_manifest = next(iter(_manifests(outputs / ROLLUP / period.code, period)), None)
-    earlier = None if force or earlier_manifest is None else unchanged(earlier_manifest, digest)
+    earlier = None if job.force or earlier_manifest is None else unchanged(earlier_manifest, digest)
     if earlier is not None and earlier_manifest is not None:
         return _unchanged(ROLLUP, ROLLUP_NAME, earlier_manifest, earlier, start)
     provinces, totals = [], {}
@@ -307,7 +295,7 @@ def _rollup(
         states = collection.states
         figures = figures_for(setup, collection, period)
         trend = trend_for(setup, collection, period)
-        context = context_for(setup, collection, figures, period, report_date, number, trend)
+        context = context_for(setup, collection, figures, period, job.report_date, job.number, trend)
         write_documents(setup, collection, figures, period, draw_charts(context), paths, digest)
     return Outcome(
         ROLLUP,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from baocao.national import (
+    NationalJob,
     NationalRun,
     Outcome,
     name_of,
@@ -71,21 +72,11 @@ def largest_first(folders: Sequence[Path]) -> list[Path]:
     return sorted(folders, key=lambda f: -sum(1 for _ in (f / "submissions").glob("*/*")))
 
 
-def split_unchanged(
-    folders: Sequence[Path],
-    period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None = None,
-    templates: Path = TEMPLATES,
-    force: bool = False,
-) -> tuple[list[Outcome], list[Path]]:
+def split_unchanged(folders: Sequence[Path], job: NationalJob) -> tuple[list[Outcome], list[Path]]:
     """The provinces whose reports are current (as outcomes) and those that must be made (``force``: all)."""
     done, todo = [], []
     for folder in folders:
-        outcome = (
-            None if force else unchanged_outcome(folder, period, outputs, report_date, number, templates)
-        )
+        outcome = None if job.force else unchanged_outcome(folder, job)
         if outcome is None:
             todo.append(folder)
         else:
@@ -120,30 +111,30 @@ def run_national(
     comes."""
     folders = province_folders(root)
     run = NationalRun()
-    args = (period, outputs, report_date, number, templates, force)
-    done, todo = split_unchanged(folders, *args)
+    job = NationalJob(period, outputs, report_date, number, templates, force)
+    done, todo = split_unchanged(folders, job)
     for outcome in done:
         run.provinces.append(outcome)
         on_done(outcome)
     if todo and executor is None:
         with process_pool(min(workers, len(todo))) as pool:
-            run.provinces += provinces_on(pool, todo, args, on_done)
+            run.provinces += provinces_on(pool, todo, job, on_done)
     elif todo and executor is not None:
-        run.provinces += provinces_on(executor, todo, args, on_done)
+        run.provinces += provinces_on(executor, todo, job, on_done)
     run.provinces.sort(key=lambda o: o.folder)
-    run.rollup = run_step(rollup_outcome, root, folders, *args)
+    run.rollup = run_step(rollup_outcome, root, folders, job)
     on_done(run.rollup)
     return run
 
 
 def provinces_on(
-    executor: Executor, folders: Sequence[Path], args: tuple[Any, ...], on_done: OnDone
+    executor: Executor, folders: Sequence[Path], job: NationalJob, on_done: OnDone
 ) -> list[Outcome]:
     """The outcomes of ``folders`` submitted to ``executor`` (largest first), in the order they finish; a
     province whose worker was lost (memory, signal, a dead Dask worker) is a failed outcome."""
     finished: queue.Queue[tuple[Path, Any]] = queue.Queue()
     for folder in largest_first(folders):
-        future = executor.submit(province_outcome, folder, *args)
+        future = executor.submit(province_outcome, folder, job)
         # Futures call back on their executor's thread: only queue them; the outcome is read here.
         future.add_done_callback(lambda f, folder=folder: finished.put((folder, f)))
     outcomes = []

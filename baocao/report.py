@@ -46,6 +46,7 @@ from baocao.setup import Setup as Setup
 from baocao.setup import latest_quarter as latest_quarter
 from baocao.setup import load_setup as load_setup
 from baocao.setup import setup_sources as setup_sources
+from baocao.status import unit_state_words
 from baocao.store import INDEX, REJECTED, store_root
 from baocao.summary import headline_rows
 
@@ -173,6 +174,7 @@ def write_xlsx(
         period,
         collection.states,
         list(collection.checked),
+        unit_state_words(setup.phrases),
     )
 
 

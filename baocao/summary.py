@@ -12,16 +12,10 @@ from baocao.catalogue import Catalogue
 from baocao.figure import figure_rows
 from baocao.intake.model import QuarterStatus
 from baocao.periods import Period
+from baocao.phrases import Phrases
 from baocao.province import Province
-from baocao.vietnamese import number
-
-STATE_WORDS = {
-    "on_time": "đúng hạn",
-    "late": "chậm",
-    "undated": "đã nhận",
-    "missing": "chưa gửi",
-    "rejected": "có lỗi",
-}
+from baocao.status import arrived, count_word, counts_text
+from baocao.vietnamese import capitalize_first, number
 
 
 def artifact_key(*parts: str) -> str:
@@ -53,6 +47,7 @@ def headline_rows(figures: pd.DataFrame, catalogue: Catalogue, province: Provinc
 def summary_markdown(
     *,
     province: Province,
+    phrases: Phrases,
     period: Period,
     statuses: Sequence[QuarterStatus],
     headline: Sequence[dict[str, Any]],
@@ -61,20 +56,17 @@ def summary_markdown(
     delivery: str,
 ) -> str:
     """The run's summary: completeness and timeliness, headline figures, warnings, documents, delivery."""
-    expected = len(statuses)
-    counts = {state: sum(s.state == state for s in statuses) for state in STATE_WORDS}
-    received = counts["on_time"] + counts["late"] + counts["undated"]
     lines = [
         f"# {province.agency.name} {province.name} – báo cáo {period.label}",
         "",
-        f"**Đã nhận {received}/{expected}** báo cáo đơn vị (đúng hạn {counts['on_time']}, chậm {counts['late']}, "
-        f"chưa gửi {counts['missing']}, có lỗi {counts['rejected']}).",
+        f"**Đã nhận {arrived(statuses)}/{len(statuses)}** báo cáo đơn vị ({counts_text(phrases, statuses)}).",
         "",
     ]
     for state in ("missing", "late", "rejected"):
         names = [_named(province, s) for s in statuses if s.state == state]
         if names:
-            lines.append(f"- {STATE_WORDS[state].capitalize()}: {', '.join(dict.fromkeys(names))}")
+            label = capitalize_first(count_word(phrases, state))
+            lines.append(f"- {label}: {', '.join(dict.fromkeys(names))}")
     if headline:
         lines += [
             "",

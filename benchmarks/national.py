@@ -157,7 +157,9 @@ def main() -> None:
 
     folder = national_run.largest_first(national.province_folders(root))[0]
     t, mb, outcome = timed(
-        lambda: national.province_outcome(folder, PERIOD, outputs, WHEN, None, TEMPLATES, force=True),
+        lambda: national.province_outcome(
+            folder, national.NationalJob(PERIOD, outputs, WHEN, None, TEMPLATES, True)
+        ),
         max(args.repeat, 5),
     )
     rows.append((f"one province alone, direct ({outcome.expected} communes)", t, mb))

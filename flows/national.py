@@ -15,6 +15,7 @@ Prefect schedules; baocao only says what to run.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -76,9 +77,8 @@ def province_run(
     force: bool = False,
 ) -> State[dict[str, object]]:
     """Báo cáo của một tỉnh trong lượt chạy toàn quốc (qua kho dữ liệu đã đọc; bỏ qua nếu không đổi)."""
-    outcome = national.province_outcome(
-        inputs, Period.parse(period), outputs, report_date, number, templates, force
-    )
+    job = national.NationalJob(Period.parse(period), outputs, report_date, number, templates, force)
+    outcome = national.province_outcome(inputs, job)
     if outcome.status == "failed":
         raise BaocaoError(f"{outcome.name}: {outcome.error}")
     # The state's message carries written/unchanged to the national flow without shared result storage.
@@ -86,32 +86,15 @@ def province_run(
 
 
 @task(cache_policy=NO_CACHE)
-def province_task(
-    inputs: Path,
-    period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None,
-    templates: Path,
-    force: bool,
-) -> national.Outcome:
+def province_task(inputs: Path, job: national.NationalJob) -> national.Outcome:
     """One province, in a worker process of the flow's task runner."""
-    return national.province_outcome(inputs, period, outputs, report_date, number, templates, force)
+    return national.province_outcome(inputs, job)
 
 
 @task(cache_policy=NO_CACHE)
-def rollup_task(
-    root: Path,
-    folders: list[Path],
-    period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None,
-    templates: Path,
-    force: bool,
-) -> national.Outcome:
+def rollup_task(root: Path, folders: list[Path], job: national.NationalJob) -> national.Outcome:
     """The ministry's roll-up from the provinces' manifests."""
-    return national.rollup_outcome(root, folders, period, outputs, report_date, number, templates, force)
+    return national.rollup_outcome(root, folders, job)
 
 
 TASKS: dict[Callable[..., Any], Task[..., Any]] = {
@@ -146,31 +129,25 @@ class WorkPoolExecutor:
         """Start ``fn``'s deployment run (national.province_outcome's flow) and wait for it in a thread."""
         if fn is not national.province_outcome:
             raise TypeError(f"a work pool runs province reports only, not {fn.__name__}")
-        return self._waiting.submit(lambda: asyncio.run(_deployment_outcome(*args)))
+        # In this thread's context: the flow run's and Prefect's settings (its API) live in context variables.
+        context = contextvars.copy_context()
+        return self._waiting.submit(context.run, lambda: asyncio.run(_deployment_outcome(*args)))
 
     def shutdown(self) -> None:
         """Stop the waiting threads (after every future is done)."""
         self._waiting.shutdown()
 
 
-async def _deployment_outcome(
-    folder: Path,
-    period: Period,
-    outputs: Path,
-    report_date: date,
-    number: int | None,
-    templates: Path,
-    force: bool,
-) -> national.Outcome:
+async def _deployment_outcome(folder: Path, job: national.NationalJob) -> national.Outcome:
     """One province as a deployment run on the work pool, waited for; its outcome from its manifest."""
     parameters = {
         "inputs": str(folder.resolve()),
-        "period": period.code,
-        "outputs": str(outputs.resolve()),
-        "report_date": report_date.isoformat(),
-        "number": number,
-        "templates": str(templates.resolve()),
-        "force": force,
+        "period": job.period.code,
+        "outputs": str(job.outputs.resolve()),
+        "report_date": job.report_date.isoformat(),
+        "number": job.number,
+        "templates": str(job.templates.resolve()),
+        "force": job.force,
     }
     started = await arun_deployment(
         f"{PROVINCE_FLOW}/{PROVINCE_DEPLOYMENT}", parameters=parameters, timeout=0
@@ -180,7 +157,7 @@ async def _deployment_outcome(
     if state is None or not state.is_completed():
         message = state.message if state is not None else "no state"
         return national.Outcome(folder.name, folder.name, "failed", 0.0, error=message)
-    done = national.unchanged_outcome(folder, period, outputs, report_date, number, templates)
+    done = national.unchanged_outcome(folder, job)
     if done is None:
         return national.Outcome(folder.name, folder.name, "failed", 0.0, error="no manifest")
     return replace(done, status="written") if state.message == "written" else done

@@ -136,6 +136,7 @@ def publish_artifacts(setup: Setup, period: Period, result: core.ReportResult) -
     rows = list(result.headline)
     markdown = summary_markdown(
         province=setup.province,
+        phrases=setup.phrases,
         period=period,
         statuses=result.statuses,
         headline=rows,

@@ -46,10 +46,14 @@ def tail(log: Path) -> str:
     return log.read_text(errors="replace")[-3000:] if log.exists() else "(no log)"
 
 
-@pytest.fixture
-def dask_cluster(prefect_harness: None, tmp_path: Path) -> Iterator[tuple[str, list[Path]]]:
+@pytest.fixture(scope="module")
+def dask_cluster(
+    prefect_harness: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, list[Path]]]:
     """`dask scheduler` and two `dask worker` processes (one thread each) on free local ports, stopped
-    afterwards; the scheduler's address and the processes' logs. The workers import this checkout's code."""
+    afterwards; the scheduler's address and the processes' logs. The workers import this checkout's code.
+    One cluster for the module's tests."""
+    tmp_path = tmp_path_factory.mktemp("dask")
     from prefect import get_client
 
     with get_client(sync_client=True) as client:  # the session's Prefect API, for the workers' task runs
@@ -133,4 +137,38 @@ def test_the_national_flow_runs_its_provinces_on_a_dask_cluster(
     assert first_sheet(Path(run.rollup.documents[2])) == first_sheet(Path(direct.rollup.documents[2]))
     for dasked, embedded in zip(run.provinces, direct.provinces, strict=True):
         assert dasked.folder == embedded.folder
+        assert first_sheet(Path(dasked.documents[2])) == first_sheet(Path(embedded.documents[2]))
+
+
+def test_the_orchestrator_runs_its_provinces_on_a_dask_client(
+    dask_cluster: tuple[str, list[Path]],
+    national_root: Path,
+    first_run: tuple[Path, NationalRun, list[str]],
+    tmp_path: Path,
+) -> None:
+    """The README's other Dask way: no flow, the Dask client itself as the national run's executor."""
+    from baocao.national_run import run_national
+    from baocao.periods import Period
+
+    address, logs = dask_cluster
+    seen: list[str] = []
+    with distributed.Client(address, timeout=60) as client:
+        started = time.time()
+        client.get_task_stream(start=started)
+        run = run_national(
+            national_root,
+            Period.parse("2026-Q2"),
+            tmp_path / "client",
+            WHEN,
+            executor=client,
+            on_done=lambda o: seen.append(o.folder),
+        )
+        stream = client.get_task_stream(start=started)
+    assert [o.status for o in run.provinces] == ["written"] * 3, [run.provinces, *map(tail, logs)]
+    assert sorted(seen[:3]) == [o.folder for o in run.provinces] and len(seen) == 4
+    assert len(stream) == 3 and len({record["worker"] for record in stream}) == 2, stream
+    direct = first_run[1]
+    assert run.rollup is not None and direct.rollup is not None and run.rollup.status == "written"
+    assert first_sheet(Path(run.rollup.documents[2])) == first_sheet(Path(direct.rollup.documents[2]))
+    for dasked, embedded in zip(run.provinces, direct.provinces, strict=True):
         assert first_sheet(Path(dasked.documents[2])) == first_sheet(Path(embedded.documents[2]))

@@ -95,6 +95,7 @@ def test_sent_three_working_days_late(province_dir: Path, monkeypatch: pytest.Mo
     assert "chậm 3 ngày làm việc" in status_output(province_dir, monkeypatch)
     summary = summary_markdown(
         province=setup.province,
+        phrases=setup.phrases,
         period=QUARTER,
         statuses=list(statuses(setup).values()),
         headline=[],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +40,6 @@ TIDY_COLUMNS = [
     "complete",
     "period",
 ]
-STATE_WORDS = {
-    "received": "đã nhận",
-    "partial": "thiếu một số quý",
-    "missing": "chưa gửi",
-    "rejected": "có lỗi, chưa tổng hợp",
-}
 _FONT = {"font_name": "Times New Roman", "font_size": 11}
 
 
@@ -257,13 +251,14 @@ def _checks_sheet(
     states: Sequence[UnitState],
     submissions: Sequence[Submission],
     province: Province,
+    state_words: Mapping[str, str],
     formats: _Formats,
 ) -> None:
     _header(ws, 0, ["Đơn vị", "Tình trạng", "Tệp", "Mức", "Nội dung"], formats)
     r = 1
     for state in states:
         ws.write_string(r, 0, province.unit(state.unit).full_name)
-        ws.write_string(r, 1, STATE_WORDS[state.state])
+        ws.write_string(r, 1, state_words[state.state])
         r += 1
     for sub in submissions:
         for finding in sub.findings:
@@ -283,6 +278,7 @@ def render_xlsx(
     period: Period,
     states: Sequence[UnitState] = (),
     submissions: Sequence[Submission] = (),
+    state_words: Mapping[str, str] | None = None,
 ) -> Path:
     """Write the figures workbook atomically: Toàn tỉnh, a sheet per field, Dữ liệu (tidy), Kiểm tra."""
     tidy = tidy_figures(figures, catalogue, province, period)
@@ -303,7 +299,7 @@ def render_xlsx(
         sheet = wb.add_worksheet(_sheet_title(fdef.name))
         _field_sheet(sheet, fdef.code, catalogue, province, cells, formats)
     _tidy_sheet(wb.add_worksheet("Dữ liệu"), tidy, formats)
-    _checks_sheet(wb.add_worksheet("Kiểm tra"), states, submissions, province, formats)
+    _checks_sheet(wb.add_worksheet("Kiểm tra"), states, submissions, province, state_words or {}, formats)
     wb.set_properties({"author": province.author or province.agency.name, "title": f"Số liệu {period.label}"})
     try:
         wb.close()
