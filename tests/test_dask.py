@@ -103,6 +103,23 @@ def wait_for_port(address: str, process: subprocess.Popen[bytes], log: Path) -> 
     pytest.fail(f"dask scheduler did not listen on {address}: {tail(log)}")
 
 
+def same_as_embedded(
+    run: NationalRun, direct: NationalRun, stream: list[dict[str, object]], logs: list[Path]
+) -> None:
+    """Every province written as three Dask tasks on both workers, and the same documents as the embedded
+    engine's run of the same set (no Prefect, no Dask): each province's figures and the roll-up's equal."""
+    assert [o.status for o in run.provinces] == ["written"] * 3, [run.provinces, *map(tail, logs)]
+    assert run.rollup is not None and run.rollup.status == "written", run.rollup
+    assert (run.rollup.received, run.rollup.expected) == (3, 3)
+    workers = {record["worker"] for record in stream}
+    assert len(stream) == 3 and len(workers) == 2, stream
+    assert direct.rollup is not None
+    assert first_sheet(Path(run.rollup.documents[2])) == first_sheet(Path(direct.rollup.documents[2]))
+    for dasked, embedded in zip(run.provinces, direct.provinces, strict=True):
+        assert dasked.folder == embedded.folder
+        assert first_sheet(Path(dasked.documents[2])) == first_sheet(Path(embedded.documents[2]))
+
+
 def test_the_national_flow_runs_its_provinces_on_a_dask_cluster(
     dask_cluster: tuple[str, list[Path]],
     national_root: Path,
@@ -123,21 +140,7 @@ def test_the_national_flow_runs_its_provinces_on_a_dask_cluster(
         run = national_report.with_options(task_runner=DaskTaskRunner(address=address))(bao_cao=request)
         stream = watcher.get_task_stream(start=started)
 
-    assert [o.status for o in run.provinces] == ["written"] * 3, [run.provinces, *map(tail, logs)]
-    assert run.rollup is not None and run.rollup.status == "written", run.rollup
-    assert (run.rollup.received, run.rollup.expected) == (3, 3)
-    # The three province tasks ran as Dask tasks, on both worker processes.
-    workers = {record["worker"] for record in stream}
-    assert len(stream) == 3 and len(workers) == 2, stream
-
-    # The same documents as the embedded engine's run of the same set (no Prefect, no Dask): each
-    # province's figures and the roll-up's are equal.
-    direct = first_run[1]
-    assert direct.rollup is not None
-    assert first_sheet(Path(run.rollup.documents[2])) == first_sheet(Path(direct.rollup.documents[2]))
-    for dasked, embedded in zip(run.provinces, direct.provinces, strict=True):
-        assert dasked.folder == embedded.folder
-        assert first_sheet(Path(dasked.documents[2])) == first_sheet(Path(embedded.documents[2]))
+    same_as_embedded(run, first_run[1], stream, logs)
 
 
 def test_the_orchestrator_runs_its_provinces_on_a_dask_client(
@@ -164,11 +167,5 @@ def test_the_orchestrator_runs_its_provinces_on_a_dask_client(
             on_done=lambda o: seen.append(o.folder),
         )
         stream = client.get_task_stream(start=started)
-    assert [o.status for o in run.provinces] == ["written"] * 3, [run.provinces, *map(tail, logs)]
     assert sorted(seen[:3]) == [o.folder for o in run.provinces] and len(seen) == 4
-    assert len(stream) == 3 and len({record["worker"] for record in stream}) == 2, stream
-    direct = first_run[1]
-    assert run.rollup is not None and direct.rollup is not None and run.rollup.status == "written"
-    assert first_sheet(Path(run.rollup.documents[2])) == first_sheet(Path(direct.rollup.documents[2]))
-    for dasked, embedded in zip(run.provinces, direct.provinces, strict=True):
-        assert first_sheet(Path(dasked.documents[2])) == first_sheet(Path(embedded.documents[2]))
+    same_as_embedded(run, first_run[1], stream, logs)
