@@ -43,11 +43,13 @@ from baocao.report import (
     write_documents,
 )
 from baocao.setup import TEMPLATES, Setup, load_setup, setup_sources
+from baocao.versions import VersionNote
 
 NATIONAL = "national.yaml"
 ROLLUP = "toan-quoc"
 ROLLUP_NAME = "Toàn quốc"
 Status = Literal["written", "unchanged", "failed"]
+STARTED_BY = "national"  # who the versions of a national run record as having started them
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,15 @@ def province_outcome(
     try:
         cache = outputs / inputs.resolve().name / ".ingest"
         request = ReportRequest(
-            inputs, period, outputs, report_date, number, templates, cache=cache, force=force
+            inputs,
+            period,
+            outputs,
+            report_date,
+            number,
+            templates,
+            cache=cache,
+            force=force,
+            started_by=STARTED_BY,
         )
         result = run_report(request)
     except Exception as exc:  # one province's failure must not stop the others
@@ -306,7 +316,8 @@ def _rollup(
         figures = figures_for(setup, collection, period)
         trend = trend_for(setup, collection, period)
         context = context_for(setup, collection, figures, period, report_date, number, trend)
-        write_documents(setup, collection, figures, period, draw_charts(context), paths, digest)
+        note = VersionNote(STARTED_BY, report_date, number, digest)
+        write_documents(setup, collection, figures, period, draw_charts(context), paths, note)
     return Outcome(
         ROLLUP,
         ROLLUP_NAME,
