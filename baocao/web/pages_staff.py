@@ -5,6 +5,7 @@ and the clerks' accounts."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Literal, cast
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -18,6 +19,12 @@ from baocao.setup import Setup
 from baocao.web.auth import AccountError, add_user, all_users, reset_password
 from baocao.web.base import audit, checked_form, database, page, portal_of, staff_user, text_field
 from baocao.web.db import Run, User, audit_lines
+
+if TYPE_CHECKING:
+    from baocao.intake import Intake
+    from baocao.issued import IssuedVersion
+    from baocao.review import Flag
+
 from baocao.web.views import STATE_WORDS, board_counts, board_rows, period_choices
 
 router = APIRouter()
@@ -48,15 +55,16 @@ def overview(request: Request, user: User = Depends(staff_user), db: Session = D
     return page(request, "staff.html.j2", user=user, provinces=provinces, runs=runs)
 
 
-def _flags(setup: Setup, period: Period) -> list[object]:
+def _flags(setup: Setup, period: Period, intake: Intake | None = None) -> list[Flag]:
     from baocao.report import collect_for
     from baocao.review import review_flags
 
     quarters = {q.code for q in period.quarters}
-    return [f for f in review_flags(setup.inputs, collect_for(setup, period)) if f.quarter in quarters]
+    intake = intake or collect_for(setup, period)
+    return [f for f in review_flags(setup.inputs, intake) if f.quarter in quarters]
 
 
-def _issued(request: Request, slug: str, period: Period) -> list[object]:
+def _issued(request: Request, slug: str, period: Period) -> list[IssuedVersion]:
     from baocao.issued import issued_versions
 
     return list(issued_versions(portal_of(request).config.outputs, slug, period.code))
@@ -81,7 +89,8 @@ def period_board(
     the_period = _period(period)
     quarters = {q.code for q in the_period.quarters}
     held = [h for h in held_versions(setup.inputs) if h.quarter in quarters]
-    statuses = quarter_statuses(collect_for(setup, the_period), setup.province, the_period)
+    intake = collect_for(setup, the_period)
+    statuses = quarter_statuses(intake, setup.province, the_period)
     rows = board_rows(setup.province, statuses, held)
     runs = list(
         db.scalars(
@@ -97,7 +106,7 @@ def period_board(
         rows=rows,
         counts=board_counts(rows),
         words=STATE_WORDS,
-        flags=_flags(setup, the_period),
+        flags=_flags(setup, the_period, intake),
         flag_words=FLAG_WORDS,
         held=held,
         runs=runs,
@@ -172,10 +181,10 @@ def decide_flag(
         unit,
         indicator,
         [q.code for q in the_period.quarters],
-        verdict,
+        cast(Literal["accept", "reject"], verdict),
         user.login,
         why,
-        datetime.now(TZ),  # type: ignore[arg-type]
+        datetime.now(TZ),
     )
     for decision in decisions:
         record_decision(setup.inputs, decision)

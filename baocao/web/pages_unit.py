@@ -19,7 +19,7 @@ from baocao.periods import Period, vietnam_today
 from baocao.setup import Setup
 from baocao.web.base import audit, checked_form, current_user, database, page, portal_of
 from baocao.web.db import User
-from baocao.web.views import STATE_WORDS, cell_of, finding_rows, open_quarters, unit_history
+from baocao.web.views import STATE_WORDS, Cell, cell_of, finding_rows, open_quarters, unit_history
 
 router = APIRouter()
 _SUFFIX = re.compile(r"^\.[a-z0-9]{1,8}$")
@@ -35,7 +35,7 @@ def unit_setup(request: Request, user: User, province: str, unit: str) -> Setup:
     return setup
 
 
-def _quarter_cells(setup: Setup, unit: str, quarters: list[Period]) -> list[tuple[Period, object]]:
+def _quarter_cells(setup: Setup, unit: str, quarters: list[Period]) -> list[tuple[Period, Cell]]:
     from baocao.held import held_versions
     from baocao.intake import quarter_statuses
     from baocao.report import collect_for

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,8 @@ from baocao.periods import Period, vietnam_now
 from baocao.web.db import Run, record
 
 if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
+
     from baocao.web.base import Portal
 
 # The deployment `baocao serve` registers for each kind of period (flows/schedules.py).
@@ -115,13 +117,14 @@ class Runner:
         }
         if "started_by" in ReportForm.model_fields:
             parameters["started_by"] = f"portal:{login}"
-        flow_run = run_deployment(
-            name=deployment_name(slug, period), parameters={"bao_cao": parameters}, timeout=0
+        flow_run = cast(
+            "FlowRun",
+            run_deployment(name=deployment_name(slug, period), parameters={"bao_cao": parameters}, timeout=0),
         )
         self._set(run_id, flow_run=str(flow_run.id))
         with get_client(sync_client=True) as client:
             while True:
                 state = client.read_flow_run(flow_run.id).state
                 if state is not None and state.type.value in FINAL:
-                    return FINAL[state.type.value], state.message or state.name
+                    return FINAL[state.type.value], state.message or state.name or ""
                 time.sleep(2)

@@ -46,7 +46,8 @@ def cell_of(status: QuarterStatus, held: Sequence[HeldVersion]) -> Cell:
     """The cell of a quarter status; a version held for confirmation shows on it."""
     label = Period.parse(status.quarter).label
     waiting = [h for h in held if h.unit == status.unit and h.quarter == status.quarter]
-    state, text = status.state, state_text(status)
+    state: str = status.state
+    text = state_text(status)
     if waiting:
         state, text = "held", f"{text} · chờ xác nhận" if status.state != "missing" else STATE_WORDS["held"]
     return Cell(status.quarter, label, state, text, status.deadline, status.received_on)
