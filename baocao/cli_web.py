@@ -77,7 +77,7 @@ def _session(outputs: Path):  # type: ignore[no-untyped-def]  # a context manage
 
     from baocao.web.db import database_url, open_database
 
-    return Session(open_database(database_url(outputs)))
+    return Session(open_database(database_url(outputs)), expire_on_commit=False)
 
 
 PasswordOption = Annotated[

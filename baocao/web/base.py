@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from baocao.periods import VIETNAM
+from baocao.periods import VIETNAM, Period
 from baocao.setup import TEMPLATES, Setup, load_setup
 from baocao.web.auth import SessionCodec, SessionData, user_by_login
 from baocao.web.db import User, record
@@ -75,11 +76,22 @@ def template_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["vn_time"] = lambda moment: (
-        moment.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y") if moment else ""
+    env.filters["vn_time"] = vietnam_time
+    env.filters["iso_time"] = lambda text: vietnam_time(datetime.fromisoformat(text))
+    env.filters["period_label"] = lambda code: Period.parse(code).label
+    env.filters["vn_date"] = lambda day: (
+        (date.fromisoformat(day) if isinstance(day, str) else day).strftime("%d/%m/%Y") if day else ""
     )
-    env.filters["vn_date"] = lambda day: day.strftime("%d/%m/%Y") if day else ""
     return env
+
+
+def vietnam_time(moment: datetime | None) -> str:
+    """'17:29 02/12/2026' on Vietnam's clock; a naive time is one the portal stored in Vietnam time (SQLite
+    keeps no offset), an aware one (PostgreSQL) is converted."""
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=VIETNAM)
+    return aware.astimezone(VIETNAM).strftime("%H:%M %d/%m/%Y")
 
 
 def portal_of(request: Request) -> Portal:

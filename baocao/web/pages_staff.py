@@ -4,7 +4,7 @@ and the clerks' accounts."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal, cast
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -25,7 +25,16 @@ if TYPE_CHECKING:
     from baocao.issued import IssuedVersion
     from baocao.review import Flag
 
-from baocao.web.views import STATE_WORDS, board_counts, board_rows, period_choices
+from baocao.web.views import (
+    ACTION_WORDS,
+    STATE_WORDS,
+    board_counts,
+    board_rows,
+    capitalised,
+    period_choices,
+    typed_date,
+    year_rows,
+)
 
 router = APIRouter()
 MEDIA = {
@@ -50,7 +59,7 @@ def overview(request: Request, user: User = Depends(staff_user), db: Session = D
     provinces = []
     for slug in portal.provinces:
         setup = portal.setup(slug)
-        provinces.append((setup, period_choices(vietnam_today(), setup.province.calendar)))
+        provinces.append((setup, year_rows(period_choices(vietnam_today(), setup.province.calendar))))
     runs = list(db.scalars(select(Run).order_by(Run.id.desc()).limit(10)))
     return page(request, "staff.html.j2", user=user, provinces=provinces, runs=runs)
 
@@ -114,7 +123,7 @@ def period_board(
         today=vietnam_today(),
         notice=notice[:300],
         unit_name=lambda code: (
-            setup.province.unit(code).full_name if code in setup.province.unit_codes else code
+            capitalised(setup.province.unit(code).full_name) if code in setup.province.unit_codes else code
         ),
         catalogue=setup.catalogue,
         number=number,
@@ -243,11 +252,7 @@ def start_run(
     portal.setup(province)
     the_period = _period(period)
     try:
-        when = (
-            date.fromisoformat(text_field(form, "report_date", 10))
-            if text_field(form, "report_date")
-            else vietnam_today()
-        )
+        when = typed_date(text_field(form, "report_date", 10)) or vietnam_today()
         number_text = text_field(form, "number", 6)
         number = int(number_text) if number_text else None
         if number is not None and not 1 <= number <= 9999:
@@ -269,7 +274,17 @@ def run_page(
         raise HTTPException(404)
     period = _period(run.period)
     issued = _issued(request, run.province, period) if run.state == "done" else []
-    return page(request, "run.html.j2", user=user, run=run, period=period, issued=issued, now=vietnam_now())
+    name = portal_of(request).setup(run.province).province.name
+    return page(
+        request,
+        "run.html.j2",
+        user=user,
+        run=run,
+        period=period,
+        issued=issued,
+        province_name=name,
+        now=vietnam_now(),
+    )
 
 
 @router.get("/documents/{province}/{period}/{version}/{kind}")
@@ -305,7 +320,16 @@ def users_page(
     """The accounts, the form to add a clerk, and a password reset for each."""
     portal = portal_of(request)
     setups = [portal.setup(slug) for slug in portal.provinces]
-    return page(request, "users.html.j2", user=user, users=all_users(db), setups=setups, notice=notice[:300])
+    names = {(s.slug, u.code): capitalised(u.full_name) for s in setups for u in s.province.units}
+    return page(
+        request,
+        "users.html.j2",
+        user=user,
+        users=all_users(db),
+        setups=setups,
+        names=names,
+        notice=notice[:300],
+    )
 
 
 @router.post("/users")
@@ -357,4 +381,4 @@ def audit_page(
     request: Request, user: User = Depends(staff_user), db: Session = Depends(database)
 ) -> Response:
     """The latest lines of the audit log."""
-    return page(request, "audit.html.j2", user=user, lines=audit_lines(db))
+    return page(request, "audit.html.j2", user=user, lines=audit_lines(db), words=ACTION_WORDS)

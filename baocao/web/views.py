@@ -3,6 +3,7 @@ findings (no I/O, no web framework: the page modules read, these functions shape
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,6 +14,27 @@ from baocao.periods import VIETNAM, Calendar, Period, latest_period, working_day
 from baocao.province import Province
 from baocao.store import Rejection, StoredVersion
 
+_STAMP = re.compile(r"^\d{8}T\d{6}-")
+ACTION_WORDS = {
+    "login": "Đăng nhập",
+    "login-failed": "Đăng nhập sai",
+    "login-refused": "Đăng nhập bị chặn",
+    "logout": "Đăng xuất",
+    "upload": "Gửi báo cáo",
+    "form-download": "Tải mẫu",
+    "download": "Tải văn bản",
+    "run-start": "Lập báo cáo",
+    "run-done": "Báo cáo xong",
+    "run-failed": "Báo cáo lỗi",
+    "review-accept": "Chấp nhận số liệu",
+    "review-reject": "Loại số liệu",
+    "held-confirm": "Xác nhận bản chờ",
+    "held-reject": "Từ chối bản chờ",
+    "remind": "Nhắc đơn vị",
+    "remind-failed": "Nhắc đơn vị lỗi",
+    "user-add": "Thêm tài khoản",
+    "user-reset": "Đặt lại mật khẩu",
+}
 STATE_WORDS = {
     "on_time": "Đúng hạn",
     "late": "Chậm",
@@ -69,8 +91,7 @@ def board_rows(
     rows = []
     for unit in province.units:
         cells = tuple(cell_of(s, held) for s in statuses if s.unit == unit.code)
-        name = unit.full_name
-        rows.append(BoardRow(unit.code, name[:1].upper() + name[1:], cells))
+        rows.append(BoardRow(unit.code, capitalised(unit.full_name), cells))
     return rows
 
 
@@ -150,11 +171,11 @@ def unit_history(
                 quarter,
                 Period.parse(quarter).label if quarter else "–",
                 received,
-                r.file.rsplit("/", 1)[-1],
+                _STAMP.sub("", r.file.rsplit("/", 1)[-1]),  # the inbox's "<stamp>-" prefix
                 "rejected",
                 f"Có lỗi ({len(r.errors)})",
                 "",
-                _timeliness(province, quarter, received) if quarter else "",
+                "",  # a file set aside counts for no deadline
             )
         )
     return sorted(rows, key=lambda r: r.received, reverse=True)
@@ -180,6 +201,38 @@ def finding_rows(subs: Iterable[Submission]) -> list[FindingRow]:
             seen.setdefault((f.severity, where.sheet or "", cell, f.message), None)
     rows = [FindingRow(*key) for key in seen]
     return sorted(rows, key=lambda r: r.severity != "error")
+
+
+def typed_date(text: str) -> date | None:
+    """A date as staff type it, 05/01/2025 (or 5/1/2025, or 2025-01-05); None when empty; ValueError if it is
+    not a date."""
+    text = text.strip()
+    if not text:
+        return None
+    if "/" in text:
+        day, month, year = (int(part) for part in text.split("/"))
+        return date(year, month, day)
+    return date.fromisoformat(text)
+
+
+def capitalised(name: str) -> str:
+    """'huyện Bắc Hà' -> 'Huyện Bắc Hà' (a name opening a table cell)."""
+    return name[:1].upper() + name[1:]
+
+
+def year_rows(periods: Sequence[Period]) -> list[tuple[int, list[Period]]]:
+    """The periods by year, newest year first, each year's in the order of the calendar."""
+    years = sorted({p.year for p in periods}, reverse=True)
+    order = {(1, 1): 0, (2, 2): 1, (1, 2): 2, (3, 3): 3, (1, 3): 4, (4, 4): 5, (3, 4): 6, (1, 4): 7}
+    return [
+        (
+            y,
+            sorted(
+                (p for p in periods if p.year == y), key=lambda p: order[(p.first_quarter, p.last_quarter)]
+            ),
+        )
+        for y in years
+    ]
 
 
 def period_choices(today: date, calendar: Calendar, years: int = 3) -> list[Period]:
