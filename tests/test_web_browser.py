@@ -127,8 +127,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        # Vietnamese browser chrome (the file picker's button, the date field's order), as in a department.
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=[*BROWSER_ARGS, "--lang=vi"])
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
         yield launched
         launched.close()
 
