@@ -423,3 +423,38 @@ def test_period_choices_are_periods_begun() -> None:
     codes = [p.code for p in period_choices(date(2026, 5, 1), "statistical", years=1)]
     # Every period of 2026 that has begun by 1 May, the year first (a half-year report is written early).
     assert codes == ["2026", "2026-9M", "2026-H1", "2026-Q2", "2026-Q1"]
+
+
+def test_a_late_change_is_held_until_staff_confirm_it(portal: TestClient, tmp_path: Path) -> None:
+    from tests.support import DATA_SHEET, cell_of, set_cell
+
+    page = sign_in(portal, "batxat")
+    token = csrf_of(page.text)  # type: ignore[attr-defined]
+    form = _form(portal, Period.parse("2024-Q4"), tmp_path)
+    changed, _ = fill_form(form, "BATXAT", tmp_path / "sua-so-lieu.xlsx")
+    set_cell(changed, DATA_SHEET, cell_of(changed, "VT01"), 999)  # a 2024-Q4 figure changed two years on
+    answer = portal.post(
+        "/unit/lao-cai/BATXAT/upload",
+        data={"csrf": token},
+        files={"file": ("BATXAT.xlsx", changed.read_bytes(), "application/octet-stream")},
+    )
+    assert "Đã nhận, chờ Sở xác nhận" in answer.text
+    inputs = Path(portal.app.state.portal.provinces["lao-cai"])  # type: ignore[attr-defined]
+    published = inputs / "submissions" / "2024-Q4" / "BATXAT.xlsx"
+    assert published.read_bytes() != changed.read_bytes()  # held: the published version stays
+
+    page = sign_in(portal, "so")
+    board = portal.get("/periods/lao-cai/2024-Q4").text
+    assert "Bản chờ xác nhận" in board and "VT01: 1.641 (thực hiện) → 999 (thực hiện)" in board
+    assert '<span class="state held">' in board.split("Huyện Bát Xát", 1)[1].split("</tr>", 1)[0]
+    sha = board.split('name="version" value="', 1)[1].split('"', 1)[0]
+    confirmed = portal.post(
+        "/periods/lao-cai/2024-Q4/held",
+        data={"csrf": csrf_of(board), "version": sha, "verdict": "confirm", "why": "Huyện đính chính"},
+    )
+    assert "Đã xác nhận tệp BATXAT.xlsx của BATXAT." in confirmed.text
+    assert published.read_bytes() == changed.read_bytes()
+    [decision] = [
+        json.loads(line) for line in (inputs / "store" / "decisions.jsonl").read_text().splitlines()
+    ]
+    assert (decision["decision"], decision["who"], decision["why"]) == ("confirmed", "so", "Huyện đính chính")
