@@ -69,6 +69,10 @@ def test_cookies_are_secure_behind_https(tmp_path: Path, sample_inputs_copy: Pat
     app = create_app(_config(tmp_path, sample_inputs_copy, public_url="https://baocao.example.vn"))
     with TestClient(app) as client:
         assert "Secure" in client.get("/login").headers["set-cookie"]
+    # Without BAOCAO_PUBLIC_URL, a request that came over HTTPS (the scheme uvicorn takes from the proxy).
+    app = create_app(_config(tmp_path, sample_inputs_copy))
+    with TestClient(app, base_url="https://testserver") as client:
+        assert "Secure" in client.get("/login").headers["set-cookie"]
 
 
 def test_a_clerk_signs_in_to_the_own_unit(portal: TestClient) -> None:

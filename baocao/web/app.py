@@ -106,14 +106,16 @@ class PortalMiddleware:
                 extra = list(SECURITY_HEADERS)
                 session = scope["baocao.session"]
                 if session != original:
-                    extra.append((b"set-cookie", self._cookie(self.portal.codec.dumps(session)).encode()))
+                    https = scope.get("scheme") == "https"  # uvicorn's proxy headers: X-Forwarded-Proto
+                    cookie = self._cookie(self.portal.codec.dumps(session), https)
+                    extra.append((b"set-cookie", cookie.encode()))
                 message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
 
-    def _cookie(self, value: str) -> str:
-        secure = "; Secure" if self.portal.config.secure_cookies else ""
+    def _cookie(self, value: str, https: bool) -> str:
+        secure = "; Secure" if https or self.portal.config.secure_cookies else ""
         return f"{SESSION_COOKIE}={value}; Path=/; Max-Age={SESSION_HOURS * 3600}; HttpOnly; SameSite=Lax{secure}"
 
 

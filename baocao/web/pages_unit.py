@@ -133,12 +133,16 @@ async def unit_upload(
     setup = unit_setup(request, user, province, unit)
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return unit_page(request, user, setup, unit, status_code=400, notice="Chưa chọn tệp để gửi.")
+        return await run_in_threadpool(
+            unit_page, request, user, setup, unit, status_code=400, notice="Chưa chọn tệp để gửi."
+        )
     data = await upload.read()
     try:
         answer = await run_in_threadpool(_take_upload, setup, unit, data, safe_suffix(upload.filename))
     except BaocaoError as exc:
-        return unit_page(request, user, setup, unit, status_code=500, notice=str(exc))
+        return await run_in_threadpool(
+            unit_page, request, user, setup, unit, status_code=500, notice=str(exc)
+        )
     audit(
         request,
         db,
@@ -147,7 +151,8 @@ async def unit_upload(
         f"{province}/{unit}",
         f"{answer['outcome']} {len(data)} bytes sha256={answer['sha256']}",
     )
-    return unit_page(request, user, setup, unit, answer=answer)
+    # Reading the unit's quarters reads workbooks: off the event loop, as the upload itself.
+    return await run_in_threadpool(unit_page, request, user, setup, unit, answer=answer)
 
 
 def _take_upload(setup: Setup, unit: str, data: bytes, suffix: str) -> dict[str, object]:
