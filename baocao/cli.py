@@ -1,7 +1,8 @@
 """The ``baocao`` command: the app, its command groups in pipeline order, and ``run``.
 
-Blank forms, filing, checking and counting submissions are in cli_collect.py; the scheduled side in
-cli_serve.py; reviews in cli_review.py; ``run --all`` in cli_national.py; what they share in cli_base.py.
+Blank forms, filing, checking and counting submissions are in cli_collect.py; kept versions in
+cli_versions.py; the scheduled side in cli_serve.py; reviews in cli_review.py; ``run --all`` in
+cli_national.py; what they share in cli_base.py.
 Commands import what they work with when they run: ``baocao --help`` loads typer and little else.
 """
 
@@ -19,6 +20,8 @@ from baocao.cli_base import report_date as _report_date
 from baocao.cli_collect import check, collect, status, template
 from baocao.cli_review import review_app
 from baocao.cli_serve import deploy, serve
+from baocao.cli_versions import cli_user, versions
+from baocao.cli_web import user_app, web
 from baocao.errors import BaocaoError
 from baocao.paths import DEFAULT_OUTPUTS, SAMPLE_INPUTS
 from baocao.periods import Period
@@ -37,6 +40,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(review_app, name="review")
+app.add_typer(user_app, name="user")
 
 
 def _waiting() -> None:
@@ -89,6 +93,7 @@ def run(
     from baocao.cli_steps import shown_steps
     from baocao.deliver import DeliveryError
     from baocao.files import check_writable
+    from baocao.issued import VERSIONS
 
     if every:
         _run_every(period, inputs, outputs, report_date, number, prefect, workers, force, deliver, work_pool)
@@ -103,7 +108,10 @@ def run(
     # Before any work, and outside Prefect (whose logs would show a traceback): can the set be written?
     docx, *_ = documents = core.output_paths(outputs, setup, the_period)
     check_writable(docx.parent, [p.name for p in (*documents, docx.with_suffix(".manifest.json"))])
-    request = core.ReportRequest(inputs, the_period, outputs, when, number, deliver=deliver)
+    check_writable(docx.parent / VERSIONS, [])  # every run keeps its documents as a new version there
+    request = core.ReportRequest(
+        inputs, the_period, outputs, when, number, deliver=deliver, started_by=cli_user()
+    )
     try:
         with shown_steps(err) as say:
             run_it = _run_flow if prefect else _run_in_process
@@ -226,8 +234,9 @@ def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) 
         out.print(messages[result.delivery.status], highlight=False)
 
 
-# After run, in the order `baocao --help` lists them: forms out, files in, checked, counted; then schedules.
-for command in (check, template, collect, status, serve, deploy):
+# After run, in the order `baocao --help` lists them: the kept versions; forms out, files in, checked,
+# counted; then schedules and the portal.
+for command in (versions, check, template, collect, status, serve, web, deploy):
     app.command()(command)
 
 

@@ -82,10 +82,9 @@ def template(
     """Write a blank, prefilled submission workbook per unit for a quarter (or the department's own)."""
     from rich.table import Table
 
+    from baocao.forms import forms_folder, unit_forms
     from baocao.intake.department import department_path
     from baocao.intake.department_form import department_filename, write_department_form
-    from baocao.intake.form import FormContent, form_filename, write_form
-    from baocao.report import collect_for
     from baocao.setup import load_setup
 
     try:
@@ -100,7 +99,7 @@ def template(
     except BaocaoError as exc:
         fail(str(exc))
         return
-    folder = outputs / setup.slug / "forms" / quarter.code
+    folder = forms_folder(outputs, setup, quarter)
     if department:
         path = write_department_form(
             folder / department_filename(setup.province), setup.catalogue, setup.province, quarter
@@ -108,12 +107,7 @@ def template(
         out.print(f"{path}\nfilled in, save it as {department_path(setup.inputs, quarter)}")
         return
     table = Table("Unit", "File", show_header=True)
-    previous_quarter = quarter.previous_quarters(2)[0]
-    last = collect_for(setup, previous_quarter).accepted
-    for u in units:
-        before = last.get((u.code, previous_quarter.code))
-        content = FormContent(previous=before.values if before else {})
-        path = write_form(folder / form_filename(u), setup.catalogue, setup.province, u, quarter, content)
+    for u, path in zip(units, unit_forms(setup, quarter, [u.code for u in units], folder), strict=True):
         table.add_row(u.full_name, str(path))
     out.print(table)
 

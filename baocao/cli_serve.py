@@ -28,6 +28,8 @@ def serve(
         int | None, typer.Option(help="Port of the local Prefect server (default: a free one).")
     ] = None,
     limit: Annotated[int, typer.Option(help="Runs at the same time at most.", min=1)] = 2,
+    portal_host: Annotated[str, typer.Option(help="Address the web portal listens on.")] = "127.0.0.1",
+    portal_port: Annotated[int, typer.Option(help="Port of the web portal; 0: no portal.")] = 8080,
 ) -> None:
     """Serve the scheduled deployments (reports on deadline days, reminders before them) until stopped.
 
@@ -49,6 +51,8 @@ def serve(
     from flows.server import announced
 
     def run_until_stopped(api: str | None) -> None:
+        if portal_port:
+            _portal_thread(folders, outputs, portal_host, portal_port)
         deployments = build_deployments(folders, outputs, limit=1)
         for deployment in deployments:
             out.print(f"  {deployment.name}", highlight=False)
@@ -69,6 +73,17 @@ def serve(
                 run_until_stopped(api)
     except (KeyboardInterrupt, SystemExit):
         out.print("stopped", highlight=False)
+
+
+def _portal_thread(folders: list[Path], outputs: Path, host: str, port: int) -> None:
+    """Serve the web portal beside the deployments, its reports started through them."""
+    import threading
+
+    from baocao.cli_web import portal_app, serve_portal
+
+    app = portal_app(folders, outputs, prefect=True)
+    threading.Thread(target=serve_portal, args=(app, host, port), daemon=True, name="portal").start()
+    out.print(f"Cổng báo cáo: http://{host}:{port}/", highlight=False)
 
 
 def deploy(

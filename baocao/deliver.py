@@ -2,7 +2,8 @@
 
 SMTP settings come from the environment (never from files that end up in outputs or logs):
 BAOCAO_SMTP_HOST, BAOCAO_SMTP_PORT, BAOCAO_SMTP_USER, BAOCAO_SMTP_PASSWORD, BAOCAO_SMTP_STARTTLS,
-BAOCAO_MAIL_FROM.
+BAOCAO_MAIL_FROM. With BAOCAO_PUBLIC_URL (the portal's public base URL) the mail links to the version's
+documents on the portal.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any, Literal
 from baocao.errors import BaocaoError
 from baocao.files import atomic_path, write_bytes_atomic
 from baocao.intake import UnitState
+from baocao.issued import document_url
 from baocao.periods import Period, vietnam_now
 from baocao.setup import Setup
 
@@ -237,6 +239,16 @@ def publish(paths: Sequence[Path], folder: Path) -> list[Path]:
     return out
 
 
+def portal_links(public_url: str, province: str, period: Period, version: int | None) -> list[dict[str, str]]:
+    """The portal's addresses of a version's PDF, DOCX and XLSX ([] without a public URL or a version)."""
+    if not public_url.strip() or version is None:
+        return []
+    return [
+        {"kind": kind, "url": document_url(public_url.strip(), province, period.code, version, kind)}
+        for kind in ("pdf", "docx", "xlsx")
+    ]
+
+
 def publish_folder(outputs: Path, setup: Setup) -> Path:
     """Where delivered documents are copied: BAOCAO_PUBLISH_DIR, else ``<outputs>/<province>/published``."""
     configured = os.environ.get("BAOCAO_PUBLISH_DIR")
@@ -252,8 +264,10 @@ def deliver_documents(
     pdf: Path,
     publish_to: Path,
     settings: SmtpSettings | None,
+    version: int | None = None,
 ) -> Delivery:
-    """Publish the DOCX and PDF, then mail them to the configured recipients once (DeliveryError if it fails)."""
+    """Publish the DOCX and PDF, then mail them to the configured recipients once (DeliveryError if it fails);
+    the mail links to ``version``'s documents on the portal when BAOCAO_PUBLIC_URL is set."""
     publish([docx, pdf], publish_to)
     recipients = setup.province.delivery
     if settings is None:
@@ -265,6 +279,8 @@ def deliver_documents(
         "summary": context["doc"]["summary"],
         "received": sum(s.state == "received" for s in states),
         "expected": len(states),
+        "version": version,
+        "links": portal_links(os.environ.get("BAOCAO_PUBLIC_URL", ""), setup.slug, period, version),
     }
     attachments = [
         (p, attachment_name(period.label, setup.province.agency.abbreviation, p.suffix)) for p in (docx, pdf)

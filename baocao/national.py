@@ -41,11 +41,13 @@ from baocao.report import (
     write_documents,
 )
 from baocao.setup import TEMPLATES, Setup, load_setup, setup_sources
+from baocao.versions import VersionNote
 
 NATIONAL = "national.yaml"
 ROLLUP = "toan-quoc"
 ROLLUP_NAME = "Toàn quốc"
 Status = Literal["written", "unchanged", "failed"]
+STARTED_BY = "national"  # who the versions of a national run record as having started them
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,7 @@ def province_outcome(inputs: Path, job: NationalJob) -> Outcome:
             job.templates,
             cache=cache,
             force=job.force,
+            started_by=STARTED_BY,
         )
         result = run_report(request)
     except Exception as exc:  # one province's failure must not stop the others
@@ -296,7 +299,8 @@ def _rollup(root: Path, folders: Sequence[Path], job: NationalJob, start: float)
         figures = figures_for(setup, collection, period)
         trend = trend_for(setup, collection, period)
         context = context_for(setup, collection, figures, period, job.report_date, job.number, trend)
-        write_documents(setup, collection, figures, period, draw_charts(context), paths, digest)
+        note = VersionNote(STARTED_BY, job.report_date, job.number, digest)
+        write_documents(setup, collection, figures, period, draw_charts(context), paths, note)
     return Outcome(
         ROLLUP,
         ROLLUP_NAME,

@@ -26,11 +26,12 @@ from baocao.collection import collection_of as collection_of
 from baocao.context import build_context, file_stem
 from baocao.deliver import Delivery, DeliveryError, SmtpSettings, deliver_documents, publish_folder
 from baocao.errors import RenderError
-from baocao.files import exclusive, finish_staged, in_staging, staged_set, sweep_partials
+from baocao.files import exclusive, finish_staged, in_staging, sweep_partials
 from baocao.ingest import file_hashes
 from baocao.intake import QuarterStatus, UnitState
 from baocao.intake.department import department_path
 from baocao.intake.read import iter_submission_files
+from baocao.issued import VERSIONS, version_numbers
 from baocao.periods import Period, quarters_needed, vietnam_now
 from baocao.provenance import inputs_digest, manifest, unchanged, write_manifest
 from baocao.render.charts import with_chart_images
@@ -49,6 +50,15 @@ from baocao.setup import setup_sources as setup_sources
 from baocao.status import unit_state_words
 from baocao.store import INDEX, REJECTED, store_root
 from baocao.summary import headline_rows
+from baocao.versions import (
+    VersionNote,
+    keep_version,
+    latest_follows,
+    make_latest,
+    mark_delivered,
+    published_copies,
+    staging_folder,
+)
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -72,6 +82,7 @@ class ReportRequest:
     deliver: bool = False  # publish the DOCX and PDF and mail them to the recipients in province.yaml
     cache: Path | None = None  # the ingest store's folder (each submission file parsed once)
     force: bool = True  # False: nothing is made when the manifest shows the same inputs (never with deliver)
+    started_by: str = ""  # recorded in the version: "cli:<os user>", "portal:<login>", "schedule", "prefect"
 
 
 @dataclass(frozen=True)
@@ -92,6 +103,7 @@ class ReportResult:
     held: int = 0  # questioned figures of the period left out of the totals
     statuses: Sequence[QuarterStatus] = field(default_factory=tuple)
     headline: Sequence[dict[str, Any]] = field(default_factory=tuple)  # the key indicators, as table rows
+    version: int | None = None  # the kept version these documents are (baocao.issued)
 
     @property
     def paths(self) -> list[Path]:
@@ -235,6 +247,7 @@ def period_lock(
     with exclusive(folder / ".lock", waiting):
         finish_staged(folder)
         sweep_partials(folder)
+        latest_follows(folder)  # a version kept by a run killed before its copy was swapped in
         yield
 
 
@@ -245,13 +258,15 @@ def write_documents(
     period: Period,
     context: dict[str, Any],
     paths: tuple[Path, Path, Path],
-    digest: str,
+    note: VersionNote,
     progress: Progress = _quiet,
-) -> Path:
-    """Render the DOCX, PDF, XLSX and the manifest into a staging folder, then swap the four in together (the
-    manifest last), so that the folder holds the previous set or this one, never a mix."""
+) -> int:
+    """Render the DOCX, PDF, XLSX and the manifest into a staging folder, keep them as the period's next
+    version (baocao/versions.py), then swap a copy in as the latest set (the manifest last), so that the
+    folder holds the previous set or this one, never a mix. Returns the version's number."""
+    folder = paths[0].parent
     try:
-        with staged_set(paths[0].parent) as staging:
+        with staging_folder(folder) as staging:
             docx, pdf, xlsx = in_staging(paths, staging)
             progress(f"writing {paths[0].name}")
             render_docx(context, setup.templates / "report.docx", docx)
@@ -259,10 +274,12 @@ def write_documents(
             render_pdf(context, setup.templates, pdf)
             progress(f"writing {paths[2].name}")
             write_xlsx(setup, collection, figures, period, xlsx)
-            write_provenance(setup, collection, figures, period, [docx, pdf, xlsx], digest)
+            write_provenance(setup, collection, figures, period, [docx, pdf, xlsx], note.inputs_sha256)
+            number = keep_version(staging, folder, note)
+        make_latest(folder, number)
     except OSError as exc:  # DiskFullError included: reported like a document that could not be written
         raise RenderError(f"could not write the documents: {exc}") from exc
-    return paths[0].with_suffix(".manifest.json")
+    return number
 
 
 def deliver_report(
@@ -272,13 +289,17 @@ def deliver_report(
     context: dict[str, Any],
     paths: tuple[Path, Path, Path],
     publish_to: Path,
+    version: int | None = None,
 ) -> Delivery:
-    """Publish the DOCX and PDF and mail them once; a mail failure is a ``failed`` Delivery, not an error
-    (everything else is written by then)."""
+    """Publish the DOCX and PDF and mail them once (linking to ``version`` on the portal when
+    BAOCAO_PUBLIC_URL is set); a mail failure is a ``failed`` Delivery, not an error (everything else is
+    written by then)."""
     docx, pdf, _ = paths
     try:
         settings = SmtpSettings.from_env()
-        return deliver_documents(setup, collection.states, period, context, docx, pdf, publish_to, settings)
+        return deliver_documents(
+            setup, collection.states, period, context, docx, pdf, publish_to, settings, version
+        )
     except DeliveryError as exc:
         return Delivery("failed", error=str(exc))
 
@@ -291,6 +312,7 @@ def summarise(
     paths: tuple[Path, Path, Path],
     manifest_path: Path,
     delivery: Delivery,
+    version: int | None = None,
 ) -> ReportResult:
     """What a run produced, for the CLI and the flow's return value."""
     quarters = {q.code for q in period.quarters}
@@ -307,6 +329,7 @@ def summarise(
         held=sum(f.state == "held" and f.quarter in quarters for f in collection.flags),
         statuses=collection.statuses,
         headline=tuple(headline_rows(figures, setup.catalogue, setup.province)),
+        version=version,
     )
 
 
@@ -322,6 +345,7 @@ def earlier_result(paths: tuple[Path, Path, Path], digest: str) -> ReportResult 
         skipped=True,
         received=earlier.received_units,
         expected=earlier.expected_units,
+        version=max(version_numbers(manifest_path.parent / VERSIONS), default=None),
     )
 
 
@@ -368,10 +392,15 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Prog
     context = run(context_for, setup, collection, figures, period, when, number, trend)
     say("drawing the charts")
     context = run(draw_charts, context)
-    manifest_path = run(write_documents, setup, collection, figures, period, context, paths, digest, say)
+    note = VersionNote(request.started_by, when, number, digest)
+    version = run(write_documents, setup, collection, figures, period, context, paths, note, say)
     delivery = Delivery("not-requested")
     if request.deliver:
         say("publishing and mailing the documents")
         publish_to = publish_folder(request.outputs, setup)
-        delivery = run(deliver_report, setup, collection, period, context, paths, publish_to)
-    return summarise(setup, collection, figures, period, paths, manifest_path, delivery)
+        delivery = run(deliver_report, setup, collection, period, context, paths, publish_to, version)
+        folder = paths[0].parent
+        published = publish_to if published_copies(folder, version, publish_to) else None
+        mark_delivered(folder, version, published, delivery.recipients if delivery.status == "sent" else None)
+    manifest_path = paths[0].with_suffix(".manifest.json")
+    return summarise(setup, collection, figures, period, paths, manifest_path, delivery, version)

@@ -31,7 +31,7 @@ from baocao.files import exclusive, file_sha256, sweep_partials, write_bytes_ato
 from baocao.intake import Finding, Submission, read_file_safely
 from baocao.intake.cells import strip_bidi
 from baocao.intake.csvfile import raw_lines
-from baocao.intake.read import SUFFIXES, expected_from_path, iter_inbox_files
+from baocao.intake.read import SUFFIXES, Expected, expected_from_path, iter_inbox_files
 from baocao.intake.rules import Rule
 from baocao.province import Province
 
@@ -265,6 +265,46 @@ def feedback_text(path: Path, subs: list[Submission], received: datetime) -> str
     return "\n".join(lines) + "\n"
 
 
+@dataclass
+class _Pass:
+    """One pass over the inbox under the store's lock: what it knows of the store, and what it did."""
+
+    inputs: Path
+    catalogue: Catalogue
+    province: Province
+    now: datetime | None
+    rules: Sequence[Rule]
+    known: set[str]
+    held_before: set[str]
+    latest: dict[tuple[str, str], StoredVersion]
+    result: InboxResult = field(default_factory=InboxResult)
+
+
+def _begin(
+    inputs: Path, catalogue: Catalogue, province: Province, now: datetime | None, rules: Sequence[Rule]
+) -> _Pass:
+    """Sweep what a killed pass left half-written and read the store (call under the store's lock)."""
+    from baocao import held  # held builds on this module
+
+    for written in (store_root(inputs), inputs / "submissions", inputs / "inbox" / "rejected"):
+        sweep_partials(written)  # what a killed pass left half-written
+    index = read_index(inputs)
+    latest: dict[tuple[str, str], StoredVersion] = {}
+    for v in index:  # the newest received (a file adopted on confirmation is appended late)
+        if (v.unit, v.quarter) not in latest or v.received >= latest[(v.unit, v.quarter)].received:
+            latest[(v.unit, v.quarter)] = v
+    return _Pass(
+        inputs,
+        catalogue,
+        province,
+        now,
+        rules,
+        {v.sha256 for v in index},
+        {h.sha256 for h in held.read_held(inputs)},
+        latest,
+    )
+
+
 def process_inbox(
     inputs: Path,
     catalogue: Catalogue,
@@ -274,90 +314,114 @@ def process_inbox(
 ) -> InboxResult:
     """Check every file in the inbox; store and publish the valid ones (or hold them for confirmation: see
     baocao.held), set the others aside with feedback."""
-    from baocao import held  # held builds on this module
-
-    inbox = inputs / "inbox"
-    result = InboxResult()
     units = set(province.unit_codes)
     with exclusive(store_root(inputs) / ".lock"):
-        for written in (store_root(inputs), inputs / "submissions", inbox / "rejected"):
-            sweep_partials(written)  # what a killed pass left half-written
-        index = read_index(inputs)
-        known = {v.sha256 for v in index}
-        held_before = {h.sha256 for h in held.read_held(inputs)}
-        latest: dict[tuple[str, str], StoredVersion] = {}
-        for v in index:  # the newest received (a file adopted on confirmation is appended late)
-            if (v.unit, v.quarter) not in latest or v.received >= latest[(v.unit, v.quarter)].received:
-                latest[(v.unit, v.quarter)] = v
-        files = sorted(iter_inbox_files(inbox), key=lambda p: (p.lstat().st_mtime, p.name))
+        state = _begin(inputs, catalogue, province, now, rules)
+        files = sorted(iter_inbox_files(inputs / "inbox"), key=lambda p: (p.lstat().st_mtime, p.name))
         for path in files:
-            received = now or datetime.now(TZ)
             # The file's name may be its unit's code (as `baocao template` names forms); its quarter comes
             # from its content.
-            subs = read_file_safely(path, catalogue, units, expected_from_path(path, units), rules=rules)
-            if any(s.errors for s in subs) or not subs:
-                # Without bidirectional controls: the name reaches status tables and the report's annex.
-                target = inbox / "rejected" / f"{_stamp(received)}-{strip_bidi(path.name)}"
-                target.parent.mkdir(parents=True, exist_ok=True)
-                path.replace(target)
-                feedback = target.with_name(target.name + ".loi.txt")
-                write_bytes_atomic(feedback, feedback_text(path, subs, received).encode("utf-8"))
-                result.rejected.append((target, feedback))
-                first = subs[0] if subs else None
-                errors = tuple(dict.fromkeys(str(f) for sub in subs for f in sub.errors))
-                _append(
-                    inputs,
-                    Rejection(
-                        str(target.relative_to(inbox)),
-                        received.isoformat(),
-                        first.unit if first else None,
-                        first.period if first else None,
-                        errors,
-                    ),
-                    REJECTED,
-                )
-                continue
-            whole = path.read_bytes()
-            # One unit and quarter: the file as it is; several (a CSV): each unit's own lines, and the whole.
-            single = len(subs) == 1
-            original = "" if single else _store_original(inputs, whole, received)
-            stored_any = False
-            for sub in subs:
-                data = whole if single else csv_extract(whole, sub)
-                suffix = path.suffix.lower() if single else ".csv"
-                digest = hashlib.sha256(data).hexdigest()
-                if digest in known:
-                    # A pass killed between storing and publishing left this file in the inbox: publish it,
-                    # unless it was held for confirmation.
-                    newest = latest.get((sub.unit or "", sub.period or ""))
-                    if (
-                        newest is not None
-                        and newest.sha256 == digest
-                        and digest not in held_before
-                        and not _is_current(inputs, newest)
-                    ):
-                        publish(inputs, newest)
-                    continue
-                hold = held.hold_for(inputs, sub, catalogue, province, received)
-                if hold is None:
-                    adopt_current(inputs, sub.unit or "", sub.period or "", known, received)
-                else:
-                    # Recorded before the version is stored, so that a pass killed in between never
-                    # publishes it on the next run.
-                    held.record_held(inputs, digest, sub, received, path.name, hold)
-                version = _store(inputs, sub, data, suffix, received, path.name, known, original)
-                if version is None:
-                    continue
-                stored_any = True
-                latest[(version.unit, version.quarter)] = version
-                if hold is not None:
-                    held_before.add(digest)
-                    held.write_feedback(inputs, path.name, received, hold)
-                    result.held.append(version)
-                    continue
-                publish(inputs, version)
-                result.accepted.append(version)
-            if not stored_any:
-                result.duplicates.append(path.name)
-            path.unlink()  # every unit it carries is in the store now
-    return result
+            _take(state, path, expected_from_path(path, units))
+    return state.result
+
+
+def process_upload(
+    inputs: Path,
+    catalogue: Catalogue,
+    province: Province,
+    data: bytes,
+    suffix: str,
+    unit: str,
+    now: datetime | None = None,
+    rules: Sequence[Rule] = (),
+) -> tuple[InboxResult, list[Submission]]:
+    """One unit's file sent through the portal: put in the inbox as ``<unit><suffix>`` and taken exactly as
+    `baocao collect` takes it (the same checks, store, feedback), its content required to name ``unit``.
+    Returns what the pass did and the submissions read, with their findings."""
+    inbox = inputs / "inbox"
+    with exclusive(store_root(inputs) / ".lock"):
+        state = _begin(inputs, catalogue, province, now, rules)
+        # Under the lock, so no other pass takes it first; a pass killed now leaves it for the next collect.
+        name = f"{unit}{suffix}"
+        path = inbox / name
+        if path.exists() or path.is_symlink():
+            path = inbox / f"{unit}-{hashlib.sha256(data).hexdigest()[:8]}{suffix}"
+        write_bytes_atomic(path, data)
+        subs = _take(state, path, Expected(unit=unit))
+    return state.result, subs
+
+
+def _take(state: _Pass, path: Path, expected: Expected) -> list[Submission]:
+    """Check one inbox file; store and publish it, hold it, or set it aside with feedback; what was read."""
+    from baocao import held  # held builds on this module
+
+    inputs, inbox, result, known = state.inputs, state.inputs / "inbox", state.result, state.known
+    received = state.now or datetime.now(TZ)
+    units = set(state.province.unit_codes)
+    subs = read_file_safely(path, state.catalogue, units, expected, rules=state.rules)
+    if any(s.errors for s in subs) or not subs:
+        # Without bidirectional controls: the name reaches status tables and the report's annex.
+        target = inbox / "rejected" / f"{_stamp(received)}-{strip_bidi(path.name)}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+        feedback = target.with_name(target.name + ".loi.txt")
+        write_bytes_atomic(feedback, feedback_text(path, subs, received).encode("utf-8"))
+        result.rejected.append((target, feedback))
+        first = subs[0] if subs else None
+        errors = tuple(dict.fromkeys(str(f) for sub in subs for f in sub.errors))
+        _append(
+            inputs,
+            Rejection(
+                str(target.relative_to(inbox)),
+                received.isoformat(),
+                first.unit if first else None,
+                first.period if first else None,
+                errors,
+            ),
+            REJECTED,
+        )
+        return subs
+    whole = path.read_bytes()
+    # One unit and quarter: the file as it is; several (a CSV): each unit's own lines, and the whole.
+    single = len(subs) == 1
+    original = "" if single else _store_original(inputs, whole, received)
+    stored_any = False
+    for sub in subs:
+        data = whole if single else csv_extract(whole, sub)
+        suffix = path.suffix.lower() if single else ".csv"
+        digest = hashlib.sha256(data).hexdigest()
+        if digest in known:
+            # A pass killed between storing and publishing left this file in the inbox: publish it,
+            # unless it was held for confirmation.
+            newest = state.latest.get((sub.unit or "", sub.period or ""))
+            if (
+                newest is not None
+                and newest.sha256 == digest
+                and digest not in state.held_before
+                and not _is_current(inputs, newest)
+            ):
+                publish(inputs, newest)
+            continue
+        hold = held.hold_for(inputs, sub, state.catalogue, state.province, received)
+        if hold is None:
+            adopt_current(inputs, sub.unit or "", sub.period or "", known, received)
+        else:
+            # Recorded before the version is stored, so that a pass killed in between never
+            # publishes it on the next run.
+            held.record_held(inputs, digest, sub, received, path.name, hold)
+        version = _store(inputs, sub, data, suffix, received, path.name, known, original)
+        if version is None:
+            continue
+        stored_any = True
+        state.latest[(version.unit, version.quarter)] = version
+        if hold is not None:
+            state.held_before.add(digest)
+            held.write_feedback(inputs, path.name, received, hold)
+            result.held.append(version)
+            continue
+        publish(inputs, version)
+        result.accepted.append(version)
+    if not stored_any:
+        result.duplicates.append(path.name)
+    path.unlink()  # every unit it carries is in the store now
+    return subs

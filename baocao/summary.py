@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -54,8 +54,11 @@ def summary_markdown(
     warnings: int,
     documents: Sequence[str],
     delivery: str,
+    links: Mapping[str, str] | None = None,
+    version: int | None = None,
 ) -> str:
-    """The run's summary: completeness and timeliness, headline figures, warnings, documents, delivery."""
+    """The run's summary: completeness and timeliness, headline figures, warnings, documents (``links``: name
+    -> the portal's address, shown instead of ``documents`` when given), the kept version, delivery."""
     lines = [
         f"# {province.agency.name} {province.name} – báo cáo {period.label}",
         "",
@@ -81,7 +84,12 @@ def summary_markdown(
             for r in headline
         ]
     lines += ["", f"Điểm cần lưu ý khi kiểm tra số liệu: {warnings}.", "", "## Tài liệu", ""]
-    lines += [f"- `{d}`" for d in documents]
+    if links:
+        lines += [f"- [{name}]({url})" for name, url in links.items()]
+    else:
+        lines += [f"- `{d}`" for d in documents]
+    if version is not None:
+        lines += ["", f"Lưu thành lần {version} của kỳ báo cáo (không bị ghi đè khi chạy lại)."]
     lines += ["", f"Gửi thư: {delivery}."]
     return "\n".join(lines) + "\n"
 

@@ -7,6 +7,7 @@ their inputs quoted: Prefect would otherwise walk every object they hold (STACK.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -15,12 +16,15 @@ from typing import Any, Literal, ParamSpec, TypeVar, cast
 from prefect import Task, flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import FlowRun
+from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 from prefect.utilities.annotations import quote
 from pydantic import BaseModel, ConfigDict, Field
 
 from baocao import report as core
 from baocao.deliver import DeliveryError
+from baocao.issued import document_url
 from baocao.periods import Calendar, Kind, Period, latest_period, vietnam_today
 from baocao.setup import Setup
 from baocao.summary import artifact_key, summary_markdown
@@ -62,6 +66,12 @@ class ReportForm(BaseModel):
     templates: Path = Field(
         default=core.TEMPLATES, title="Thư mục mẫu", description="Mẫu báo cáo và cách diễn đạt."
     )
+    started_by: str = Field(
+        default="",
+        max_length=200,
+        title="Người chạy",
+        description="Ghi vào lần lưu báo cáo. Để trống: lịch chạy (schedule) hoặc chạy tay trên Prefect.",
+    )
 
 
 def period_to_report(
@@ -102,6 +112,17 @@ def as_task(step: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     return cast(T, result)
 
 
+def started_by_of(run: FlowRun | None) -> str:
+    """Who started a flow run, as its version records it: "schedule" for a run the scheduler made from a
+    deployment's schedule, "prefect" for one started by hand (the UI's form, a script)."""
+    return "schedule" if run is not None and run.auto_scheduled else "prefect"
+
+
+def _this_run() -> FlowRun | None:
+    context = FlowRunContext.get()
+    return context.flow_run if context is not None else None
+
+
 def request_of(form: ReportForm, setup: Setup) -> core.ReportRequest:
     """The core request of a filled-in form: the period resolved by the province's calendar, the date
     defaulting to today (Vietnam)."""
@@ -113,6 +134,7 @@ def request_of(form: ReportForm, setup: Setup) -> core.ReportRequest:
         number=form.number,
         templates=form.templates,
         deliver=form.deliver,
+        started_by=form.started_by or started_by_of(_this_run()),
     )
 
 
@@ -126,7 +148,21 @@ def form_of(request: core.ReportRequest) -> ReportForm:
         number=request.number,
         templates=request.templates,
         deliver=request.deliver,
+        started_by=request.started_by,
     )
+
+
+def document_links(
+    public_url: str, province: str, period: Period, result: core.ReportResult
+) -> dict[str, str]:
+    """File name -> the portal's address of the kept document; {} without BAOCAO_PUBLIC_URL (a server path
+    or a file:// link opens nothing in a browser: the summary names the files instead)."""
+    if not public_url.strip() or result.version is None:
+        return {}
+    return {
+        p.name: document_url(public_url.strip(), province, period.code, result.version, p.suffix.lstrip("."))
+        for p in result.paths
+    }
 
 
 @task(cache_policy=NO_CACHE)
@@ -134,6 +170,7 @@ def publish_artifacts(setup: Setup, period: Period, result: core.ReportResult) -
     """A markdown summary, a table of the headline figures and links to the documents, on the flow run."""
     key = artifact_key("bao-cao", setup.slug, period.code)
     rows = list(result.headline)
+    links = document_links(os.environ.get("BAOCAO_PUBLIC_URL", ""), setup.slug, period, result)
     markdown = summary_markdown(
         province=setup.province,
         phrases=setup.phrases,
@@ -143,13 +180,16 @@ def publish_artifacts(setup: Setup, period: Period, result: core.ReportResult) -
         warnings=result.warnings,
         documents=[str(p) for p in result.paths],
         delivery=str(result.delivery),
+        links=links,
+        version=result.version,
     )
     create_markdown_artifact(markdown, key=key, description=f"Báo cáo {period.label}")
     create_table_artifact(rows, key=f"{key}-so-lieu", description="Chỉ tiêu chính toàn tỉnh")
     for path in result.paths:
-        create_link_artifact(
-            path.resolve().as_uri(), link_text=path.name, key=artifact_key(key, path.suffix.lstrip("."))
-        )
+        if path.name in links:
+            create_link_artifact(
+                links[path.name], link_text=path.name, key=artifact_key(key, path.suffix.lstrip("."))
+            )
 
 
 @flow(name="bao-cao-dinh-ky", log_prints=True)

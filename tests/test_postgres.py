@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -85,3 +86,43 @@ def test_deployments_on_postgres(postgres: str, tmp_path: Path) -> None:
         deployments = asyncio.run(read())
     assert deployments["bao-cao-quy-lao-cai"] == ("0 7 22 3,6,9,12 *", TIMEZONE)
     assert len(deployments) == 5
+
+
+def test_the_portal_on_postgres(postgres: str, tmp_path: Path, sample_inputs_copy: Path) -> None:
+    """BAOCAO_DATABASE_URL on PostgreSQL: accounts, a login, and the audit log append-only in the database."""
+    import re
+
+    from fastapi.testclient import TestClient
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import DatabaseError
+
+    from baocao.web.app import create_app
+    from baocao.web.base import PortalConfig
+    from tests.web_support import PASSWORD, add_accounts
+
+    # A database of its own beside Prefect's, as a department would give the portal.
+    server = create_engine(postgres.replace("+asyncpg", "+psycopg"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text("CREATE DATABASE portal"))
+    server.dispose()
+    url = postgres.replace("+asyncpg", "+psycopg").rsplit("/", 1)[0] + "/portal"
+    app = create_app(PortalConfig((sample_inputs_copy,), tmp_path / "out", url, "secret-" * 8))
+    engine = app.state.portal.engine
+    assert engine.dialect.name == "postgresql"
+    add_accounts(engine)
+    with TestClient(app) as client:
+        token = re.findall(r'name="csrf" value="([^"]+)"', client.get("/login").text)[0]
+        answer = client.post("/login", data={"login": "so", "password": PASSWORD, "csrf": token})
+        assert answer.url.path == "/staff"
+        audit_page = client.get("/audit").text
+    with engine.connect() as connection:
+        [(login, action, at)] = connection.execute(text("SELECT login, action, at FROM audit")).all()
+        assert (login, action) == ("so", "login")
+        # timestamptz: the moment comes back aware, and the page shows it in Vietnam time.
+        assert at.utcoffset() is not None
+        assert at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M %d/%m/%Y") in audit_page
+        with pytest.raises(DatabaseError, match="append-only"):
+            connection.execute(text("UPDATE audit SET login = 'x'"))
+        connection.rollback()
+        with pytest.raises(DatabaseError, match="append-only"):
+            connection.execute(text("DELETE FROM audit"))

@@ -29,6 +29,7 @@ from flows.schedules import TIMEZONE, free_port, timing
 pytestmark = pytest.mark.slow
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PORTAL_PASSWORD = "mat-khau-thu-0123"
 BROWSER_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -47,6 +48,7 @@ class Served:
     process: subprocess.Popen[bytes]
     api: str
     outputs: Path
+    portal: str = ""  # the web portal `baocao serve` serves beside the deployments
 
     def call(self, coroutine: Any) -> Any:
         """Run a Prefect client coroutine against this server."""
@@ -75,17 +77,22 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`baocao serve` in a subprocess with a fresh PREFECT_HOME, until every deployment is registered."""
     home = tmp_path_factory.mktemp("prefect-home")
     outputs = tmp_path_factory.mktemp("served-outputs")
-    port = free_port()
+    port, portal_port = free_port(), free_port()
     env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_RUNNER_POLL_FREQUENCY": "1"}
     env.pop("PREFECT_API_URL", None)
+    staff = [sys.executable, "-m", "baocao", "user", "add", "so", "--staff", "--outputs", str(outputs)]
+    subprocess.run([*staff, "--password", PORTAL_PASSWORD], env=env, check=True, capture_output=True)
     process = subprocess.Popen(
-        [sys.executable, "-m", "baocao", "serve", "--port", str(port), "--outputs", str(outputs)],
+        [
+            *(sys.executable, "-m", "baocao", "serve", "--port", str(port), "--outputs", str(outputs)),
+            *("--portal-port", str(portal_port)),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    server = Served(process, f"http://127.0.0.1:{port}/api", outputs)
+    server = Served(process, f"http://127.0.0.1:{port}/api", outputs, f"http://127.0.0.1:{portal_port}")
     deadline = time.monotonic() + 150
     try:
         while time.monotonic() < deadline:
@@ -203,6 +210,43 @@ def test_staff_start_a_period_from_the_ui(served: Served) -> None:
     assert run.parameters["bao_cao"]["kind"] == "quý"
     assert run.state_type.value == "COMPLETED", run.state
     assert (served.outputs / "lao-cai" / "2024-Q2" / "BC-2024-Q2-STTTT.pdf").is_file()
+
+
+def test_the_portal_starts_reports_through_the_deployment(served: Served) -> None:
+    import re
+
+    import httpx
+
+    from baocao.issued import issued_versions
+
+    with httpx.Client(base_url=served.portal, follow_redirects=True, timeout=30) as client:
+        token = re.findall(r'name="csrf" value="([^"]+)"', client.get("/login").text)[0]
+        signed_in = client.post("/login", data={"login": "so", "password": PORTAL_PASSWORD, "csrf": token})
+        assert signed_in.url.path == "/staff", signed_in.text[-500:]
+        token = re.findall(r'name="csrf" value="([^"]+)"', signed_in.text)[0]
+        started = client.post(
+            "/periods/lao-cai/2024-Q1/run", data={"csrf": token, "report_date": "05/04/2024"}
+        )
+        assert re.fullmatch(r"/runs/\d+", started.url.path)
+        deadline = time.monotonic() + 240
+        while "Đang" in (page := client.get(started.url.path).text) and time.monotonic() < deadline:
+            time.sleep(2)
+        assert "Hoàn thành" in page, page[-1500:]
+    [flow_run_id] = re.findall(r"flow run ([0-9a-f-]{36})", page)
+
+    async def flow_run() -> Any:
+        from prefect import get_client
+
+        async with get_client() as client:
+            return await client.read_flow_run(flow_run_id)
+
+    run = served.call(flow_run)
+    assert run.state_type.value == "COMPLETED"
+    form = run.parameters["bao_cao"]
+    assert (form["period"], form["report_date"], form["deliver"]) == ("2024-Q1", "2024-04-05", False)
+    [version] = issued_versions(served.outputs, "lao-cai", "2024-Q1")
+    assert version.started_by == "portal:so" and version.report_date.isoformat() == "2024-04-05"
+    assert not version.mailed
 
 
 def test_sigterm_stops_serve_and_its_server(served: Served) -> None:
