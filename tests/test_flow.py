@@ -199,8 +199,15 @@ def test_the_forms_default_does_not_mail_and_the_schedules_do(tmp_path: Path) ->
     reports = [d for d in build_deployments([SAMPLE_INPUTS], tmp_path) if d.name.startswith("bao-cao-")]
     assert len(reports) == 4
     for deployment in reports:
-        assert deployment.parameters["bao_cao"]["deliver"] is True, deployment.name
-        assert ReportForm.model_validate(deployment.parameters["bao_cao"]).deliver is True
+        # The deployment's parameters prefill the UI's Custom run form: no mail unless ticked.
+        assert deployment.parameters["bao_cao"]["deliver"] is False, deployment.name
+        [schedule] = deployment.schedules or []
+        # Prefect merges a schedule's parameters over the deployment's, top-level key by key.
+        merged = {**deployment.parameters, **schedule.parameters}
+        assert ReportForm.model_validate(merged["bao_cao"]).deliver is True, "scheduled runs mail"
+        assert {k: v for k, v in merged["bao_cao"].items() if k != "deliver"} == {
+            k: v for k, v in deployment.parameters["bao_cao"].items() if k != "deliver"
+        }
 
 
 def test_who_started_a_flow_run() -> None:
