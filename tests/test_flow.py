@@ -69,6 +69,8 @@ def test_run_through_the_flow_matches_the_core(prefect_harness: None, tmp_path: 
     # The run is kept as version 1, recorded as started from the command line by this user.
     [kept] = issued_versions(tmp_path / "flow", "lao-cai", "2024-H1")
     assert kept.started_by == cli_user() and kept.started_by.startswith("cli:")
+    [without] = issued_versions(tmp_path / "core", "lao-cai", "2024-H1")
+    assert without.started_by == kept.started_by and without.figures_sha256 == kept.figures_sha256
     # Without BAOCAO_PUBLIC_URL there is no address a browser could open: no link, and never a file:// one.
     shown = asyncio.run(artifacts_of(lambda a: (a.key or "").startswith("bao-cao-lao-cai-2024-h1")))
     assert {a.key for a in shown} == {"bao-cao-lao-cai-2024-h1", "bao-cao-lao-cai-2024-h1-so-lieu"}
