@@ -1,7 +1,8 @@
 """Deployments with schedules (Asia/Ho_Chi_Minh) for each province folder, and a local Prefect server.
 
-Per province: the quarter report, the half-year, nine-month and year reports on their deadline day, and a
-reminder a few days before the deadline. Prefect's ephemeral mode does not schedule runs, so `baocao serve`
+Per province: the quarter report, the half-year, nine-month and year reports on their deadline day (their
+schedules mail the documents; a run started by hand from the form mails only if asked), and a reminder a few
+days before the deadline. Prefect's ephemeral mode does not schedule runs, so `baocao serve`
 starts a local `prefect server` (SQLite) when PREFECT_API_URL is not set, and stops it on exit.
 """
 
@@ -67,11 +68,7 @@ def build_deployments(inputs: Sequence[Path], outputs: Path, limit: int = 1) -> 
         setup = core.load_setup(folder)
         slug, when = setup.slug, timing(setup.province)
         months = when.quarter_months
-        base: dict[str, Any] = {
-            "inputs": str(folder.resolve()),
-            "outputs": str(outputs.resolve()),
-            "deliver": True,
-        }
+        base: dict[str, Any] = {"inputs": str(folder.resolve()), "outputs": str(outputs.resolve())}
         kinds = [
             ("quy", "quý", months, RUN_HOUR, "Báo cáo quý"),
             ("6-thang", "6 tháng", (months[1],), RUN_HOUR + 1, "Báo cáo sơ kết 6 tháng"),
@@ -79,11 +76,17 @@ def build_deployments(inputs: Sequence[Path], outputs: Path, limit: int = 1) -> 
             ("nam", "năm", (months[3],), RUN_HOUR + 2, "Báo cáo tổng kết năm"),
         ]
         for suffix, kind, run_months, hour, title in kinds:
+            # The schedule's runs mail the leaders; a run started by hand from the deployment's form (its
+            # parameters) mails only if asked. Prefect merges a schedule's parameters over the deployment's
+            # key by key, not deeply: the schedule carries the whole form.
+            form = {**base, "kind": kind}
+            scheduled = {"bao_cao": {**form, "deliver": True}}
+            cron = Cron(when.cron(when.report_day, run_months, hour), timezone=TIMEZONE, parameters=scheduled)
             deployments.append(
                 province_report.to_deployment(  # type: ignore[arg-type]  # sync call returns the deployment
                     name=f"bao-cao-{suffix}-{slug}",
-                    schedules=[Cron(when.cron(when.report_day, run_months, hour), timezone=TIMEZONE)],
-                    parameters={"bao_cao": {**base, "kind": kind}},
+                    schedules=[cron],
+                    parameters={"bao_cao": {**form, "deliver": False}},
                     concurrency_limit=limit,
                     description=f"{title} – {setup.province.name}: chạy vào ngày hạn gửi, gửi thư cho lãnh đạo.",
                     tags=[slug, "bao-cao"],

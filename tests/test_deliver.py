@@ -245,3 +245,54 @@ def test_the_mail_is_dated_on_vietnams_clock(smtp_server: Inbox, tmp_path: Path)
     [mail] = smtp_server.messages
     assert mail["Date"] == "Mon, 01 Jul 2024 03:00:00 +0700"
     assert mail["Date"].datetime == moment
+
+
+@pytest.mark.slow
+def test_a_mailed_version_is_kept_and_the_mail_links_to_the_portal(
+    smtp_server: Inbox, monkeypatch: pytest.MonkeyPatch, sample_inputs_copy: Path, tmp_path: Path
+) -> None:
+    from baocao.files import file_sha256
+    from baocao.issued import issued_versions
+
+    monkeypatch.setenv("BAOCAO_PUBLIC_URL", "https://baocao.stttt.laocai.example.vn/")
+    out = tmp_path / "out"
+    mailed = run_report(
+        ReportRequest(sample_inputs_copy, PERIOD, out, date(2024, 7, 5), deliver=True, started_by="schedule")
+    )
+    assert (mailed.delivery.status, mailed.version) == ("sent", 1)
+    [mail] = smtp_server.messages
+    body = mail.get_body(("plain",)).get_content()
+    base = "https://baocao.stttt.laocai.example.vn/documents/lao-cai/2024-Q2/1"
+    assert f"- PDF: {base}/pdf" in body and f"- DOCX: {base}/docx" in body and f"- XLSX: {base}/xlsx" in body
+    assert "lần 1" in body and str(out) not in body, "the portal's address, not a server path"
+    [kept] = issued_versions(out, "lao-cai", PERIOD.code)
+    assert kept.mailed and kept.published and kept.started_by == "schedule"
+    sent = {kind: file_sha256(path) for kind, path in kept.documents.items()}
+    attached = {p.get_filename().rsplit(".", 1)[1]: p.get_content() for p in mail.iter_attachments()}
+    assert set(attached) == {"docx", "pdf"}
+    assert all(kept.documents[k].read_bytes() == v for k, v in attached.items()), (
+        "the one kept is the one mailed"
+    )
+
+    # A re-run of the period with another date (not delivered) becomes the latest set; version 1 stays.
+    later = run_report(ReportRequest(sample_inputs_copy, PERIOD, out, date(2024, 7, 9), started_by="cli:lan"))
+    assert later.version == 2 and len(smtp_server.messages) == 1
+    one, two = issued_versions(out, "lao-cai", PERIOD.code)
+    assert {kind: file_sha256(path) for kind, path in one.documents.items()} == sent
+    assert (one.mailed, one.published, two.mailed, two.published) == (True, True, False, False)
+    assert file_sha256(later.pdf) == file_sha256(two.documents["pdf"]) != sent["pdf"]
+    record = json.loads((one.documents["pdf"].parent / "version.json").read_text(encoding="utf-8"))
+    assert sorted(record["mailed"]["to"]) == sorted(smtp_server.envelopes[0])
+    assert record["published"]["to"] == str(out / "lao-cai" / "published")
+
+
+def test_without_a_public_url_the_mail_has_no_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    from baocao.deliver import portal_links
+
+    assert portal_links("", "lao-cai", PERIOD, 3) == []
+    assert portal_links("https://x.vn", "lao-cai", PERIOD, None) == []
+    assert [link["url"] for link in portal_links("https://x.vn/", "lao-cai", PERIOD, 3)] == [
+        "https://x.vn/documents/lao-cai/2024-Q2/3/pdf",
+        "https://x.vn/documents/lao-cai/2024-Q2/3/docx",
+        "https://x.vn/documents/lao-cai/2024-Q2/3/xlsx",
+    ]

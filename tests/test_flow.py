@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from baocao.cli import app
+from baocao.cli_versions import cli_user
 from baocao.files import file_sha256
+from baocao.issued import issued_versions
 from tests.support import tidy_sheet
 
 # A Prefect test harness (about 10 s to start) and runs of whole reports through it.
@@ -61,6 +66,16 @@ def test_run_through_the_flow_matches_the_core(prefect_harness: None, tmp_path: 
     assert not list(folder.glob(".staging-*"))
     listed = json.loads((folder / "BC-2024-H1-STTTT.manifest.json").read_text(encoding="utf-8"))["documents"]
     assert len(listed) == 3 and {name: file_sha256(folder / name) for name in listed} == listed
+    # The run is kept as version 1, recorded as started from the command line by this user.
+    [kept] = issued_versions(tmp_path / "flow", "lao-cai", "2024-H1")
+    assert kept.started_by == cli_user() and kept.started_by.startswith("cli:")
+    [without] = issued_versions(tmp_path / "core", "lao-cai", "2024-H1")
+    assert without.started_by == kept.started_by and without.figures_sha256 == kept.figures_sha256
+    # Without BAOCAO_PUBLIC_URL there is no address a browser could open: no link, and never a file:// one.
+    shown = asyncio.run(artifacts_of(lambda a: (a.key or "").startswith("bao-cao-lao-cai-2024-h1")))
+    assert {a.key for a in shown} == {"bao-cao-lao-cai-2024-h1", "bao-cao-lao-cai-2024-h1-so-lieu"}
+    assert all("file://" not in str(a.data) for a in shown)
+    assert any(f"`{flow_xlsx}`" in str(a.data) for a in shown), "the summary names the files"
 
 
 def test_the_flow_rejects_a_bad_period_at_the_door(prefect_harness: None, tmp_path: Path) -> None:
@@ -73,18 +88,27 @@ def test_the_flow_rejects_a_bad_period_at_the_door(prefect_harness: None, tmp_pa
     assert not any(tmp_path.iterdir())
 
 
-def test_flow_run_is_recorded_with_its_tasks(prefect_harness: None, tmp_path: Path) -> None:
+async def artifacts_of(keep: Callable[[Any], bool]) -> list[Any]:
+    """The artifacts on the test server that ``keep`` accepts."""
+    from prefect import get_client
+
+    async with get_client() as client:
+        return [a for a in await client.read_artifacts() if keep(a)]
+
+
+def test_flow_run_is_recorded_with_its_tasks(
+    prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     from flows.report import ReportForm, province_report
 
+    monkeypatch.setenv("BAOCAO_PUBLIC_URL", "https://baocao.example.vn/")
     state = province_report(bao_cao=ReportForm(period="2024-Q1", outputs=tmp_path), return_state=True)
     assert state.is_completed()
     result = state.result()
     assert [p.suffix for p in result.paths] == [".docx", ".pdf", ".xlsx"]
-
-    import asyncio
 
     async def task_names() -> list[str]:
         async with get_client() as client:
@@ -109,9 +133,14 @@ def test_flow_run_is_recorded_with_its_tasks(prefect_harness: None, tmp_path: Pa
     assert summary.startswith("markdown: # Sở Thông tin và Truyền thông Lào Cai – báo cáo quý I/2024")
     assert "Đã nhận 9/9" in summary
     assert kinds["bao-cao-lao-cai-2024-q1-so-lieu"].startswith("table: ")
+    # Started by hand (not by a schedule): kept as version 1, "prefect"; the links are the portal's.
+    [kept] = issued_versions(tmp_path, "lao-cai", "2024-Q1")
+    assert (kept.version, kept.started_by, kept.mailed) == (1, "prefect", False)
     for suffix in ("docx", "pdf", "xlsx"):
-        link = kinds[f"bao-cao-lao-cai-2024-q1-{suffix}"]
-        assert "file://" in link and f"BC-2024-Q1-STTTT.{suffix}" in link
+        url = f"https://baocao.example.vn/documents/lao-cai/2024-Q1/1/{suffix}"
+        assert kinds[f"bao-cao-lao-cai-2024-q1-{suffix}"].endswith(f"[BC-2024-Q1-STTTT.{suffix}]({url})")
+        assert f"[BC-2024-Q1-STTTT.{suffix}]({url})" in summary
+    assert "file://" not in "".join(kinds.values()) and str(tmp_path) not in summary
     # One task per pipeline step (baocao/report.py), then the artifacts.
     assert asyncio.run(task_names()) == sorted(
         [
@@ -153,3 +182,43 @@ def test_both_paths_write_the_same_manifest(prefect_harness: None, tmp_path: Pat
     ] * 2
     assert in_flow == in_core
     assert flow.received == core.received == 9 and flow.delivery == core.delivery
+
+
+# --- who starts a run, and whether it mails ---------------------------------------------------------------
+
+
+def test_the_forms_default_does_not_mail_and_the_schedules_do(tmp_path: Path) -> None:
+    from baocao.report import SAMPLE_INPUTS, load_setup
+    from flows.report import ReportForm, request_of
+    from flows.schedules import build_deployments
+
+    assert ReportForm().deliver is False
+    # What the UI's run form starts with: the schema's default, and a form filled in without touching it.
+    assert ReportForm.model_json_schema()["properties"]["deliver"]["default"] is False
+    setup = load_setup(SAMPLE_INPUTS)
+    adhoc = ReportForm.model_validate({"period": "2024-Q2", "started_by": "portal:lan"})
+    assert request_of(adhoc, setup).deliver is False and request_of(adhoc, setup).started_by == "portal:lan"
+    reports = [d for d in build_deployments([SAMPLE_INPUTS], tmp_path) if d.name.startswith("bao-cao-")]
+    assert len(reports) == 4
+    for deployment in reports:
+        # The deployment's parameters prefill the UI's Custom run form: no mail unless ticked.
+        assert deployment.parameters["bao_cao"]["deliver"] is False, deployment.name
+        [schedule] = deployment.schedules or []
+        # Prefect merges a schedule's parameters over the deployment's, top-level key by key.
+        merged = {**deployment.parameters, **schedule.parameters}
+        assert ReportForm.model_validate(merged["bao_cao"]).deliver is True, "scheduled runs mail"
+        assert {k: v for k, v in merged["bao_cao"].items() if k != "deliver"} == {
+            k: v for k, v in deployment.parameters["bao_cao"].items() if k != "deliver"
+        }
+
+
+def test_who_started_a_flow_run() -> None:
+    from uuid import uuid4
+
+    from prefect.client.schemas.objects import FlowRun
+
+    from flows.report import started_by_of
+
+    assert started_by_of(FlowRun(flow_id=uuid4(), auto_scheduled=True)) == "schedule"
+    assert started_by_of(FlowRun(flow_id=uuid4(), auto_scheduled=False)) == "prefect"
+    assert started_by_of(None) == "prefect"

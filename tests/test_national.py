@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from baocao.cli import app
+from baocao.issued import issued_versions
 from baocao.national import ROLLUP, NationalRun
 from baocao.national_run import LocalCallback, run_national
 from baocao.periods import Period
@@ -98,6 +99,11 @@ def test_an_unchanged_rerun_renders_nothing_and_one_change_redoes_one(
     assert [o.status for o in again.provinces] == ["unchanged"] * 3
     assert again.rollup is not None and again.rollup.status == "unchanged"
     assert {p: p.stat().st_mtime_ns for p in documents} == stamps
+    folders = sorted(p.parent.name for p in out.glob("*/2026-Q2"))
+    kept = {f: issued_versions(out, f, PERIOD.code) for f in folders}
+    assert {f: [(v.version, v.started_by) for v in k] for f, k in kept.items()} == {
+        f: [(1, "national")] for f in folders
+    }, "a skipped report makes no version"
 
     # One workbook changes: its province and the roll-up are made again, the other two are not.
     changed = sorted(root.glob("*/submissions/2026-Q2/*.xlsx"))[0]
@@ -112,6 +118,8 @@ def test_an_unchanged_rerun_renders_nothing_and_one_change_redoes_one(
     province = changed.parents[2].name
     assert statuses == {f: "written" if f == province else "unchanged" for f in statuses}
     assert third.rollup is not None and third.rollup.status == "written"
+    made = {f: len(issued_versions(out, f, PERIOD.code)) for f in folders}
+    assert made == {f: 2 if f in (province, ROLLUP) else 1 for f in folders}
     assert province_sheet(Path(third.rollup.documents[2]))["BC03"][4] == pytest.approx(
         raw_sums(root, "2026-Q2", ["BC03"])["BC03"]
     )

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from baocao.issued import issued_versions
 from baocao.report import SAMPLE_INPUTS, load_setup
 from flows.schedules import TIMEZONE, free_port, timing
 
@@ -134,7 +135,11 @@ def test_deployments_read_back_through_the_client(served: Served) -> None:
         assert (schedule.schedule.cron, schedule.schedule.timezone) == (cron, TIMEZONE)
         assert schedule.active and not found[name].paused
     quarter = found["bao-cao-quy-lao-cai"]
-    assert quarter.parameters["bao_cao"]["kind"] == "quý" and quarter.parameters["bao_cao"]["deliver"] is True
+    assert (
+        quarter.parameters["bao_cao"]["kind"] == "quý" and quarter.parameters["bao_cao"]["deliver"] is False
+    )
+    [schedule] = quarter.schedules
+    assert schedule.parameters["bao_cao"] == {**quarter.parameters["bao_cao"], "deliver": True}
     limit = quarter.global_concurrency_limit
     assert limit is not None and limit.limit == 1
 
@@ -164,6 +169,9 @@ def test_the_scheduler_creates_the_next_runs(served: Served) -> None:
     for run in found:
         local = run.expected_start_time.astimezone(ZoneInfo(TIMEZONE))
         assert local.hour in (7, 8, 9) and local.day in (17, 22)
+        assert run.auto_scheduled
+        if "bao_cao" in run.parameters:  # a report's scheduled run mails; the reminder has no such field
+            assert run.parameters["bao_cao"]["deliver"] is True
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is installed by scripts/test.sh")
@@ -208,8 +216,11 @@ def test_staff_start_a_period_from_the_ui(served: Served) -> None:
         time.sleep(2)
     [run] = chosen
     assert run.parameters["bao_cao"]["kind"] == "quý"
+    assert run.parameters["bao_cao"]["deliver"] is False, "a run started from the form does not mail"
     assert run.state_type.value == "COMPLETED", run.state
     assert (served.outputs / "lao-cai" / "2024-Q2" / "BC-2024-Q2-STTTT.pdf").is_file()
+    [kept] = issued_versions(served.outputs, "lao-cai", "2024-Q2")
+    assert (kept.started_by, kept.mailed, kept.published) == ("prefect", False, False)
 
 
 def test_the_portal_starts_reports_through_the_deployment(served: Served) -> None:
