@@ -19,6 +19,7 @@ from baocao.cli_base import report_date as _report_date
 from baocao.cli_collect import check, collect, status, template
 from baocao.cli_review import review_app
 from baocao.cli_serve import deploy, serve
+from baocao.cli_sign import sign, verify
 from baocao.errors import BaocaoError
 from baocao.paths import DEFAULT_OUTPUTS, SAMPLE_INPUTS
 from baocao.periods import Period
@@ -69,6 +70,14 @@ def run(
     deliver: Annotated[
         bool, typer.Option(help="Publish the DOCX and PDF and mail them to the recipients in province.yaml.")
     ] = False,
+    sign: Annotated[
+        bool | None,
+        typer.Option(
+            "--sign/--no-sign",
+            help="Sign the PDF (the leader, then the agency) with the keys in province.yaml's signing block; "
+            "default: its sign_reports.",
+        ),
+    ] = None,
     every: Annotated[
         bool,
         typer.Option(
@@ -91,6 +100,8 @@ def run(
     from baocao.files import check_writable
 
     if every:
+        if sign:
+            _fail("--sign is for one province's run; sign a national run's PDFs with `baocao sign`")
         _run_every(period, inputs, outputs, report_date, number, prefect, workers, force, deliver, work_pool)
         return
     try:
@@ -103,7 +114,11 @@ def run(
     # Before any work, and outside Prefect (whose logs would show a traceback): can the set be written?
     docx, *_ = documents = core.output_paths(outputs, setup, the_period)
     check_writable(docx.parent, [p.name for p in (*documents, docx.with_suffix(".manifest.json"))])
-    request = core.ReportRequest(inputs, the_period, outputs, when, number, deliver=deliver)
+    request = core.ReportRequest(inputs, the_period, outputs, when, number, deliver=deliver, sign=sign)
+    if sign or (sign is None and setup.province.signing and setup.province.signing.sign_reports):
+        from baocao.cli_sign import ask_pins
+
+        ask_pins(setup.province, inputs)  # before the flow: a task cannot ask at the terminal
     try:
         with shown_steps(err) as say:
             run_it = _run_flow if prefect else _run_in_process
@@ -118,6 +133,10 @@ def run(
         _fail(str(exc))
         return
     _print_result(setup, the_period, result)
+    if result.signing.status == "signed":
+        out.print(result.signing.message, highlight=False)
+    if result.signing.failed:
+        _fail(f"{result.signing.message}; the documents are written unsigned and were not delivered")
     if result.delivery.failed:
         _fail(str(result.delivery))
 
@@ -226,8 +245,9 @@ def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) 
         out.print(messages[result.delivery.status], highlight=False)
 
 
-# After run, in the order `baocao --help` lists them: forms out, files in, checked, counted; then schedules.
-for command in (check, template, collect, status, serve, deploy):
+# After run, in the order `baocao --help` lists them: forms out, files in, checked, counted; the report's
+# signatures; then schedules.
+for command in (check, template, collect, status, sign, verify, serve, deploy):
     app.command()(command)
 
 

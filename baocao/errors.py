@@ -4,7 +4,8 @@
     ├── ConfigError              province.yaml / indicators.yaml / phrases are wrong or missing
     ├── PeriodError              a period string that is not YYYY-Qn, YYYY-H1/H2, YYYY-9M or YYYY
     ├── SubmissionError          a unit's file cannot be read at all (carries file, sheet, cell)
-    └── RenderError              a template or a document writer failed
+    ├── RenderError              a template or a document writer failed
+    └── SigningError             a PDF could not be signed or checked (no token, wrong PIN, unreadable file)
 
 Domain errors carry where the problem is (file, sheet, cell) and a Vietnamese message for the people who
 must fix it. They become user-facing text only at the edge (the CLI, the flow).
@@ -68,3 +69,7 @@ class SubmissionError(BaocaoError):
 
 class RenderError(BaocaoError):
     """Writing a document (DOCX, PDF, XLSX) failed."""
+
+
+class SigningError(BaocaoError):
+    """A PDF could not be signed (no token, wrong PIN, no signature block) or checked; Vietnamese."""

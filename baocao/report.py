@@ -4,7 +4,7 @@ The CLI (``baocao run``), the Prefect flow (flows/report.py, one task per step) 
 hand run_report a ReportRequest; the flow passes a step runner that makes each step a task.
 
 load_setup -> report_digest -> collection_for -> figures_for, trend_for -> context_for -> draw_charts
--> write_documents -> deliver_report -> summarise
+-> write_documents (signing the PDF when asked) -> deliver_report -> summarise
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from baocao.setup import Setup as Setup
 from baocao.setup import latest_quarter as latest_quarter
 from baocao.setup import load_setup as load_setup
 from baocao.setup import setup_sources as setup_sources
+from baocao.signing import SignOutcome, signed_in_place, signs_reports
 from baocao.store import INDEX, REJECTED, store_root
 from baocao.summary import headline_rows
 
@@ -71,6 +72,7 @@ class ReportRequest:
     deliver: bool = False  # publish the DOCX and PDF and mail them to the recipients in province.yaml
     cache: Path | None = None  # the ingest store's folder (each submission file parsed once)
     force: bool = True  # False: nothing is made when the manifest shows the same inputs (never with deliver)
+    sign: bool | None = None  # sign the PDF (the signer, then the agency); None: province.yaml's sign_reports
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class ReportResult:
     held: int = 0  # questioned figures of the period left out of the totals
     statuses: Sequence[QuarterStatus] = field(default_factory=tuple)
     headline: Sequence[dict[str, Any]] = field(default_factory=tuple)  # the key indicators, as table rows
+    signing: SignOutcome = field(default_factory=SignOutcome)
 
     @property
     def paths(self) -> list[Path]:
@@ -236,6 +239,14 @@ def period_lock(
         yield
 
 
+@dataclass(frozen=True)
+class Written:
+    """What write_documents wrote: the manifest (beside the documents), and whether the PDF was signed."""
+
+    manifest: Path
+    signing: SignOutcome = field(default_factory=SignOutcome)
+
+
 def write_documents(
     setup: Setup,
     collection: Collection,
@@ -245,9 +256,13 @@ def write_documents(
     paths: tuple[Path, Path, Path],
     digest: str,
     progress: Progress = _quiet,
-) -> Path:
+    sign: bool = False,
+) -> Written:
     """Render the DOCX, PDF, XLSX and the manifest into a staging folder, then swap the four in together (the
-    manifest last), so that the folder holds the previous set or this one, never a mix."""
+    manifest last), so that the folder holds the previous set or this one, never a mix. With ``sign``, the
+    PDF is signed in the staging folder (the manifest hashes the signed file); if it cannot be, the set is
+    written unsigned and the outcome says why."""
+    signing = SignOutcome()
     try:
         with staged_set(paths[0].parent) as staging:
             docx, pdf, xlsx = in_staging(paths, staging)
@@ -255,12 +270,15 @@ def write_documents(
             render_docx(context, setup.templates / "report.docx", docx)
             progress(f"writing {paths[1].name}")
             render_pdf(context, setup.templates, pdf)
+            if sign:
+                progress(f"signing {paths[1].name}")
+                signing = signed_in_place(pdf, setup.province, setup.inputs)
             progress(f"writing {paths[2].name}")
             write_xlsx(setup, collection, figures, period, xlsx)
             write_provenance(setup, collection, figures, period, [docx, pdf, xlsx], digest)
     except OSError as exc:  # DiskFullError included: reported like a document that could not be written
         raise RenderError(f"could not write the documents: {exc}") from exc
-    return paths[0].with_suffix(".manifest.json")
+    return Written(paths[0].with_suffix(".manifest.json"), signing)
 
 
 def deliver_report(
@@ -289,6 +307,7 @@ def summarise(
     paths: tuple[Path, Path, Path],
     manifest_path: Path,
     delivery: Delivery,
+    signing: SignOutcome | None = None,
 ) -> ReportResult:
     """What a run produced, for the CLI and the flow's return value."""
     quarters = {q.code for q in period.quarters}
@@ -305,6 +324,7 @@ def summarise(
         held=sum(f.state == "held" and f.quarter in quarters for f in collection.flags),
         statuses=collection.statuses,
         headline=tuple(headline_rows(figures, setup.catalogue, setup.province)),
+        signing=signing or SignOutcome(),
     )
 
 
@@ -366,10 +386,12 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Prog
     context = run(context_for, setup, collection, figures, period, when, number, trend)
     say("drawing the charts")
     context = run(draw_charts, context)
-    manifest_path = run(write_documents, setup, collection, figures, period, context, paths, digest, say)
+    sign = signs_reports(setup.province) if request.sign is None else request.sign
+    written = run(write_documents, setup, collection, figures, period, context, paths, digest, say, sign)
     delivery = Delivery("not-requested")
-    if request.deliver:
+    # An unsigned report is not sent out when a signed one was asked for: it waits for the token.
+    if request.deliver and not written.signing.failed:
         say("publishing and mailing the documents")
         publish_to = publish_folder(request.outputs, setup)
         delivery = run(deliver_report, setup, collection, period, context, paths, publish_to)
-    return summarise(setup, collection, figures, period, paths, manifest_path, delivery)
+    return summarise(setup, collection, figures, period, paths, written.manifest, delivery, written.signing)
