@@ -188,7 +188,9 @@ def have_token_tools() -> bool:
     return bool(shutil.which("softhsm2-util") and shutil.which("pkcs11-tool") and SOFTHSM_MODULE.is_file())
 
 
-def short_report(target: Path, title: str = "GIÁM ĐỐC", name: str = "Nguyễn Đức Minh") -> Path:
+def short_report(
+    target: Path, title: str = "GIÁM ĐỐC", name: str = "Nguyễn Đức Minh", delegation: str = ""
+) -> Path:
     """A two-paragraph report through the real template and stylesheet (PDF/A-3b, Vietnamese text)."""
     context = {
         "doc": {
@@ -213,7 +215,7 @@ def short_report(target: Path, title: str = "GIÁM ĐỐC", name: str = "Nguyễ
                 "subsections": [],
             }
         ],
-        "signature": {"delegation": "", "title": title, "name": name},
+        "signature": {"delegation": delegation, "title": title, "name": name},
         "recipients": ["- UBND tỉnh (b/c);", "- Lưu: VT, KHTC."],
         "layout": {"top_mm": 20, "bottom_mm": 20, "left_mm": 30, "right_mm": 15, "body_pt": 14},
         "annexes": [],

@@ -109,6 +109,19 @@ def test_the_signature_block_is_found_between_title_and_name(report: bytes) -> N
     assert block.centre_x > 595 / 2  # the signer's column, right of "Nơi nhận"
 
 
+def test_a_deputy_signing_on_behalf_gets_the_gap_under_the_last_title_line(folder: Path) -> None:
+    pdf = short_report(folder / "deputy.pdf", "PHÓ GIÁM ĐỐC", "Lê Thị Hoa", delegation="KT. GIÁM ĐỐC")
+    data = pdf.read_bytes()
+    block = sign.signature_block(data, "PHÓ GIÁM ĐỐC", "Lê Thị Hoa")
+    with pdfplumber.open(io.BytesIO(data)) as document:
+        page = document.pages[0]
+        (deputy,) = page.search("PHÓ GIÁM ĐỐC")
+        (name,) = page.search("Lê Thị Hoa")
+    height = float(page.height)
+    assert block.top == pytest.approx(height - deputy["bottom"])
+    assert block.bottom == pytest.approx(height - name["top"])
+
+
 def test_a_pdf_without_the_signers_name_is_refused(report: bytes) -> None:
     with pytest.raises(SigningError, match="không tìm thấy khối chữ ký"):
         sign.signature_block(report, "GIÁM ĐỐC", "Trần Văn Khác")
