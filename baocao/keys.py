@@ -130,6 +130,11 @@ def opened_key(source: KeySource, pin: str | None) -> Iterator[signers.Signer]:
         with opened_pkcs12(source.pkcs12, pin) as signer:
             yield signer
         return
+    if pin is None:
+        raise SigningError(
+            f"chưa có mã PIN của {ROLE_NAMES[source.role]} ({source.describe()}): đặt biến {source.pin_env} "
+            "hoặc pin_file trong province.yaml, hoặc chạy trong cửa sổ lệnh để nhập"
+        )
     with _token_session(source, pin) as session:
         yield _token_signer(source, session)
 

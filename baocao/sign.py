@@ -309,6 +309,12 @@ def sign_report(
 ) -> bytes:
     """The report signed by the signer (image between title and name) and then by the agency (the seal over
     the image's left third); either may be left out (``--as signer`` now, ``--as agency`` later)."""
+    present = signed_fields(pdf)
+    asked: dict[Role, signers.Signer | None] = {"signer": signer, "agency": agency}
+    for role, key in asked.items():
+        if key is not None and FIELD_NAMES[role] in present:
+            who = "lãnh đạo" if role == "signer" else "cơ quan"
+            raise SigningError(f"tệp đã có chữ ký số của {who} ({FIELD_NAMES[role]}): không ký lại")
     block = signature_block(pdf, title, name)
     with Image.open(appearance.signature_image) as picture:
         size = picture.size
@@ -324,6 +330,14 @@ def sign_report(
             pdf, agency, FIELD_NAMES["agency"], stamps.page, stamps.seal, style_, appearance.location
         )
     return pdf
+
+
+def signed_fields(pdf: bytes) -> set[str]:
+    """The names of the signature fields of ``pdf`` that hold a signature."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    return {str(s.field_name) for s in reader.embedded_signatures}
 
 
 def annex_box(pdf: bytes, width_mm: float = 80, height_mm: float = 14) -> Box:

@@ -121,6 +121,15 @@ def test_a_wrong_key_label_is_named(token_env: Token) -> None:
         pass
 
 
+def test_a_token_without_a_pin_says_where_to_put_one(tmp_path: Path) -> None:
+    source = KeySource("signer", module=tmp_path / "driver.so", key_label="k", pin_env="PIN_LANH_DAO")
+    with (
+        pytest.raises(SigningError, match=r"chưa có mã PIN của người ký.*PIN_LANH_DAO"),
+        opened_key(source, None),
+    ):
+        pass
+
+
 def test_a_missing_driver_is_named(tmp_path: Path) -> None:
     source = KeySource("agency", module=tmp_path / "absent.so", key_label="co-quan")
     with (

@@ -25,6 +25,7 @@ from baocao import sign
 from baocao.errors import SigningError
 from baocao.keys import KeySource, opened_key
 from tests.signing_support import (
+    APPEARANCE,
     PASSWORD,
     OwnCA,
     make_ca,
@@ -278,3 +279,11 @@ def test_an_annex_gets_the_agencys_signature_at_the_top_right_in_times_10(
     # units, which the trap would write as 1024), and no glyph of these lines is wider than an em.
     widths = stamp_font_widths(only.sig_field)
     assert 500 in widths and max(widths) <= 1000
+
+
+def test_signing_twice_as_the_same_role_is_refused(signed: bytes, keys: dict[str, KeySource]) -> None:
+    with (
+        opened_key(keys["signer"], PASSWORD) as leader,
+        pytest.raises(SigningError, match="đã có chữ ký số của lãnh đạo"),
+    ):
+        sign.sign_report(signed, APPEARANCE, "GIÁM ĐỐC", "Nguyễn Đức Minh", signer=leader)
