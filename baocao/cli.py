@@ -20,6 +20,7 @@ from baocao.cli_base import report_date as _report_date
 from baocao.cli_collect import check, collect, status, template
 from baocao.cli_review import review_app
 from baocao.cli_serve import deploy, serve
+from baocao.cli_sign import sign, verify
 from baocao.cli_versions import cli_user, versions
 from baocao.cli_web import user_app, web
 from baocao.errors import BaocaoError
@@ -73,6 +74,14 @@ def run(
     deliver: Annotated[
         bool, typer.Option(help="Publish the DOCX and PDF and mail them to the recipients in province.yaml.")
     ] = False,
+    sign: Annotated[
+        bool | None,
+        typer.Option(
+            "--sign/--no-sign",
+            help="Sign the PDF (the leader, then the agency) with the keys in province.yaml's signing block; "
+            "default: its sign_reports.",
+        ),
+    ] = None,
     every: Annotated[
         bool,
         typer.Option(
@@ -96,6 +105,8 @@ def run(
     from baocao.issued import VERSIONS
 
     if every:
+        if sign:
+            _fail("--sign is for one province's run; sign a national run's PDFs with `baocao sign`")
         _run_every(period, inputs, outputs, report_date, number, prefect, workers, force, deliver, work_pool)
         return
     try:
@@ -110,8 +121,12 @@ def run(
     check_writable(docx.parent, [p.name for p in (*documents, docx.with_suffix(".manifest.json"))])
     check_writable(docx.parent / VERSIONS, [])  # every run keeps its documents as a new version there
     request = core.ReportRequest(
-        inputs, the_period, outputs, when, number, deliver=deliver, started_by=cli_user()
+        inputs, the_period, outputs, when, number, deliver=deliver, started_by=cli_user(), sign=sign
     )
+    if sign or (sign is None and setup.province.signing and setup.province.signing.sign_reports):
+        from baocao.cli_sign import ask_pins
+
+        ask_pins(setup.province, inputs)  # before the flow: a task cannot ask at the terminal
     try:
         with shown_steps(err) as say:
             run_it = _run_flow if prefect else _run_in_process
@@ -126,6 +141,10 @@ def run(
         _fail(str(exc))
         return
     _print_result(setup, the_period, result)
+    if result.signing.status == "signed":
+        out.print(result.signing.message, highlight=False)
+    if result.signing.failed:
+        _fail(f"{result.signing.message}; the documents are written unsigned and were not delivered")
     if result.delivery.failed:
         _fail(str(result.delivery))
 
@@ -235,8 +254,8 @@ def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) 
 
 
 # After run, in the order `baocao --help` lists them: the kept versions; forms out, files in, checked,
-# counted; then schedules and the portal.
-for command in (versions, check, template, collect, status, serve, web, deploy):
+# counted; the report's signatures; then schedules and the portal.
+for command in (versions, check, template, collect, status, sign, verify, serve, web, deploy):
     app.command()(command)
 
 

@@ -6,6 +6,7 @@
     ├── SubmissionError          a unit's file cannot be read at all (carries file, sheet, cell)
     ├── RenderError              a template or a document writer failed
     └── NotIssuedError           no such kept version of a report, or no such document in it
+    └── SigningError             a PDF could not be signed or checked (no token, wrong PIN, unreadable file)
 
 Domain errors carry where the problem is (file, sheet, cell) and a Vietnamese message for the people who
 must fix it. They become user-facing text only at the edge (the CLI, the flow).
@@ -73,3 +74,7 @@ class RenderError(BaocaoError):
 
 class NotIssuedError(BaocaoError):
     """The version or the document asked for was never issued (or is not kept)."""
+
+
+class SigningError(BaocaoError):
+    """A PDF could not be signed (no token, wrong PIN, no signature block) or checked; Vietnamese."""

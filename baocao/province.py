@@ -118,6 +118,38 @@ class Layout(ConfigModel):
     annex_units_max: int = Field(default=40, ge=1)
 
 
+class SigningKey(ConfigModel):
+    """Where one signature's key is: a PKCS#11 token (the usual USB token) or a PKCS#12 file; the PIN or
+    passphrase from the environment variable ``pin_env`` or the file ``pin_file``, else asked for."""
+
+    pkcs11_module: str | None = None  # e.g. /usr/lib/x86_64-linux-gnu/libsofthsm2.so, the token's driver
+    slot: int | None = Field(default=None, ge=0)  # the module's n-th slot (0 = the first)
+    token_label: str | None = None
+    key_label: str | None = None
+    cert_label: str | None = None
+    pkcs12: str | None = None  # a file in the province folder, or an absolute path
+    pin_env: str | None = None  # the name of the environment variable holding the PIN (never the PIN)
+    pin_file: str | None = None  # a file holding the PIN (a secret mounted by the service)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SigningKey:
+        if (self.pkcs11_module is None) == (self.pkcs12 is None):
+            raise ValueError("a signing key needs exactly one of pkcs11_module and pkcs12")
+        return self
+
+
+class Signing(ConfigModel):
+    """Digital signatures of the report's PDF (baocao sign, baocao run --sign): images, keys, trust roots."""
+
+    signature_image: str = "chu-ky.png"  # the signer's signature: blue, transparent PNG
+    seal_image: str = "con-dau.png"  # the agency's seal: red, transparent PNG
+    seal_mm: float = Field(default=36, ge=20, le=60)  # the seal's real diameter
+    trust_roots: tuple[str, ...] = ()  # PEM/DER root certificates baocao verify trusts
+    signer: SigningKey | None = None  # the leader's key
+    agency: SigningKey | None = None  # the agency's key (held by the văn thư)
+    sign_reports: bool = False  # baocao run and the scheduled flow sign without being asked
+
+
 class Province(ConfigModel):
     """A province's configuration: agency, units, population, plans, signer, recipients."""
 
@@ -139,6 +171,7 @@ class Province(ConfigModel):
     participants: str | None = None
     layout: Layout = Field(default_factory=Layout)
     delivery: MailList = Field(default_factory=MailList)
+    signing: Signing | None = None
     # The national roll-up (provinces as units) says "Toàn quốc" and has no "tỉnh" in its author line.
     total_label: str = "Toàn tỉnh"
     kind: str = "tỉnh"  # how the roll-up names it: "tỉnh Lào Cai", "thành phố Hà Nội"

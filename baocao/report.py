@@ -4,7 +4,7 @@ The CLI (``baocao run``), the Prefect flow (flows/report.py, one task per step) 
 hand run_report a ReportRequest; the flow passes a step runner that makes each step a task.
 
 load_setup -> report_digest -> collection_for -> figures_for, trend_for -> context_for -> draw_charts
--> write_documents -> deliver_report -> summarise
+-> write_documents (signing the PDF when asked) -> deliver_report -> summarise
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ from baocao.setup import Setup as Setup
 from baocao.setup import latest_quarter as latest_quarter
 from baocao.setup import load_setup as load_setup
 from baocao.setup import setup_sources as setup_sources
+from baocao.signing import SignOutcome, signed_in_place, signs_reports
 from baocao.status import unit_state_words
 from baocao.store import INDEX, REJECTED, store_root
 from baocao.summary import headline_rows
@@ -83,6 +84,7 @@ class ReportRequest:
     cache: Path | None = None  # the ingest store's folder (each submission file parsed once)
     force: bool = True  # False: nothing is made when the manifest shows the same inputs (never with deliver)
     started_by: str = ""  # recorded in the version: "cli:<os user>", "portal:<login>", "schedule", "prefect"
+    sign: bool | None = None  # sign the PDF (the signer, then the agency); None: province.yaml's sign_reports
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class ReportResult:
     statuses: Sequence[QuarterStatus] = field(default_factory=tuple)
     headline: Sequence[dict[str, Any]] = field(default_factory=tuple)  # the key indicators, as table rows
     version: int | None = None  # the kept version these documents are (baocao.issued)
+    signing: SignOutcome = field(default_factory=SignOutcome)
 
     @property
     def paths(self) -> list[Path]:
@@ -251,6 +254,15 @@ def period_lock(
         yield
 
 
+@dataclass(frozen=True)
+class Written:
+    """What write_documents wrote: the manifest (beside the documents), and whether the PDF was signed."""
+
+    manifest: Path
+    version: int
+    signing: SignOutcome = field(default_factory=SignOutcome)
+
+
 def write_documents(
     setup: Setup,
     collection: Collection,
@@ -260,11 +272,15 @@ def write_documents(
     paths: tuple[Path, Path, Path],
     note: VersionNote,
     progress: Progress = _quiet,
-) -> int:
+    sign: bool = False,
+) -> Written:
     """Render the DOCX, PDF, XLSX and the manifest into a staging folder, keep them as the period's next
     version (baocao/versions.py), then swap a copy in as the latest set (the manifest last), so that the
-    folder holds the previous set or this one, never a mix. Returns the version's number."""
+    folder holds the previous set or this one, never a mix. With ``sign``, the PDF is signed in the staging
+    folder (the manifest hashes the signed file); if it cannot be, the set is written unsigned and the
+    outcome says why."""
     folder = paths[0].parent
+    signing = SignOutcome()
     try:
         with staging_folder(folder) as staging:
             docx, pdf, xlsx = in_staging(paths, staging)
@@ -272,6 +288,9 @@ def write_documents(
             render_docx(context, setup.templates / "report.docx", docx)
             progress(f"writing {paths[1].name}")
             render_pdf(context, setup.templates, pdf)
+            if sign:
+                progress(f"signing {paths[1].name}")
+                signing = signed_in_place(pdf, setup.province, setup.inputs)
             progress(f"writing {paths[2].name}")
             write_xlsx(setup, collection, figures, period, xlsx)
             write_provenance(setup, collection, figures, period, [docx, pdf, xlsx], note.inputs_sha256)
@@ -279,7 +298,7 @@ def write_documents(
         make_latest(folder, number)
     except OSError as exc:  # DiskFullError included: reported like a document that could not be written
         raise RenderError(f"could not write the documents: {exc}") from exc
-    return number
+    return Written(paths[0].with_suffix(".manifest.json"), number, signing)
 
 
 def deliver_report(
@@ -313,6 +332,7 @@ def summarise(
     manifest_path: Path,
     delivery: Delivery,
     version: int | None = None,
+    signing: SignOutcome | None = None,
 ) -> ReportResult:
     """What a run produced, for the CLI and the flow's return value."""
     quarters = {q.code for q in period.quarters}
@@ -330,6 +350,7 @@ def summarise(
         statuses=collection.statuses,
         headline=tuple(headline_rows(figures, setup.catalogue, setup.province)),
         version=version,
+        signing=signing or SignOutcome(),
     )
 
 
@@ -393,14 +414,18 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Prog
     say("drawing the charts")
     context = run(draw_charts, context)
     note = VersionNote(request.started_by, when, number, digest)
-    version = run(write_documents, setup, collection, figures, period, context, paths, note, say)
+    sign = signs_reports(setup.province) if request.sign is None else request.sign
+    written = run(write_documents, setup, collection, figures, period, context, paths, note, say, sign)
+    version = written.version
     delivery = Delivery("not-requested")
-    if request.deliver:
+    # An unsigned report is not sent out when a signed one was asked for: it waits for the token.
+    if request.deliver and not written.signing.failed:
         say("publishing and mailing the documents")
         publish_to = publish_folder(request.outputs, setup)
         delivery = run(deliver_report, setup, collection, period, context, paths, publish_to, version)
         folder = paths[0].parent
         published = publish_to if published_copies(folder, version, publish_to) else None
         mark_delivered(folder, version, published, delivery.recipients if delivery.status == "sent" else None)
-    manifest_path = paths[0].with_suffix(".manifest.json")
-    return summarise(setup, collection, figures, period, paths, manifest_path, delivery, version)
+    return summarise(
+        setup, collection, figures, period, paths, written.manifest, delivery, version, written.signing
+    )

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from baocao import report as core
 from baocao.deliver import DeliveryError
+from baocao.errors import SigningError
 from baocao.issued import document_url
 from baocao.periods import Calendar, Kind, Period, latest_period, vietnam_today
 from baocao.setup import Setup
@@ -56,6 +57,12 @@ class ReportForm(BaseModel):
         default=False,
         title="Gửi thư cho lãnh đạo",
         description="Gửi DOCX và PDF tới danh sách nhận trong province.yaml.",
+    )
+    sign: bool | None = Field(
+        default=None,
+        title="Ký số báo cáo",
+        description="Ký số tệp PDF (lãnh đạo, rồi cơ quan) bằng khóa cấu hình trong province.yaml. "
+        "Để trống: theo signing.sign_reports.",
     )
     inputs: Path = Field(
         default=core.SAMPLE_INPUTS, title="Thư mục của tỉnh", description="Thư mục chứa province.yaml."
@@ -135,6 +142,7 @@ def request_of(form: ReportForm, setup: Setup) -> core.ReportRequest:
         templates=form.templates,
         deliver=form.deliver,
         started_by=form.started_by or started_by_of(_this_run()),
+        sign=form.sign,
     )
 
 
@@ -149,6 +157,7 @@ def form_of(request: core.ReportRequest) -> ReportForm:
         templates=request.templates,
         deliver=request.deliver,
         started_by=request.started_by,
+        sign=request.sign,
     )
 
 
@@ -207,6 +216,10 @@ def province_report(bao_cao: ReportForm = ReportForm()) -> core.ReportResult:
         logger.warning("rejected %s", name)
     logger.info("%d/%d units received", result.received, result.expected)
     publish_artifacts(quote(setup), request.period, quote(result))  # type: ignore[call-overload]
+    if result.signing.failed:
+        # The documents are written unsigned and not delivered: the run ends Failed, saying why.
+        logger.error("%s", result.signing.message)
+        raise SigningError(result.signing.message)
     if result.delivery.failed:
         # The documents are written and published; the run ends Failed so that someone looks.
         logger.error("delivery failed: %s", result.delivery.error)

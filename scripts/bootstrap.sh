@@ -16,6 +16,8 @@ if [ "$purpose" = test ]; then
   command -v pdftoppm >/dev/null || need+=(poppler-utils)                        # PDF -> PNG checks
   command -v soffice >/dev/null || need+=(libreoffice-writer)                    # DOCX opens in LibreOffice
   command -v chromium >/dev/null || need+=(chromium)                              # Prefect UI browser test
+  command -v softhsm2-util >/dev/null || need+=(softhsm2)                         # a real PKCS#11 token
+  command -v pkcs11-tool >/dev/null || need+=(opensc)                             # puts keys on it
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null; then

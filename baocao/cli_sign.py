@@ -1,0 +1,143 @@
+"""``baocao sign`` and ``baocao verify``: PAdES signatures on a report's PDF, and their check.
+
+Each command imports pyHanko when it runs (see baocao/cli_base.py). PINs are asked at the prompt, hidden,
+when neither their environment variable nor their secret file has them; they are never printed.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from baocao.cli_base import InputsOption, fail, out
+from baocao.errors import BaocaoError
+from baocao.paths import SAMPLE_INPUTS
+
+if TYPE_CHECKING:
+    from baocao.province import Province
+    from baocao.sign import Role
+
+PdfArgument = Annotated[Path, typer.Argument(help="The PDF file.", exists=True, dir_okay=False)]
+
+
+class SignAs(StrEnum):
+    """Which signatures ``baocao sign`` adds."""
+
+    signer = "signer"
+    agency = "agency"
+    both = "both"
+
+
+def ask_hidden(prompt: str) -> str:
+    """A PIN typed at the terminal, not echoed."""
+    return str(typer.prompt(prompt, hide_input=True))
+
+
+def asker() -> Callable[[str], str] | None:
+    """ask_hidden on a terminal; None when input is piped (a scheduled run has no one to ask)."""
+    return ask_hidden if sys.stdin.isatty() else None
+
+
+def ask_pins(province: Province, folder: Path) -> None:
+    """On a terminal, ask for each configured key's PIN that neither its variable nor its file gives, and
+    keep it in this process's environment only, where the run's signing step reads it."""
+    from baocao.keys import pin_for
+    from baocao.signing import BOTH, sources_for
+
+    ask = asker()
+    if ask is None:
+        return
+    try:
+        sources = sources_for(province, folder, BOTH)
+    except BaocaoError:
+        return  # not configured: the run says so, and writes the documents unsigned
+    for source in sources.values():
+        if not os.environ.get(source.pin_env) and source.pin_file is None:
+            pin = pin_for(source, {}, ask)
+            if pin:
+                os.environ[source.pin_env] = pin
+
+
+def sign(
+    file: PdfArgument,
+    inputs: InputsOption = SAMPLE_INPUTS,
+    pkcs11_module: Annotated[
+        Path | None, typer.Option(help="The token's PKCS#11 module (.so); default: province.yaml's.")
+    ] = None,
+    slot: Annotated[
+        int | None, typer.Option(help="With --pkcs11-module: the slot, 0 = first.", min=0)
+    ] = None,
+    key_label: Annotated[str | None, typer.Option(help="The key's label on the token.")] = None,
+    pkcs12: Annotated[
+        Path | None, typer.Option(help="A PKCS#12 file (.p12, .pfx) instead of a token.", dir_okay=False)
+    ] = None,
+    sign_as: Annotated[
+        SignAs, typer.Option("--as", help="signer (the leader), agency (the văn thư, the seal) or both.")
+    ] = SignAs.both,
+    annex: Annotated[
+        bool, typer.Option(help="An annex issued as its own file: the agency's signature, no image.")
+    ] = False,
+    number: Annotated[
+        str | None, typer.Option(help="With --annex: the document's number, 05/BC-STTTT.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option(help="Write the signed PDF here; default: in place.")] = None,
+) -> None:
+    """Sign a report's PDF (PAdES): the leader's signature image, then the agency's seal."""
+    from baocao.province import load_province
+    from baocao.signing import BOTH, sign_annex_file, sign_file, sources_for
+
+    if pkcs11_module is not None and pkcs12 is not None:
+        fail("give --pkcs11-module or --pkcs12, not both")
+    province = load_province(inputs / "province.yaml")
+    ask = asker()
+    target = output or file
+    if annex:
+        if not number:
+            fail("--annex needs --number (the number of the document the annex belongs to)")
+            return
+        (source,) = sources_for(
+            province, inputs, ["agency"], pkcs12=pkcs12, module=pkcs11_module, slot=slot, key_label=key_label
+        ).values()
+        sign_annex_file(file, province, number, source, ask=ask, target=target)
+        out.print(f"đã ký số phụ lục (cơ quan): {target}", highlight=False)
+        return
+    roles: tuple[Role, ...] = (
+        BOTH if sign_as is SignAs.both else ("signer",) if sign_as is SignAs.signer else ("agency",)
+    )
+    sources = sources_for(
+        province, inputs, roles, pkcs12=pkcs12, module=pkcs11_module, slot=slot, key_label=key_label
+    )
+    sign_file(file, province, inputs, roles, sources, ask=ask, target=target)
+    who = {"signer": "lãnh đạo", "agency": "cơ quan"}
+    out.print(f"đã ký số ({', '.join(who[r] for r in roles)}): {target}", highlight=False)
+
+
+def verify(
+    file: PdfArgument,
+    inputs: Annotated[
+        Path | None,
+        typer.Option("--inputs", help="Province folder whose signing.trust_roots to trust.", file_okay=False),
+    ] = None,
+    trust: Annotated[
+        list[Path] | None,
+        typer.Option(help="A trust root certificate (PEM or DER); repeatable.", exists=True),
+    ] = None,
+) -> None:
+    """Check every signature of a PDF; exit status 0 only if all are valid (no online revocation check)."""
+    from baocao.province import load_province
+    from baocao.signing import checks_of, trust_root_paths
+    from baocao.verify import report_lines
+
+    folder = inputs or SAMPLE_INPUTS
+    province = load_province(folder / "province.yaml") if (folder / "province.yaml").is_file() else None
+    checks = checks_of(file, trust_root_paths(province, folder, trust or []))
+    for line in report_lines(checks):
+        out.print(line, highlight=False, markup=False)
+    if not checks or not all(c.ok for c in checks):
+        raise typer.Exit(code=1)

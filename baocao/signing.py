@@ -1,0 +1,177 @@
+"""Signing a province's report file: its ``signing`` configuration (images, keys, trust roots) applied to
+a PDF on disk, for ``baocao sign``, ``baocao verify`` and the pipeline (``baocao run --sign``, the flow).
+
+Light at import: pyHanko is imported by the functions that sign or verify, so that importing the pipeline
+costs nothing when no report is signed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from baocao.errors import BaocaoError, SigningError
+from baocao.files import write_bytes_atomic
+from baocao.province import Province, Signing
+
+if TYPE_CHECKING:
+    from baocao.keys import KeySource
+    from baocao.sign import Appearance, Role
+    from baocao.verify import SignatureCheck
+
+BOTH: tuple[Role, ...] = ("signer", "agency")
+
+
+@dataclass(frozen=True)
+class SignOutcome:
+    """Whether a run signed its PDF: not asked, signed (by whom), or failed (why, in Vietnamese)."""
+
+    status: Literal["not-requested", "signed", "failed"] = "not-requested"
+    message: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """Signing was asked for and did not happen (the documents are written unsigned)."""
+        return self.status == "failed"
+
+
+def signing_of(province: Province) -> Signing:
+    """The province's signing configuration, or the defaults (images beside province.yaml)."""
+    return province.signing or Signing()
+
+
+def signs_reports(province: Province) -> bool:
+    """Whether runs sign without being asked (``signing.sign_reports``)."""
+    return province.signing is not None and province.signing.sign_reports
+
+
+def _file(folder: Path, name: str) -> Path:
+    path = Path(name).expanduser()
+    return path if path.is_absolute() else folder / path
+
+
+def appearance_of(province: Province, folder: Path) -> Appearance:
+    """The images and seal size of the province (files in its folder), checked to exist."""
+    from baocao.sign import Appearance
+
+    signing = signing_of(province)
+    appearance = Appearance(
+        signature_image=_file(folder, signing.signature_image),
+        seal_image=_file(folder, signing.seal_image),
+        seal_mm=signing.seal_mm,
+        location=province.place,
+    )
+    for path in (appearance.signature_image, appearance.seal_image):
+        if not path.is_file():
+            raise SigningError(f"không có tệp ảnh {path} (signing trong province.yaml)")
+    return appearance
+
+
+def trust_root_paths(province: Province | None, folder: Path, extra: Sequence[Path] = ()) -> list[Path]:
+    """The configured trust roots (files in the province folder) and those given on the command line."""
+    configured = [] if province is None else [_file(folder, n) for n in signing_of(province).trust_roots]
+    return [*configured, *extra]
+
+
+def sources_for(
+    province: Province,
+    folder: Path,
+    roles: Sequence[Role],
+    *,
+    pkcs12: Path | None = None,
+    module: Path | None = None,
+    slot: int | None = None,
+    key_label: str | None = None,
+) -> dict[Role, KeySource]:
+    """Each role's key, the command line's choice over the configuration's."""
+    from baocao.keys import key_source
+
+    signing = signing_of(province)
+    return {
+        role: key_source(
+            role,
+            signing.signer if role == "signer" else signing.agency,
+            folder,
+            pkcs12=pkcs12,
+            module=module,
+            slot=slot,
+            key_label=key_label,
+        )
+        for role in roles
+    }
+
+
+def sign_file(
+    path: Path,
+    province: Province,
+    folder: Path,
+    roles: Sequence[Role] = BOTH,
+    sources: Mapping[Role, KeySource] | None = None,
+    *,
+    ask: Callable[[str], str] | None = None,
+    env: Mapping[str, str] | None = None,
+    target: Path | None = None,
+) -> Path:
+    """Sign the report at ``path`` (the signer, then the agency, or the roles given) and write it to
+    ``target`` (default: in place), atomically; SigningError, in Vietnamese, if a key or token is missing."""
+    from baocao.keys import opened_key, pin_for
+    from baocao.sign import sign_report
+
+    appearance = appearance_of(province, folder)
+    sources = sources if sources is not None else sources_for(province, folder, roles)
+    pins = {role: pin_for(sources[role], env, ask) for role in roles}
+    data = path.read_bytes()
+    with ExitStack() as stack:
+        keys = {role: stack.enter_context(opened_key(sources[role], pins[role])) for role in roles}
+        signed = sign_report(
+            data,
+            appearance,
+            title=province.signer.title.upper(),
+            name=province.signer.name,
+            signer=keys.get("signer"),
+            agency=keys.get("agency"),
+        )
+    return write_bytes_atomic(target or path, signed)
+
+
+def sign_annex_file(
+    path: Path,
+    province: Province,
+    number: str,
+    source: KeySource,
+    *,
+    ask: Callable[[str], str] | None = None,
+    env: Mapping[str, str] | None = None,
+    target: Path | None = None,
+) -> Path:
+    """Sign an annex issued as a file of its own with the agency's key: no image, the number and the time
+    at the top right of its first page."""
+    from baocao.keys import opened_key, pin_for
+    from baocao.sign import sign_annex
+
+    pin = pin_for(source, env, ask)
+    data = path.read_bytes()
+    agency = province.author or province.agency.name
+    with opened_key(source, pin) as key:
+        signed = sign_annex(data, key, number, agency, province.place)
+    return write_bytes_atomic(target or path, signed)
+
+
+def signed_in_place(path: Path, province: Province, folder: Path) -> SignOutcome:
+    """The pipeline's signing of a report it wrote: both signatures, keys and PINs from the configuration
+    and the environment (no prompt); a failure leaves the PDF unsigned and says why."""
+    try:
+        sign_file(path, province, folder, BOTH)
+    except BaocaoError as exc:
+        return SignOutcome("failed", f"chưa ký số {path.name}: {exc}")
+    return SignOutcome("signed", f"đã ký số {path.name} (lãnh đạo và cơ quan)")
+
+
+def checks_of(path: Path, roots: Sequence[Path]) -> list[SignatureCheck]:
+    """Every signature of the PDF at ``path``, checked against the trust roots in ``roots``."""
+    from baocao.verify import check_signatures, trust_roots
+
+    return check_signatures(path.read_bytes(), trust_roots(roots))
