@@ -19,6 +19,7 @@ from baocao.cli_base import report_date as _report_date
 from baocao.cli_collect import check, collect, status, template
 from baocao.cli_review import review_app
 from baocao.cli_serve import deploy, serve
+from baocao.cli_units import crosswalk, units
 from baocao.errors import BaocaoError
 from baocao.paths import DEFAULT_OUTPUTS, SAMPLE_INPUTS
 from baocao.periods import Period
@@ -227,7 +228,7 @@ def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) 
 
 
 # After run, in the order `baocao --help` lists them: forms out, files in, checked, counted; then schedules.
-for command in (check, template, collect, status, serve, deploy):
+for command in (check, template, collect, status, serve, deploy, units, crosswalk):
     app.command()(command)
 
 
