@@ -21,6 +21,7 @@ from baocao.cli_collect import check, collect, status, template
 from baocao.cli_review import review_app
 from baocao.cli_serve import deploy, serve
 from baocao.cli_sign import sign, verify
+from baocao.cli_units import crosswalk, units
 from baocao.cli_versions import cli_user, versions
 from baocao.cli_web import user_app, web
 from baocao.errors import BaocaoError
@@ -255,7 +256,20 @@ def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) 
 
 # After run, in the order `baocao --help` lists them: the kept versions; forms out, files in, checked,
 # counted; the report's signatures; then schedules and the portal.
-for command in (versions, check, template, collect, status, sign, verify, serve, web, deploy):
+for command in (
+    versions,
+    check,
+    template,
+    collect,
+    status,
+    sign,
+    verify,
+    serve,
+    web,
+    deploy,
+    units,
+    crosswalk,
+):
     app.command()(command)
 
 

@@ -1,4 +1,5 @@
-"""A national test set: 34 provinces (their 2025 names), 3,321 communes, quarterly submissions.
+"""A national test set: the 34 provinces and 3,321 communes of 2025 (real names, kinds, codes and populations
+from inputs/units-2025), with invented quarterly submissions.
 
 Written in the documented layout (``<root>/<province>/province.yaml`` and
 ``submissions/<quarter>/<unit>.xlsx``), fast: the workbooks are minimal .xlsx packages written directly (inline
@@ -25,44 +26,8 @@ import yaml
 from baocao.catalogue import Catalogue, load_catalogue
 from baocao.periods import Period
 from baocao.report import TEMPLATES
+from baocao.units import Commune, load_country
 
-PROVINCES = [
-    "Hà Nội",
-    "Huế",
-    "Lai Châu",
-    "Điện Biên",
-    "Sơn La",
-    "Lạng Sơn",
-    "Quảng Ninh",
-    "Thanh Hóa",
-    "Nghệ An",
-    "Hà Tĩnh",
-    "Cao Bằng",
-    "Tuyên Quang",
-    "Lào Cai",
-    "Thái Nguyên",
-    "Phú Thọ",
-    "Bắc Ninh",
-    "Hưng Yên",
-    "Hải Phòng",
-    "Ninh Bình",
-    "Quảng Trị",
-    "Đà Nẵng",
-    "Quảng Ngãi",
-    "Gia Lai",
-    "Khánh Hòa",
-    "Lâm Đồng",
-    "Đắk Lắk",
-    "Hồ Chí Minh",
-    "Đồng Nai",
-    "Tây Ninh",
-    "Cần Thơ",
-    "Vĩnh Long",
-    "Đồng Tháp",
-    "Cà Mau",
-    "An Giang",
-]
-CITIES = {"Hà Nội", "Huế", "Hải Phòng", "Đà Nẵng", "Hồ Chí Minh", "Cần Thơ"}
 SLUGS = {"Đ": "D", "đ": "d"}
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -169,6 +134,17 @@ def slug(name: str) -> str:
     return "-".join("".join(c for c in text if unicodedata.category(c) != "Mn").lower().split())
 
 
+def _unit(commune: Commune, periods: Sequence[Period]) -> dict[str, object]:
+    """A commune's entry in province.yaml (its 2025 population for every year; 8,000 where the data has none)."""
+    people = commune.population or 8000
+    return {
+        "code": commune.code,
+        "name": commune.name,
+        "kind": commune.kind,
+        "population": {p.year: people for p in periods},
+    }
+
+
 def write_national(
     root: Path,
     units: int = 3321,
@@ -180,29 +156,28 @@ def write_national(
     """Write the national set under ``root``; the province folders."""
     catalogue = load_catalogue(TEMPLATES / "indicators.yaml")
     rng = random.Random(seed)
-    names = PROVINCES[:provinces]
-    per = [units // len(names) + (1 if i < units % len(names) else 0) for i in range(len(names))]
+    chosen = load_country().provinces[:provinces]
+    available = sum(len(p.communes) for p in chosen)
+    # Fewer units than the provinces have (the tests' small sets): the first communes of each, spread evenly.
+    per = [
+        len(p.communes)
+        if units >= available
+        else units // len(chosen) + (1 if i < units % len(chosen) else 0)
+        for i, p in enumerate(chosen)
+    ]
     periods = last.previous_quarters(quarters)
     folders = []
-    for index, (name, count) in enumerate(zip(names, per, strict=True)):
-        folder = root / slug(name)
-        code = f"P{index + 1:02d}"
-        unit_codes = [f"{code}X{n:03d}" for n in range(1, count + 1)]
+    for province, count in zip(chosen, per, strict=True):
+        folder = root / slug(province.name)
+        communes = province.communes[:count]
+        unit_codes = [c.code for c in communes]
         config = {
-            "code": code,
-            "name": name,
-            "kind": "thành phố" if name in CITIES else "tỉnh",
+            "code": province.code,
+            "name": province.name,
+            "kind": province.kind,
             "agency": {"name": "Sở Khoa học và Công nghệ", "abbreviation": "SKHCN"},
             "calendar": "statistical",
-            "units": [
-                {
-                    "code": u,
-                    "name": f"Xã {n}",
-                    "kind": "xã" if n % 5 else "phường",
-                    "population": {p.year: 8000 + 37 * n for p in periods},
-                }
-                for n, u in enumerate(unit_codes, start=1)
-            ],
+            "units": [_unit(c, periods) for c in communes],
             # Plans near what the figures reach (TH01 is about 1,700 a commune a quarter).
             "plans": {periods[-1].year: {"TH01": 7000.0 * count, "CN14": 2400.0 * count}},
             "signer": {"name": "Nguyễn Văn B", "title": "PHÓ GIÁM ĐỐC", "on_behalf_of": "GIÁM ĐỐC"},
