@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,12 +176,20 @@ def test_the_scheduler_creates_the_next_runs(served: Served) -> None:
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is installed by scripts/test.sh")
-def test_staff_start_a_period_from_the_ui(served: Served) -> None:
-    from playwright.sync_api import sync_playwright
+def test_staff_start_a_period_from_the_ui(served: Served, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
     from prefect import get_client
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
 
     [quarterly] = [d for d in served.call(_deployments) if d.name == "bao-cao-quy-lao-cai"]
+
+    async def runs() -> list[Any]:
+        async with get_client() as client:
+            found = await client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[quarterly.id]))
+            )
+            return [r for r in found if r.parameters.get("bao_cao", {}).get("period") == "2024-Q2"]
+
     ui = served.api.removesuffix("/api")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
@@ -195,22 +204,24 @@ def test_staff_start_a_period_from_the_ui(served: Served) -> None:
             .last
         )
         period.get_by_text("str", exact=True).click()
-        period.locator("input, textarea").first.fill("2024-Q2")
+        field = period.locator("input, textarea").first
+        field.fill("2024-Q2")
+        expect(field).to_have_value("2024-Q2")
         page.get_by_role("button", name="Submit").click()
-        page.wait_for_url("**tab=Runs**", timeout=30_000)
+        # The run is what counts, not where the UI goes next: on a loaded CI machine its navigation to
+        # the Runs tab did not come within 30 s. Poll the API instead, and show the page if no run came.
+        deadline = time.monotonic() + 90
+        with ThreadPoolExecutor(1) as thread:  # Playwright's own event loop runs in this thread
+            while not (started := thread.submit(served.call, runs).result()) and time.monotonic() < deadline:
+                time.sleep(1)
+        if not started:
+            page.screenshot(path=str(tmp_path / "custom-run.png"), full_page=True)
+            pytest.fail(f"no run after Submit; the page said: {page.inner_text('body')[-1500:]}")
         browser.close()
-
-    async def runs() -> list[Any]:
-        async with get_client() as client:
-            return list(
-                await client.read_flow_runs(
-                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[quarterly.id]))
-                )
-            )
 
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
-        chosen = [r for r in served.call(runs) if r.parameters.get("bao_cao", {}).get("period") == "2024-Q2"]
+        chosen = served.call(runs)
         if chosen and chosen[0].state_type.value in ("COMPLETED", "FAILED", "CRASHED"):
             break
         time.sleep(2)
