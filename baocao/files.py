@@ -99,7 +99,8 @@ def _half_swapped(staging: Path) -> bool:
     return any(p.is_file() and not p.name.startswith(".") and p.name != READY for p in staging.iterdir())
 
 
-def _fsync(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file or a folder (its entries) to disk."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -120,11 +121,11 @@ def swap_in(staging: Path, folder: Path, names: Sequence[str]) -> None:
     (rolled forward) by the next one instead of leaving a mixed set.
     """
     for name in names:
-        _fsync(staging / name)
+        fsync_path(staging / name)
         refuse_protected(folder / name)
     order = _by_manifest_last(names)
     write_bytes_atomic(staging / READY, json.dumps(order).encode("utf-8"))
-    _fsync(staging)
+    fsync_path(staging)
     _move_staged(staging, folder, order)
 
 
@@ -173,7 +174,7 @@ def _move_staged(staging: Path, folder: Path, order: Sequence[str]) -> None:
     for name in order:
         if (staging / name).is_file():
             (staging / name).replace(folder / name)
-    _fsync(folder)
+    fsync_path(folder)
 
 
 def finish_staged(folder: Path) -> list[Path]:

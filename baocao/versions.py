@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
-import os
 import shutil
 import uuid
 from collections.abc import Iterator, Sequence
@@ -24,7 +23,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from baocao.files import STAGING_PREFIX, DiskFullError, file_sha256, staged_set, write_bytes_atomic
+from baocao.files import (
+    STAGING_PREFIX,
+    DiskFullError,
+    file_sha256,
+    fsync_path,
+    staged_set,
+    write_bytes_atomic,
+)
 from baocao.issued import RECORD, VERSIONS, read_record, version_numbers
 from baocao.periods import vietnam_now
 from baocao.provenance import read_manifest
@@ -57,14 +63,6 @@ def staging_folder(folder: Path) -> Iterator[Path]:
         raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _set_names(folder: Path) -> list[str]:
@@ -107,15 +105,15 @@ def keep_version(staging: Path, folder: Path, note: VersionNote) -> int:
     record = {**version_record(staging, folder.parent.name, folder.name, note), "version": number}
     (staging / RECORD).write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     for name in [*_set_names(staging), RECORD]:
-        _fsync(staging / name)
+        fsync_path(staging / name)
         if name != RECORD:  # the record is rewritten (atomically) when the version is published or mailed
             (staging / name).chmod(0o444)
-    _fsync(staging)
+    fsync_path(staging)
     target = versions / str(number)
     if target.exists():  # a number is never reused, whatever is in the way
         raise FileExistsError(errno.EEXIST, "a version folder is in the way", str(target))
     staging.rename(target)
-    _fsync(versions)
+    fsync_path(versions)
     return number
 
 

@@ -4,6 +4,7 @@ and the clerks' accounts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, cast
 
@@ -130,137 +131,129 @@ def period_board(
     )
 
 
-def _back(province: str, period: Period, notice: str) -> Response:
-    from urllib.parse import quote
+@dataclass(frozen=True)
+class PeriodAction:
+    """A form posted on a period's board: by whom, for which province and period, with what."""
 
-    return RedirectResponse(f"/periods/{province}/{period.code}?notice={quote(notice)}", status_code=303)
+    request: Request
+    province: str
+    period: Period
+    setup: Setup
+    form: FormData
+    user: User
+    db: Session
+
+    def field(self, name: str, limit: int = 500) -> str:
+        """A posted text field, trimmed and bounded."""
+        return text_field(self.form, name, limit)
+
+    def audit(self, action: str, target: str, detail: str = "") -> None:
+        """Append the action to the audit log, under the province's name."""
+        audit(self.request, self.db, self.user.login, action, f"{self.province}/{target}", detail)
+
+    def back(self, notice: str) -> Response:
+        """Back to the period's board with a notice."""
+        from urllib.parse import quote
+
+        where = f"/periods/{self.province}/{self.period.code}?notice={quote(notice)}"
+        return RedirectResponse(where, status_code=303)
 
 
-@router.post("/periods/{province}/{period}/remind")
-def remind(
+def period_action(
     request: Request,
     province: str,
     period: str,
     form: FormData = Depends(checked_form),
     user: User = Depends(staff_user),
     db: Session = Depends(database),
-) -> Response:
+) -> PeriodAction:
+    """The posted form of a period's board, with its province's setup (404 for an unknown one)."""
+    setup = portal_of(request).setup(province)
+    return PeriodAction(request, province, _period(period), setup, form, user, db)
+
+
+@router.post("/periods/{province}/{period}/remind")
+def remind(action: PeriodAction = Depends(period_action)) -> Response:
     """Remind the units that have not sent a quarter (the reminder flow's own steps, run here)."""
     from flows.reminder import mail_units, missing_units
 
-    setup = portal_of(request).setup(province)
-    the_period = _period(period)
-    quarter = the_period.end_quarter
+    setup, quarter = action.setup, action.period.end_quarter
     units = missing_units.fn(setup, quarter)
     try:
         mailed = mail_units.fn(setup, quarter, units)
     except Exception as exc:  # a mail failure is said on the page
         mailed = []
-        audit(request, db, user.login, "remind-failed", f"{province}/{quarter.code}", str(exc)[:300])
-    audit(request, db, user.login, "remind", f"{province}/{quarter.code}", ",".join(mailed))
+        action.audit("remind-failed", quarter.code, str(exc)[:300])
+    action.audit("remind", quarter.code, ",".join(mailed))
     names = ", ".join(setup.province.unit(u).full_name for u in units) or "không có"
     notice = f"Đơn vị chưa gửi {quarter.label}: {names}. Đã gửi thư nhắc: {len(mailed)} đơn vị."
     if not mailed and units:
         notice += " (Chưa gửi được thư: kiểm tra cấu hình thư BAOCAO_SMTP_HOST và địa chỉ thư của đơn vị.)"
-    return _back(province, the_period, notice)
+    return action.back(notice)
 
 
 @router.post("/periods/{province}/{period}/flags")
-def decide_flag(
-    request: Request,
-    province: str,
-    period: str,
-    form: FormData = Depends(checked_form),
-    user: User = Depends(staff_user),
-    db: Session = Depends(database),
-) -> Response:
+def decide_flag(action: PeriodAction = Depends(period_action)) -> Response:
     """Accept or reject a questioned figure, as `baocao review accept|reject` does."""
     from baocao.review import decide, record_decision
     from baocao.store import TZ
 
-    setup = portal_of(request).setup(province)
-    the_period = _period(period)
-    unit, indicator = text_field(form, "unit", 64).upper(), text_field(form, "indicator", 64).upper()
-    verdict, why = text_field(form, "verdict", 10), text_field(form, "why")
+    unit, indicator = action.field("unit", 64).upper(), action.field("indicator", 64).upper()
+    verdict, why = action.field("verdict", 10), action.field("why")
     if verdict not in ("accept", "reject") or not why:
-        return _back(province, the_period, "Cần chọn chấp nhận hoặc loại và ghi lý do.")
-    flags = _flags(setup, the_period)
+        return action.back("Cần chọn chấp nhận hoặc loại và ghi lý do.")
     decisions = decide(
-        flags,
+        _flags(action.setup, action.period),
         unit,
         indicator,
-        [q.code for q in the_period.quarters],
+        [q.code for q in action.period.quarters],
         cast(Literal["accept", "reject"], verdict),
-        user.login,
+        action.user.login,
         why,
         datetime.now(TZ),
     )
     for decision in decisions:
-        record_decision(setup.inputs, decision)
-    audit(
-        request, db, user.login, f"review-{verdict}", f"{province}/{the_period.code}/{unit}/{indicator}", why
-    )
+        record_decision(action.setup.inputs, decision)
+    action.audit(f"review-{verdict}", f"{action.period.code}/{unit}/{indicator}", why)
     word = "chấp nhận" if verdict == "accept" else "loại"
-    notice = (
+    return action.back(
         f"Đã {word} {indicator} của {unit}." if decisions else "Không có số liệu nào như vậy cần rà soát."
     )
-    return _back(province, the_period, notice)
 
 
 @router.post("/periods/{province}/{period}/held")
-def decide_held(
-    request: Request,
-    province: str,
-    period: str,
-    form: FormData = Depends(checked_form),
-    user: User = Depends(staff_user),
-    db: Session = Depends(database),
-) -> Response:
+def decide_held(action: PeriodAction = Depends(period_action)) -> Response:
     """Confirm or refuse a held version, as `baocao review confirm|discard` does."""
     from baocao.held import confirm_held, held_versions, reject_held
 
-    setup = portal_of(request).setup(province)
-    the_period = _period(period)
-    sha, verdict, why = (
-        text_field(form, "version", 64),
-        text_field(form, "verdict", 10),
-        text_field(form, "why"),
-    )
-    found = [h for h in held_versions(setup.inputs) if h.sha256 == sha]
+    inputs = action.setup.inputs
+    sha, verdict, why = action.field("version", 64), action.field("verdict", 10), action.field("why")
+    found = [h for h in held_versions(inputs) if h.sha256 == sha]
     if not found or verdict not in ("confirm", "reject") or not why:
-        return _back(province, the_period, "Cần chọn một bản đang chờ, xác nhận hoặc từ chối, và ghi lý do.")
+        return action.back("Cần chọn một bản đang chờ, xác nhận hoặc từ chối, và ghi lý do.")
     try:
-        (confirm_held if verdict == "confirm" else reject_held)(setup.inputs, sha, user.login, why)
+        (confirm_held if verdict == "confirm" else reject_held)(inputs, sha, action.user.login, why)
     except BaocaoError as exc:
-        return _back(province, the_period, str(exc))
-    audit(request, db, user.login, f"held-{verdict}", f"{province}/{found[0].unit}/{found[0].quarter}", why)
+        return action.back(str(exc))
+    action.audit(f"held-{verdict}", f"{found[0].unit}/{found[0].quarter}", why)
     word = "xác nhận" if verdict == "confirm" else "từ chối"
-    return _back(province, the_period, f"Đã {word} tệp {found[0].original_name} của {found[0].unit}.")
+    return action.back(f"Đã {word} tệp {found[0].original_name} của {found[0].unit}.")
 
 
 @router.post("/periods/{province}/{period}/run")
-def start_run(
-    request: Request,
-    province: str,
-    period: str,
-    form: FormData = Depends(checked_form),
-    user: User = Depends(staff_user),
-    db: Session = Depends(database),
-) -> Response:
+def start_run(action: PeriodAction = Depends(period_action)) -> Response:
     """Start the period's report; its page follows the run."""
-    portal = portal_of(request)
-    portal.setup(province)
-    the_period = _period(period)
     try:
-        when = typed_date(text_field(form, "report_date", 10)) or vietnam_today()
-        number_text = text_field(form, "number", 6)
+        when = typed_date(action.field("report_date", 10)) or vietnam_today()
+        number_text = action.field("number", 6)
         number = int(number_text) if number_text else None
         if number is not None and not 1 <= number <= 9999:
             raise ValueError(number)
     except ValueError:
-        return _back(province, the_period, "Ngày (dd/mm/yyyy) hoặc số văn bản không hợp lệ.")
-    run_id = portal.runner.start(province, the_period, when, number, user.login)
-    audit(request, db, user.login, "run-start", f"{province}/{the_period.code}", f"run {run_id} date {when}")
+        return action.back("Ngày (dd/mm/yyyy) hoặc số văn bản không hợp lệ.")
+    runner = portal_of(action.request).runner
+    run_id = runner.start(action.province, action.period, when, number, action.user.login)
+    action.audit("run-start", action.period.code, f"run {run_id} date {when}")
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 
