@@ -82,11 +82,11 @@ class Indicator(ConfigModel):
     @model_validator(mode="after")
     def _kind_needs_inputs(self) -> Indicator:
         if self.kind == "ratio" and not (self.numerator and self.denominator):
-            raise ValueError(f"{self.code}: a ratio needs 'numerator' and 'denominator'")
+            raise ValueError(f"{self.code}: chỉ tiêu tỷ lệ cần 'numerator' (tử số) và 'denominator' (mẫu số)")
         if self.kind == "density" and not self.base:
-            raise ValueError(f"{self.code}: a density needs 'base' (the stock counted per 100 inhabitants)")
+            raise ValueError(f"{self.code}: chỉ tiêu mật độ cần 'base' (chỉ tiêu hiện có tính trên 100 dân)")
         if self.kind == "sum" and len(self.parts) < 2:
-            raise ValueError(f"{self.code}: a sum needs at least two 'parts'")
+            raise ValueError(f"{self.code}: chỉ tiêu tổng cần ít nhất hai 'parts' (thành phần)")
         return self
 
     @property
@@ -113,7 +113,9 @@ class Range(ConfigModel):
     @model_validator(mode="after")
     def _ordered(self) -> Range:
         if not (math.isfinite(self.min) and self.min <= self.max):
-            raise ValueError(f"range min {self.min} must be finite and at most max {self.max}")
+            raise ValueError(
+                f"khoảng giá trị: min {self.min} phải là số hữu hạn, không lớn hơn max {self.max}"
+            )
         return self
 
 
@@ -163,33 +165,35 @@ class Catalogue(ConfigModel):
         codes = [i.code for i in self.indicators]
         duplicates = sorted({c for c in codes if codes.count(c) > 1})
         if duplicates:
-            raise ValueError(f"indicator codes used twice: {', '.join(duplicates)}")
+            raise ValueError(f"mã chỉ tiêu bị trùng: {', '.join(duplicates)}")
         field_codes = {f.code for f in self.fields}
         by_code = {i.code: i for i in self.indicators}
         for ind in self.indicators:
             if ind.field not in field_codes:
-                raise ValueError(f"{ind.code}: unknown field {ind.field!r}")
+                raise ValueError(f"{ind.code}: không có lĩnh vực {ind.field!r}")
             for ref in (*ind.inputs, *([ind.parent] if ind.parent else [])):
                 if ref not in by_code:
-                    raise ValueError(f"{ind.code}: refers to unknown indicator {ref!r}")
+                    raise ValueError(f"{ind.code}: dẫn đến chỉ tiêu không có {ref!r}")
             if ind.kind == "density":
                 base = by_code[ind.base or ""]
                 parts_kind = {by_code[p].kind for p in base.parts} if base.kind == "sum" else {base.kind}
                 if parts_kind != {"stock"}:
-                    raise ValueError(f"{ind.code}: the base of a density must be a stock")
+                    raise ValueError(f"{ind.code}: chỉ tiêu gốc của mật độ phải là chỉ tiêu hiện có (stock)")
             if ind.kind == "sum":
                 kinds = {by_code[p].kind for p in ind.parts}
                 if len(kinds) != 1 or not kinds <= SUBMITTED_KINDS:
-                    raise ValueError(f"{ind.code}: the parts of a sum must all be flows or all stocks")
+                    raise ValueError(
+                        f"{ind.code}: các thành phần của tổng phải cùng là chỉ tiêu phát sinh (flow) hoặc cùng là hiện có (stock)"
+                    )
             if ind.kind == "ratio" and not all(by_code[r].submitted for r in ind.inputs):
-                raise ValueError(f"{ind.code}: numerator and denominator must be submitted indicators")
+                raise ValueError(f"{ind.code}: tử số và mẫu số phải là chỉ tiêu đơn vị báo cáo")
             try:
                 Range(**self._range_of(ind))  # an indicator's own min/max must make a range too
             except ValidationError as exc:
                 raise ValueError(f"{ind.code}: min/max: {validation_message(exc)}") from None
         for chart in self.charts:
             if chart.indicator not in by_code:
-                raise ValueError(f"charts: unknown indicator {chart.indicator!r}")
+                raise ValueError(f"charts: không có chỉ tiêu {chart.indicator!r}")
         self._check_department(field_codes, set(by_code))
         return self
 
@@ -197,17 +201,19 @@ class Catalogue(ConfigModel):
         own = [i.code for i in self.department]
         twice = sorted({c for c in own if own.count(c) > 1} | (set(own) & unit_codes))
         if twice:
-            raise ValueError(f"indicator codes used twice: {', '.join(twice)}")
+            raise ValueError(f"mã chỉ tiêu bị trùng: {', '.join(twice)}")
         for ind in self.department:
             if ind.source != "department":
-                raise ValueError(f"{ind.code}: listed under 'department' needs source: department")
+                raise ValueError(f"{ind.code}: chỉ tiêu trong mục 'department' cần source: department")
             if ind.kind not in SUBMITTED_KINDS:
                 # The department reports figures; nothing derived is computed from them.
-                raise ValueError(f"{ind.code}: a department indicator must be a flow or a stock")
+                raise ValueError(
+                    f"{ind.code}: chỉ tiêu của Sở phải là chỉ tiêu phát sinh (flow) hoặc hiện có (stock)"
+                )
             if ind.field not in field_codes:
-                raise ValueError(f"{ind.code}: unknown field {ind.field!r}")
+                raise ValueError(f"{ind.code}: không có lĩnh vực {ind.field!r}")
             if ind.parent and ind.parent not in own:
-                raise ValueError(f"{ind.code}: parent {ind.parent!r} must be a department indicator")
+                raise ValueError(f"{ind.code}: chỉ tiêu cha {ind.parent!r} phải là chỉ tiêu của Sở")
             try:
                 Range(**self._range_of(ind))
             except ValidationError as exc:
@@ -272,20 +278,69 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise ConfigError("file not found", path) from exc
+        raise ConfigError("không tìm thấy tệp", path) from exc
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text ({exc.reason})", path) from exc
+        raise ConfigError(f"không phải văn bản UTF-8 ({exc.reason})", path) from exc
     try:
         return parse_yaml(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"not valid YAML: {exc}", path) from exc
+        raise ConfigError(f"không phải YAML hợp lệ: {exc}", path) from exc
+
+
+# Pydantic's messages are English; the people who edit the configuration read Vietnamese. Types not listed
+# keep pydantic's own words.
+_PYDANTIC_WORDS = {
+    "missing": "thiếu mục này",
+    "extra_forbidden": "mục không có trong cấu hình (viết sai tên?)",
+    "int_parsing": "cần một số nguyên",
+    "int_type": "cần một số nguyên",
+    "int_from_float": "cần một số nguyên",
+    "float_parsing": "cần một số",
+    "float_type": "cần một số",
+    "string_type": "cần một đoạn văn bản",
+    "bool_parsing": "cần true hoặc false",
+    "bool_type": "cần true hoặc false",
+    "date_parsing": "cần một ngày dạng YYYY-MM-DD",
+    "date_from_datetime_parsing": "cần một ngày dạng YYYY-MM-DD",
+    "date_type": "cần một ngày dạng YYYY-MM-DD",
+    "list_type": "cần một danh sách",
+    "dict_type": "cần một bảng các mục (tên: giá trị)",
+    "model_type": "cần một bảng các mục (tên: giá trị)",
+    "greater_than": "cần lớn hơn {gt}",
+    "greater_than_equal": "cần từ {ge} trở lên",
+    "less_than": "cần nhỏ hơn {lt}",
+    "less_than_equal": "cần không quá {le}",
+    "string_too_short": "cần ít nhất {min_length} ký tự",
+    "string_too_long": "cần không quá {max_length} ký tự",
+    "too_short": "cần ít nhất {min_length} mục",
+    "too_long": "cần không quá {max_length} mục",
+    "literal_error": "cần một trong: {expected}",
+    "enum": "cần một trong: {expected}",
+    "string_pattern_mismatch": "không đúng dạng {pattern}",
+}
+
+
+def _vietnamese(err: Any) -> str:
+    """One pydantic error in Vietnamese; a validator's own (Vietnamese) message without pydantic's prefix."""
+    context = err.get("ctx") or {}
+    if err["type"] in ("value_error", "assertion_error") and "error" in context:
+        return str(context["error"])
+    words = _PYDANTIC_WORDS.get(err["type"])
+    if words is None:
+        return str(err["msg"])
+    try:
+        return words.format(**context)
+    except (KeyError, IndexError):
+        return str(err["msg"])
 
 
 def validation_message(exc: ValidationError) -> str:
+    """The first errors of a configuration file, each with where it is ("units.0.code: …"), in Vietnamese."""
     lines = []
     for err in exc.errors()[:10]:
         where = ".".join(str(p) for p in err["loc"])
-        lines.append(f"{where}: {err['msg']}" if where else err["msg"])
+        message = _vietnamese(err)
+        lines.append(f"{where}: {message}" if where else message)
     return "; ".join(lines)
 
 

@@ -46,9 +46,7 @@ app.add_typer(user_app, name="user")
 
 
 def _waiting() -> None:
-    err.print(
-        "another run of this period is writing its documents; waiting for it to finish", highlight=False
-    )
+    err.print("một lần chạy khác của kỳ này đang ghi báo cáo; chờ lần đó xong", highlight=False)
 
 
 @app.command()
@@ -145,7 +143,7 @@ def run(
     if result.signing.status == "signed":
         out.print(result.signing.message, highlight=False)
     if result.signing.failed:
-        _fail(f"{result.signing.message}; the documents are written unsigned and were not delivered")
+        _fail(f"{result.signing.message}; báo cáo đã được ghi nhưng chưa ký số và chưa gửi đi")
     if result.delivery.failed:
         _fail(str(result.delivery))
 
@@ -166,9 +164,9 @@ def _run_every(
 
     root = inputs.parent if inputs == SAMPLE_INPUTS else inputs
     if deliver:
-        _fail("--deliver is for one province's run; a national run writes the documents only")
+        _fail("--deliver chỉ dùng khi lập báo cáo của một tỉnh; lần chạy toàn quốc chỉ ghi báo cáo")
     if work_pool and not prefect:
-        _fail("--work-pool runs through Prefect; drop --no-prefect")
+        _fail("--work-pool chạy qua Prefect; bỏ --no-prefect")
     try:
         the_period = Period.parse(period) if period else latest_of_all(root)
         run = run_all(
@@ -204,51 +202,57 @@ def _run_flow(request: core.ReportRequest, progress: core.Progress) -> core.Repo
     api = configured or standing_server()
     if api:
         updates[PREFECT_API_URL] = api
-        where = "" if configured else " started by `baocao serve`"
-        progress(f"running the Prefect flow on the server{where} at {api}")
+        where = "" if configured else " do `baocao serve` khởi động"
+        progress(f"chạy qua Prefect, trên máy chủ{where} tại {api}")
     else:
-        progress("running the Prefect flow (starting an embedded Prefect server; `baocao serve` keeps one)")
+        progress(
+            "chạy qua Prefect (khởi động máy chủ Prefect tạm thời; `baocao serve` giữ một máy chủ thường trực)"
+        )
     with temporary_settings(updates=updates):
         return province_report(bao_cao=form_of(request))
 
 
 def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) -> None:
+    from baocao.status import figure_state, unit_state_words
+
+    words = unit_state_words(setup.phrases)
     missing = [setup.province.unit(s.unit).full_name for s in result.states if s.state == "missing"]
     rejected = [setup.province.unit(s.unit).full_name for s in result.states if s.state == "rejected"]
     received = sum(1 for s in result.states if s.state == "received")
     out.print(
-        f"[bold]{setup.province.name} – {period.label}[/]: {received}/{len(result.states)} units accepted",
+        f"[bold]{setup.province.name} – {period.label}[/]: {words['received']} {received}/{len(result.states)}"
+        " đơn vị",
         highlight=False,
     )
     if missing:
-        out.print(f"  missing: {', '.join(missing)}", highlight=False)
+        out.print(f"  {words['missing']}: {', '.join(missing)}", highlight=False)
     for state in result.states:
         if state.state == "partial":
             lacking = ", ".join(
                 Period.parse(q).label for q in (*state.missing_quarters, *state.rejected_quarters)
             )
             out.print(
-                f"  incomplete: {setup.province.unit(state.unit).full_name} (lacks {lacking})",
+                f"  {words['partial']}: {setup.province.unit(state.unit).full_name} (thiếu {lacking})",
                 highlight=False,
             )
     if result.held:
         out.print(
-            f"  {result.held} questioned figure(s) left out of the totals until reviewed: "
+            f"  {result.held} số liệu {figure_state(setup.phrases, 'held')}, chưa đưa vào tổng hợp: "
             f"baocao review list --period {period.code}",
             highlight=False,
         )
     if rejected:
         out.print(
-            f"  set aside (errors): {', '.join(rejected)} – see the 'Kiểm tra' sheet or `baocao check`",
+            f"  {words['rejected']}: {', '.join(rejected)} – xem trang 'Kiểm tra' của tệp XLSX hoặc `baocao check`",
             highlight=False,
         )
     for path in result.paths:
         print(path)
     messages = {
-        "sent": "mail: sent to " + ", ".join(setup.province.delivery.everyone),
-        "already-sent": "mail: this report was sent already (see delivery.json); not sent again",
-        "not-configured": "mail: not sent, BAOCAO_SMTP_HOST is not set (documents published)",
-        "no-recipients": "mail: not sent, province.yaml has no delivery recipients (documents published)",
+        "sent": "thư: đã gửi đến " + ", ".join(setup.province.delivery.everyone),
+        "already-sent": "thư: báo cáo này đã được gửi trước đó (xem delivery.json); không gửi lại",
+        "not-configured": "thư: chưa gửi, chưa đặt BAOCAO_SMTP_HOST (báo cáo đã được đăng)",
+        "no-recipients": "thư: chưa gửi, province.yaml chưa có người nhận (báo cáo đã được đăng)",
     }
     if result.delivery.status in messages:
         out.print(messages[result.delivery.status], highlight=False)

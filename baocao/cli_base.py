@@ -65,14 +65,14 @@ class OneLineErrors(TyperGroup):
         except Exception as exc:
             if os.environ.get("BAOCAO_DEBUG"):
                 raise
-            fail(f"unexpected failure ({type(exc).__name__}: {exc}); BAOCAO_DEBUG=1 shows the details")
+            fail(f"lỗi ngoài dự kiến ({type(exc).__name__}: {exc}); đặt BAOCAO_DEBUG=1 để xem chi tiết")
         return None
 
 
 def fail(message: str) -> None:
     """End the command with ``message`` as one line on stderr and exit status 1."""
     # One line whatever the terminal's width: long paths must not wrap into several.
-    err.print(f"[bold red]error:[/] {' '.join(message.split())}", highlight=False, soft_wrap=True)
+    err.print(f"[bold red]lỗi:[/] {' '.join(message.split())}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=1)
 
 

@@ -91,10 +91,10 @@ def template(
         setup = load_setup(inputs)
         quarter = Period.parse(period)
         if quarter.kind != "quarter":
-            raise BaocaoError(f"forms are per quarter: use e.g. {quarter.year}-Q{quarter.last_quarter}")
+            raise BaocaoError(f"mẫu báo cáo lập theo quý: ví dụ {quarter.year}-Q{quarter.last_quarter}")
         units = [setup.province.unit(u) for u in unit] if unit else list(setup.province.units)
     except KeyError as exc:
-        fail(f"unknown unit code {exc}")
+        fail(f"không có đơn vị mã {exc}")
         return
     except BaocaoError as exc:
         fail(str(exc))
@@ -104,7 +104,7 @@ def template(
         path = write_department_form(
             folder / department_filename(setup.province), setup.catalogue, setup.province, quarter
         )
-        out.print(f"{path}\nfilled in, save it as {department_path(setup.inputs, quarter)}")
+        out.print(f"{path}\nđiền xong, lưu thành {department_path(setup.inputs, quarter)}")
         return
     table = Table("Unit", "File", show_header=True)
     for u, path in zip(units, unit_forms(setup, quarter, [u.code for u in units], folder), strict=True):
@@ -120,7 +120,7 @@ def _received_at(text: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise BaocaoError(f"--received-at must be YYYY-MM-DDTHH:MM, got {text!r}") from exc
+        raise BaocaoError(f"--received-at cần có dạng YYYY-MM-DDTHH:MM, nhận được {text!r}") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
 
 
@@ -168,7 +168,7 @@ def collect(
             f"[yellow]?[/] {version.original_name} → {version.unit} {version.quarter}: {held_version(setup.phrases)}"
         )
     if not (result.accepted or result.rejected or result.duplicates or result.held):
-        out.print(f"inbox empty: {inputs / 'inbox'}", highlight=False)
+        out.print(f"hộp thư đến trống: {inputs / 'inbox'}", highlight=False)
 
 
 def status(

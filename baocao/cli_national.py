@@ -28,7 +28,7 @@ def latest_of_all(root: Path) -> Period:
         except Exception:  # a province with no submissions yet does not decide the period
             continue
     if not quarters:
-        raise ConfigError("no province has submissions yet; give --period", root)
+        raise ConfigError("chưa tỉnh nào có báo cáo của đơn vị; hãy ghi --period", root)
     return max(quarters)
 
 
@@ -68,11 +68,13 @@ def run_all(
     out.print(summary_table(run, period))
     for failed in run.failed:
         # In full, unfolded by the table, so that the message can be searched and copied.
-        out.print(f"[bold red]failed[/] {failed.name} ({failed.folder}): {failed.error}", highlight=False)
+        out.print(
+            f"[bold red]không lập được[/] {failed.name} ({failed.folder}): {failed.error}", highlight=False
+        )
     written = sum(o.status == "written" for o in run.provinces)
     unchanged = sum(o.status == "unchanged" for o in run.provinces)
     out.print(
-        f"{written} written, {unchanged} unchanged (nothing rendered again), {len(run.failed)} failed",
+        f"đã lập {written}, không đổi {unchanged} (không lập lại), không lập được {len(run.failed)}",
         highlight=False,
     )
     if run.rollup and run.rollup.documents:

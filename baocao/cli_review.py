@@ -44,7 +44,7 @@ PeriodOption = Annotated[
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    err.print(f"[bold red]lỗi:[/] {message}", highlight=False)
     raise typer.Exit(code=1)
 
 

@@ -69,10 +69,10 @@ def serve(
             # The runner's child processes read the environment; this process reads its settings.
             os.environ["PREFECT_API_URL"] = api
             with temporary_settings(updates={PREFECT_API_URL: api}):
-                out.print(f"Prefect UI: {api.removesuffix('/api')}  (stop with Ctrl-C)", highlight=False)
+                out.print(f"Prefect UI: {api.removesuffix('/api')}  (dừng bằng Ctrl-C)", highlight=False)
                 run_until_stopped(api)
     except (KeyboardInterrupt, SystemExit):
-        out.print("stopped", highlight=False)
+        out.print("đã dừng", highlight=False)
 
 
 def _portal_thread(folders: list[Path], outputs: Path, host: str, port: int) -> None:
@@ -92,8 +92,8 @@ def deploy(
     """Put the province and national flows on a work pool of the Prefect server at PREFECT_API_URL; then
     start `prefect worker start --pool NAME` wherever the provinces should run."""
     if not os.environ.get("PREFECT_API_URL"):
-        fail("PREFECT_API_URL is not set: deployments need a standing Prefect server")
+        fail("chưa đặt PREFECT_API_URL: cần một máy chủ Prefect thường trực để triển khai")
     from flows.pool import deploy_to_pool
 
     for deployment_id in deploy_to_pool(work_pool):
-        out.print(f"deployment {deployment_id} on work pool {work_pool}", highlight=False)
+        out.print(f"đã triển khai {deployment_id} trên work pool {work_pool}", highlight=False)

@@ -33,7 +33,7 @@ def shown_steps(console: Console) -> Iterator[Progress]:
                 f"[green]✓[/] {text} [dim]{time.perf_counter() - started:.1f} s[/]", highlight=False
             )
 
-    with console.status("starting…") as status:
+    with console.status("bắt đầu…") as status:
 
         def live(text: str) -> None:
             finish()

@@ -43,12 +43,14 @@ def versions(
         fail(str(exc))
         return
     if not (inputs / "province.yaml").is_file():
-        fail(f"{inputs}: no province.yaml here: --inputs must name a province folder")
+        fail(f"{inputs}: không có province.yaml: --inputs phải là thư mục của một tỉnh")
     slug = inputs.resolve().name  # Setup.slug, without parsing the configuration
     kept = issued_versions(outputs, slug, the_period.code)
     folder = versions_folder(outputs, slug, the_period.code)
     if not kept:
-        out.print(f"no kept versions of {the_period.label} for {slug} (in {folder})", highlight=False)
+        out.print(
+            f"chưa có bản lưu nào của báo cáo {the_period.label} ({slug}, trong {folder})", highlight=False
+        )
         return
     table = Table(
         "Lần",

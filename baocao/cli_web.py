@@ -68,7 +68,7 @@ def web(
     except BaocaoError as exc:
         fail(str(exc))
         return
-    out.print(f"Cổng báo cáo: http://{host}:{port}/  (stop with Ctrl-C)", highlight=False)
+    out.print(f"Cổng báo cáo: http://{host}:{port}/  (dừng bằng Ctrl-C)", highlight=False)
     serve_portal(app, host, port)
 
 
@@ -106,19 +106,21 @@ def user_add(
     from baocao.web.db import record
 
     if staff == bool(unit):
-        fail("give either --unit CODE (a clerk) or --staff")
+        fail("cần --unit MÃ (tài khoản của đơn vị) hoặc --staff (cán bộ Sở)")
     province = ""
     if unit:
         setup = load_setup(inputs)
         unit = unit.strip().upper()
         if unit not in setup.province.unit_codes:
-            fail(f"unknown unit code {unit!r} in {setup.inputs / 'province.yaml'}")
+            fail(f"không có đơn vị mã {unit!r} trong {setup.inputs / 'province.yaml'}")
         province = setup.slug
     with _session(outputs) as db:
         user = add_user(db, login, password, "staff" if staff else "clerk", province, unit or "", name)
         record(db, "cli", "-", "user-add", user.login, f"{province}/{unit}" if unit else "staff")
         db.commit()
-    out.print(f"added {user.login} ({'staff' if staff else f'{province}/{unit}'})", highlight=False)
+    out.print(
+        f"đã thêm tài khoản {user.login} ({'cán bộ Sở' if staff else f'{province}/{unit}'})", highlight=False
+    )
 
 
 @user_app.command("reset")
@@ -135,7 +137,7 @@ def user_reset(
         user = reset_password(db, login, password)
         record(db, "cli", "-", "user-reset", user.login)
         db.commit()
-    out.print(f"password of {user.login} reset", highlight=False)
+    out.print(f"đã đặt lại mật khẩu của {user.login}", highlight=False)
 
 
 @user_app.command("list")

@@ -95,10 +95,10 @@ class NationalRun:
 def province_folders(root: Path) -> list[Path]:
     """The province folders under ``root`` (those holding a province.yaml), by name."""
     if not root.is_dir():
-        raise ConfigError("the national folder does not exist", root)
+        raise ConfigError("không có thư mục này", root)
     folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / "province.yaml").is_file())
     if not folders:
-        raise ConfigError("no province folders (with a province.yaml) here", root)
+        raise ConfigError("không có thư mục tỉnh nào (có province.yaml) ở đây", root)
     return folders
 
 
@@ -238,7 +238,7 @@ def national_setup(root: Path, templates: Path, provinces: Sequence[Province]) -
         catalogue = load_catalogue(templates / "indicators.yaml")
         province = national_province(config, provinces)
     except (OSError, yaml.YAMLError, ValueError) as exc:
-        raise ConfigError(f"the national configuration cannot be used: {exc}", path) from exc
+        raise ConfigError(f"cấu hình tổng hợp toàn quốc không dùng được: {exc}", path) from exc
     base = load_phrases(templates / "phrases.yaml")
     phrases = Phrases(_merge(base.data, config.get("phrases") or {}), source=str(path))
     layout = tuple(templates / n for n in ("report.docx", "report.html.j2", "report.css", "phrases.yaml"))
@@ -263,7 +263,7 @@ def _rollup(root: Path, folders: Sequence[Path], job: NationalJob, start: float)
         if found:
             manifests[folder] = found[-1]
     if not manifests:
-        raise ConfigError(f"no province has a report for {period.label} to roll up", root)
+        raise ConfigError(f"chưa tỉnh nào có báo cáo {period.label} để tổng hợp", root)
     config = root / NATIONAL if (root / NATIONAL).is_file() else templates / NATIONAL
     layout = [templates / n for n in ("indicators.yaml", "phrases.yaml", "report.docx", "report.html.j2")]
     digest = inputs_digest(
@@ -288,7 +288,7 @@ def _rollup(root: Path, folders: Sequence[Path], job: NationalJob, start: float)
         if recorded is not None:
             totals[prov.code] = recorded.totals
     if not provinces:
-        raise ConfigError("no province could be read", root)
+        raise ConfigError("không đọc được tỉnh nào", root)
     setup = national_setup(root, templates, provinces)
     paths = output_paths(outputs, setup, period)
     with period_lock(outputs, setup, period):

@@ -46,7 +46,7 @@ class Phrases:
     def __init__(self, data: dict[str, Any], source: str = "phrases.yaml") -> None:
         missing = [g for g in REQUIRED_GROUPS if g not in data]
         if missing:
-            raise ConfigError(f"missing phrase groups: {', '.join(missing)}", source)
+            raise ConfigError(f"thiếu nhóm câu chữ: {', '.join(missing)}", source)
         self.data = data
         self.source = source
         self._env = _environment()
@@ -57,7 +57,7 @@ class Phrases:
         node: Any = self.data
         for part in key.split("."):
             if not isinstance(node, dict) or part not in node:
-                raise ConfigError(f"missing phrase {key!r}", self.source)
+                raise ConfigError(f"thiếu câu chữ {key!r}", self.source)
             node = node[part]
         return node
 
@@ -71,20 +71,20 @@ class Phrases:
         if isinstance(text, list) and text:
             text = text[variant % len(text)]
         if not isinstance(text, str):
-            raise ConfigError(f"phrase {key!r} must be text (or a list of texts)", self.source)
+            raise ConfigError(f"câu chữ {key!r} phải là văn bản (hoặc danh sách văn bản)", self.source)
         try:
             return self._env.from_string(text)
         except TemplateError as exc:
-            raise ConfigError(f"phrase {key!r} is not a valid template: {exc}", self.source) from exc
+            raise ConfigError(f"câu chữ {key!r} không phải mẫu hợp lệ: {exc}", self.source) from exc
 
     def _render(self, key: str, values: dict[str, Any], variant: int = 0) -> str:
         template = self._compiled(key, variant % self.variants(key))
         try:
             return str(template.render(**values))
         except UndefinedError as exc:
-            raise ConfigError(f"phrase {key!r} uses an unknown name: {exc.message}", self.source) from exc
+            raise ConfigError(f"câu chữ {key!r} dùng tên không có: {exc.message}", self.source) from exc
         except TemplateError as exc:
-            raise ConfigError(f"phrase {key!r} failed: {exc}", self.source) from exc
+            raise ConfigError(f"câu chữ {key!r} lỗi: {exc}", self.source) from exc
 
     def say(self, key: str, **values: Any) -> str:
         """Render the phrase at ``key`` with ``values``; whitespace collapsed to single spaces."""
@@ -104,7 +104,7 @@ def load_phrases(path: Path) -> Phrases:
     try:
         data = parse_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise ConfigError("file not found", path) from exc
+        raise ConfigError("không tìm thấy tệp", path) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", path) from exc
     if not isinstance(data, dict):

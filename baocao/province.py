@@ -45,7 +45,7 @@ class Unit(ConfigModel):
     def _safe_code(cls, value: str) -> str:
         value = nfc(value)
         if not value or not all(c.isalnum() or c in "-_" for c in value) or not value.isascii():
-            raise ValueError(f"unit code {value!r} must be ASCII letters, digits, '-' or '_'")
+            raise ValueError(f"mã đơn vị {value!r} chỉ gồm chữ cái không dấu, chữ số, '-' hoặc '_'")
         return value
 
     @field_validator("name", "kind", mode="before")
@@ -97,7 +97,7 @@ class MailList(ConfigModel):
         for address in value:
             local, _, domain = address.partition("@")
             if not local or "." not in domain or any(c in address for c in " ,;<>"):
-                raise ValueError(f"not an e-mail address: {address!r}")
+                raise ValueError(f"không phải địa chỉ thư điện tử: {address!r}")
         return value
 
     @property
@@ -134,7 +134,7 @@ class SigningKey(ConfigModel):
     @model_validator(mode="after")
     def _one_source(self) -> SigningKey:
         if (self.pkcs11_module is None) == (self.pkcs12 is None):
-            raise ValueError("a signing key needs exactly one of pkcs11_module and pkcs12")
+            raise ValueError("khóa ký số cần đúng một trong hai: pkcs11_module hoặc pkcs12")
         return self
 
 
@@ -194,13 +194,11 @@ class Province(ConfigModel):
         codes = [u.code for u in self.units]
         duplicates = sorted({c for c in codes if codes.count(c) > 1})
         if duplicates:
-            raise ValueError(f"unit codes used twice: {', '.join(duplicates)}")
+            raise ValueError(f"mã đơn vị bị trùng: {', '.join(duplicates)}")
         if not self.units:
-            raise ValueError("a province needs at least one reporting unit")
+            raise ValueError("tỉnh cần có ít nhất một đơn vị báo cáo")
         if self.code in codes:
-            raise ValueError(
-                f"the province code {self.code!r} is also a unit code; the province row needs its own"
-            )
+            raise ValueError(f"mã tỉnh {self.code!r} trùng với mã một đơn vị; dòng toàn tỉnh cần mã riêng")
         return self
 
     _by_code: dict[str, Unit] = PrivateAttr(default_factory=dict)
@@ -246,10 +244,10 @@ def load_province(path: Path, catalogue: Catalogue | None = None) -> Province:
         known = {i.code for i in (*catalogue.indicators, *catalogue.department)}
         unknown = sorted(_plan_codes(province) - known)
         if unknown:
-            raise ConfigError(f"plans name unknown indicators: {', '.join(unknown)}", path)
+            raise ConfigError(f"kế hoạch ghi chỉ tiêu không có trong danh mục: {', '.join(unknown)}", path)
         unknown_fields = sorted(set(province.standing_tasks) - {f.code for f in catalogue.fields})
         if unknown_fields:
-            raise ConfigError(f"standing_tasks name unknown fields: {', '.join(unknown_fields)}", path)
+            raise ConfigError(f"standing_tasks ghi lĩnh vực không có: {', '.join(unknown_fields)}", path)
     return province
 
 

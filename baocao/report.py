@@ -284,20 +284,20 @@ def write_documents(
     try:
         with staging_folder(folder) as staging:
             docx, pdf, xlsx = in_staging(paths, staging)
-            progress(f"writing {paths[0].name}")
+            progress(f"ghi {paths[0].name}")
             render_docx(context, setup.templates / "report.docx", docx)
-            progress(f"writing {paths[1].name}")
+            progress(f"ghi {paths[1].name}")
             render_pdf(context, setup.templates, pdf)
             if sign:
-                progress(f"signing {paths[1].name}")
+                progress(f"ký số {paths[1].name}")
                 signing = signed_in_place(pdf, setup.province, setup.inputs)
-            progress(f"writing {paths[2].name}")
+            progress(f"ghi {paths[2].name}")
             write_xlsx(setup, collection, figures, period, xlsx)
             write_provenance(setup, collection, figures, period, [docx, pdf, xlsx], note.inputs_sha256)
             number = keep_version(staging, folder, note)
         make_latest(folder, number)
     except OSError as exc:  # DiskFullError included: reported like a document that could not be written
-        raise RenderError(f"could not write the documents: {exc}") from exc
+        raise RenderError(f"không ghi được báo cáo: {exc}") from exc
     return Written(paths[0].with_suffix(".manifest.json"), number, signing)
 
 
@@ -383,7 +383,7 @@ def run_report(
     (the flow makes each one a Prefect task); ``progress`` is told each step as it starts. A mail failure
     is reported in the result's ``delivery`` after everything else is written."""
     if setup is None:
-        progress("reading the configuration")
+        progress("đọc cấu hình")
         setup = run_step(load_setup, request.inputs, request.templates)
     with period_lock(request.outputs, setup, request.period, waiting):
         return _run_locked(request, setup, run_step, progress)
@@ -402,16 +402,16 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Prog
     if not request.force and not request.deliver:
         earlier = earlier_result(paths, digest)
         if earlier is not None:
-            say("unchanged since the last run: nothing to make")
+            say("số liệu không đổi từ lần lập trước: không cần lập lại")
             return earlier
-    say(f"reading {submission_count(setup, period)} submission files")
+    say(f"đọc {submission_count(setup, period)} tệp báo cáo của đơn vị")
     collection = run(collection_for, setup, period, request.cache)
-    say("aggregating the figures")
+    say("tổng hợp số liệu")
     figures = run(figures_for, setup, collection, period)
     trend = run(trend_for, setup, collection, period)
-    say("writing the report's text")
+    say("soạn nội dung báo cáo")
     context = run(context_for, setup, collection, figures, period, when, number, trend)
-    say("drawing the charts")
+    say("vẽ biểu đồ")
     context = run(draw_charts, context)
     note = VersionNote(request.started_by, when, number, digest)
     sign = signs_reports(setup.province) if request.sign is None else request.sign
@@ -420,7 +420,7 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Prog
     delivery = Delivery("not-requested")
     # An unsigned report is not sent out when a signed one was asked for: it waits for the token.
     if request.deliver and not written.signing.failed:
-        say("publishing and mailing the documents")
+        say("đăng và gửi thư báo cáo")
         publish_to = publish_folder(request.outputs, setup)
         delivery = run(deliver_report, setup, collection, period, context, paths, publish_to, version)
         folder = paths[0].parent

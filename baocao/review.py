@@ -123,7 +123,7 @@ def read_decisions(inputs: Path) -> list[Decision]:
             data = json.loads(line)
             out.append(Decision(**{**data, "value": float(data["value"])}))
         except (ValueError, TypeError, KeyError) as exc:
-            raise ConfigError(f"line {number} is not a review decision: {exc}", path) from exc
+            raise ConfigError(f"dòng {number} không phải một quyết định rà soát: {exc}", path) from exc
     return out
 
 

@@ -63,7 +63,7 @@ def setup_sources(inputs: Path, templates: Path = TEMPLATES) -> tuple[Path, ...]
 def load_setup(inputs: Path, templates: Path = TEMPLATES) -> Setup:
     """Read and check the configuration of the province folder ``inputs``."""
     if not (inputs / "province.yaml").is_file():
-        raise ConfigError("no province.yaml here: --inputs must name a province folder", inputs)
+        raise ConfigError("không có province.yaml: --inputs phải là thư mục của một tỉnh", inputs)
     sources = setup_sources(inputs, templates)
     _, catalogue_path, phrases_path, rules_path = sources[:4]
     catalogue = load_catalogue(catalogue_path)
@@ -85,6 +85,6 @@ def latest_quarter(submissions: Path) -> Period:
             quarters.append(period)
     if not quarters:
         raise ConfigError(
-            "no quarter folder with submissions (expected e.g. submissions/2024-Q2/)", submissions
+            "chưa có thư mục quý nào có báo cáo của đơn vị (ví dụ submissions/2024-Q2/)", submissions
         )
     return max(quarters)

@@ -225,54 +225,54 @@ def with_indicator(line: str) -> str:
 BAD_CATALOGUES = [
     pytest.param(
         with_indicator("{code: A01, field: F1, kind: flow, unit: x, name: Lặp}"),
-        "indicator codes used twice: A01",
+        "mã chỉ tiêu bị trùng: A01",
         id="duplicate-code",
     ),
     pytest.param(
         with_indicator("{code: C01, field: ZZ, kind: flow, unit: x, name: Lạ}"),
-        "C01: unknown field 'ZZ'",
+        "C01: không có lĩnh vực 'ZZ'",
         id="unknown-field",
     ),
     pytest.param(
         with_indicator("{code: R01, field: F2, kind: ratio, numerator: B01, unit: '%', name: Tỷ lệ}"),
-        "R01: a ratio needs 'numerator' and 'denominator'",
+        "R01: chỉ tiêu tỷ lệ cần 'numerator' (tử số) và 'denominator' (mẫu số)",
         id="ratio-without-denominator",
     ),
     pytest.param(
         with_indicator("{code: D01, field: F1, kind: density, base: A01, unit: /100 dân, name: Mật độ}"),
-        "D01: the base of a density must be a stock",
+        "D01: chỉ tiêu gốc của mật độ phải là chỉ tiêu hiện có",
         id="density-of-a-flow",
     ),
     pytest.param(
         with_indicator("{code: D01, field: F2, kind: density, unit: /100 dân, name: Mật độ}"),
-        "D01: a density needs 'base'",
+        "D01: chỉ tiêu mật độ cần 'base'",
         id="density-without-base",
     ),
     pytest.param(
         with_indicator("{code: S01, field: F1, kind: sum, parts: [A01, B01], unit: x, name: Tổng}"),
-        "S01: the parts of a sum must all be flows or all stocks",
+        "S01: các thành phần của tổng phải cùng là chỉ tiêu phát sinh",
         id="sum-of-flow-and-stock",
     ),
     pytest.param(
         with_indicator("{code: S01, field: F1, kind: sum, parts: [A01], unit: x, name: Tổng}"),
-        "S01: a sum needs at least two 'parts'",
+        "S01: chỉ tiêu tổng cần ít nhất hai 'parts'",
         id="sum-of-one-part",
     ),
     pytest.param(
         with_indicator("{code: S01, field: F1, kind: sum, parts: [A01, X99], unit: x, name: Tổng}"),
-        "S01: refers to unknown indicator 'X99'",
+        "S01: dẫn đến chỉ tiêu không có 'X99'",
         id="sum-refers-to-unknown",
     ),
     pytest.param(
         with_indicator(
             "{code: R01, field: F2, kind: ratio, numerator: B01, denominator: X98, unit: x, name: R}"
         ),
-        "R01: refers to unknown indicator 'X98'",
+        "R01: dẫn đến chỉ tiêu không có 'X98'",
         id="ratio-refers-to-unknown",
     ),
     pytest.param(
         with_indicator("{code: C02, field: F2, kind: stock, parent: X97, unit: x, name: Trong đó}"),
-        "C02: refers to unknown indicator 'X97'",
+        "C02: dẫn đến chỉ tiêu không có 'X97'",
         id="parent-unknown",
     ),
     pytest.param(
@@ -288,10 +288,10 @@ BAD_CATALOGUES = [
     pytest.param(
         with_indicator("{code: D02, field: F1, kind: density, base: S02, unit: /100 dân, name: Mật độ}")
         + "  - {code: S02, field: F1, kind: sum, parts: [A01, A02], unit: x, name: Tổng doanh thu}\n",
-        "D02: the base of a density must be a stock",
+        "D02: chỉ tiêu gốc của mật độ phải là chỉ tiêu hiện có",
         id="density-of-a-sum-of-flows",
     ),
-    pytest.param("fields: [\n  - {code: F1", "not valid YAML", id="invalid-yaml"),
+    pytest.param("fields: [\n  - {code: F1", "không phải YAML hợp lệ", id="invalid-yaml"),
     pytest.param("fields: []\n", "indicators", id="missing-indicators"),
 ]
 
@@ -312,19 +312,23 @@ def with_unit_code(code: str) -> str:
 
 
 BAD_PROVINCES = [
-    pytest.param(with_unit_code("PH 02"), "unit code 'PH 02' must be ASCII", id="code-with-space"),
-    pytest.param(with_unit_code("PHƯỜNG2"), "unit code 'PHƯỜNG2' must be ASCII", id="code-non-ascii"),
-    pytest.param(with_unit_code("'PH/02'"), "unit code 'PH/02'", id="code-with-slash"),
-    pytest.param(with_unit_code("''"), "unit code ''", id="code-empty"),
-    pytest.param(with_unit_code("XA01"), "unit codes used twice: XA01", id="unit-twice"),
+    pytest.param(
+        with_unit_code("PH 02"), "mã đơn vị 'PH 02' chỉ gồm chữ cái không dấu", id="code-with-space"
+    ),
+    pytest.param(
+        with_unit_code("PHƯỜNG2"), "mã đơn vị 'PHƯỜNG2' chỉ gồm chữ cái không dấu", id="code-non-ascii"
+    ),
+    pytest.param(with_unit_code("'PH/02'"), "mã đơn vị 'PH/02'", id="code-with-slash"),
+    pytest.param(with_unit_code("''"), "mã đơn vị ''", id="code-empty"),
+    pytest.param(with_unit_code("XA01"), "mã đơn vị bị trùng: XA01", id="unit-twice"),
     pytest.param(
         PROVINCE.replace("code: TINH", "code: XA01"),
-        "province code 'XA01' is also a unit code",
+        "mã tỉnh 'XA01' trùng với mã một đơn vị",
         id="province-is-unit",
     ),
     pytest.param(PROVINCE.replace("kind: phường", "kind: ''"), "kind", id="empty-unit-kind"),
     pytest.param(PROVINCE + "calendar: lunar\n", "calendar", id="unknown-calendar"),
-    pytest.param("code: [unclosed\n", "not valid YAML", id="invalid-yaml"),
+    pytest.param("code: [unclosed\n", "không phải YAML hợp lệ", id="invalid-yaml"),
 ]
 
 
@@ -343,17 +347,17 @@ def test_bad_province(tmp_path: Path, text: str, expected: str) -> None:
     [
         pytest.param(
             PROVINCE.replace("2024: {A01: 500}", "2024: {A01: 500, Z99: 1}"),
-            "plans name unknown indicators: Z99",
+            "kế hoạch ghi chỉ tiêu không có trong danh mục: Z99",
             id="province-plan",
         ),
         pytest.param(
             PROVINCE.replace("plans: {2024: {A01: 120}}", "plans: {2024: {Q42: 1}}"),
-            "plans name unknown indicators: Q42",
+            "kế hoạch ghi chỉ tiêu không có trong danh mục: Q42",
             id="unit-plan",
         ),
         pytest.param(
             PROVINCE + "standing_tasks:\n  F9: [Một việc]\n",
-            "standing_tasks name unknown fields: F9",
+            "standing_tasks ghi lĩnh vực không có: F9",
             id="standing-task-field",
         ),
     ],
@@ -373,7 +377,7 @@ def test_missing_file(tmp_path: Path, loader: Callable[[Path], object]) -> None:
     path = tmp_path / "absent.yaml"
     with pytest.raises(ConfigError) as info:
         loader(path)
-    assert str(info.value) == f"{path}: file not found"
+    assert str(info.value) == f"{path}: không tìm thấy tệp"
 
 
 def test_file_that_is_not_utf8(tmp_path: Path) -> None:
@@ -382,7 +386,7 @@ def test_file_that_is_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_catalogue(path)
     assert str(path) in str(info.value)
-    assert "not UTF-8" in str(info.value)
+    assert "không phải văn bản UTF-8" in str(info.value)
 
 
 def test_names_are_normalised_to_nfc(tmp_path: Path) -> None:

@@ -53,7 +53,7 @@ def test_template_writes_one_form_per_unit(tmp_path: Path, sample_setup: Setup) 
 
 def test_template_rejects_a_half_year(tmp_path: Path) -> None:
     result = runner.invoke(app, ["template", "--period", "2025-H1", "--outputs", str(tmp_path)])
-    assert result.exit_code == 1 and "per quarter" in result.output
+    assert result.exit_code == 1 and "lập theo quý" in result.output
 
 
 @pytest.mark.slow
@@ -78,10 +78,10 @@ def test_run_without_prefect_prints_the_three_paths(sample_inputs_copy: Path, tm
     assert result.exit_code == 0, result.output
     paths = [Path(line) for line in result.output.splitlines() if line.startswith("/")]
     assert [p.suffix for p in paths] == [".docx", ".pdf", ".xlsx"] and all(p.is_file() for p in paths)
-    assert "8/9 units accepted" in result.output and "missing: huyện Si Ma Cai" in result.output
+    assert "đã nhận 8/9 đơn vị" in result.output and "chưa gửi: huyện Si Ma Cai" in result.output
     # Not on a terminal, the steps are plain lines, as they happen.
     steps = [line for line in result.output.splitlines() if line.startswith("· ")]
-    assert steps[0].startswith("· reading") and "· writing BC-2024-Q2-STTTT.pdf" in steps
+    assert steps[0].startswith("· đọc") and "· ghi BC-2024-Q2-STTTT.pdf" in steps
 
 
 @pytest.mark.slow
@@ -99,7 +99,7 @@ def test_bad_period_fails_with_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", "--period", "2024-Q5", "--outputs", str(tmp_path), "--no-prefect"])
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:") and "2024-Q5" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("lỗi:") and "2024-Q5" in lines[0]
 
 
 def test_inputs_without_province_yaml_fails_with_one_line(tmp_path: Path) -> None:
@@ -136,4 +136,4 @@ def test_all_refuses_options_that_do_not_fit(tmp_path: Path) -> None:
     empty = runner.invoke(
         app, ["run", "--all", "--no-prefect", "--period", "2026-Q2", "--inputs", str(tmp_path)]
     )
-    assert empty.exit_code == 1 and "no province folders" in empty.output
+    assert empty.exit_code == 1 and "không có thư mục tỉnh nào" in empty.output

@@ -40,7 +40,7 @@ def one_line_failure(exit_code: int, output: str) -> str:
     assert "Traceback" not in output, output
     lines = [line for line in output.splitlines() if line.strip() and not line.startswith(PLAIN_PREFIX)]
     assert exit_code == 1, output
-    assert len(lines) == 1 and lines[0].startswith("error: "), output
+    assert len(lines) == 1 and lines[0].startswith("lỗi: "), output
     return lines[0]
 
 

@@ -73,7 +73,7 @@ def test_a_province_survives_an_inbox_of_every_case(tmp_path: Path, sample_input
         "2024-07-05",
         "--no-prefect",
     )
-    assert run.exit_code == 0 and "9/9 units accepted" in run.output
+    assert run.exit_code == 0 and "đã nhận 9/9 đơn vị" in run.output
     again = invoke("status", "--period", "2024-Q2", "--inputs", str(sample_inputs_copy))
     assert again.exit_code == 0
 
@@ -99,4 +99,4 @@ def test_a_1e300_file_published_before_the_ranges_no_longer_breaks_runs(
         "2024-07-05",
         "--no-prefect",
     )
-    assert run.exit_code == 0 and "8/9 units accepted" in run.output and "thị xã Sa Pa" in run.output
+    assert run.exit_code == 0 and "đã nhận 8/9 đơn vị" in run.output and "thị xã Sa Pa" in run.output

@@ -230,7 +230,7 @@ def test_a_bad_sender_in_a_run_is_one_line_and_exit_status_1(
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "Traceback" not in result.output
-    [line] = [x for x in result.output.splitlines() if x.startswith("error:")]
+    [line] = [x for x in result.output.splitlines() if x.startswith("lỗi:")]
     assert "BAOCAO_MAIL_FROM must be one mail address" in line
     assert smtp_server.messages == [], "nothing sent"
     assert (tmp_path / "lao-cai" / PERIOD.code / "BC-2024-Q2-STTTT.pdf").is_file(), "documents written"

@@ -350,7 +350,7 @@ def test_a_derived_department_indicator_is_a_configuration_error(tmp_path: Path)
         "  - {code: S1, field: TH, kind: density, base: A1, unit: cái, name: S, source: department}\n",
         encoding="utf-8",
     )
-    with pytest.raises(ConfigError, match="S1: a department indicator must be a flow or a stock"):
+    with pytest.raises(ConfigError, match="S1: chỉ tiêu của Sở phải là chỉ tiêu phát sinh"):
         load_catalogue(path)
 
 

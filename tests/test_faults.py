@@ -218,7 +218,7 @@ def test_two_runs_of_one_period_at_once(sample_inputs_copy: Path, tmp_path: Path
     first, second = baocao(*args), baocao(*args)
     assert first.wait(timeout=300) == 0 and second.wait(timeout=300) == 0
     messages = b"".join(p.stderr.read() for p in (first, second) if p.stderr).decode()
-    assert "waiting for it to finish" in messages
+    assert "chờ lần đó xong" in messages
     documents_are_whole(out / "lao-cai" / PERIOD.code)
 
 

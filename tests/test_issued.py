@@ -205,7 +205,7 @@ def test_baocao_versions_prints_the_table(period_folder: Path, tmp_path: Path) -
     assert second.split()[1:3] == ["12", "08/07/2024"] and "portal:lan" in second
     assert str(period_folder / "versions") in shown.output.replace("\n", "")
     none = CliRunner().invoke(app, [*args[:1], "2024-Q3", *args[2:]])
-    assert none.exit_code == 0 and "no kept versions of quý III/2024" in none.output
+    assert none.exit_code == 0 and "chưa có bản lưu nào của báo cáo quý III/2024" in none.output
 
 
 def test_versions_loads_no_heavy_library(tmp_path: Path) -> None:

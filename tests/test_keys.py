@@ -181,7 +181,7 @@ def test_the_command_line_wins_over_the_configuration(tmp_path: Path) -> None:
 
 
 def test_a_signing_key_names_exactly_one_source() -> None:
-    with pytest.raises(ValueError, match="exactly one"):
+    with pytest.raises(ValueError, match="đúng một"):
         SigningKey(pkcs11_module="/a.so", pkcs12="b.p12")
-    with pytest.raises(ValueError, match="exactly one"):
+    with pytest.raises(ValueError, match="đúng một"):
         SigningKey()

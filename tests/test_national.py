@@ -159,13 +159,13 @@ def test_the_cli_prints_a_table_and_fails_when_a_province_fails(after_first_run:
     args += ["--outputs", str(out), "--date", "2026-07-10"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    assert "0 written, 3 unchanged" in first.output and "Toàn quốc" in first.output
+    assert "đã lập 0, không đổi 3" in first.output and "Toàn quốc" in first.output
 
     broken = sorted(p for p in root.iterdir() if p.is_dir())[0]
     (broken / "province.yaml").write_text("name: [\n", encoding="utf-8")
     second = runner.invoke(app, args)
     assert second.exit_code == 1
-    assert "0 written, 2 unchanged" in second.output and "1 failed" in second.output
+    assert "đã lập 0, không đổi 2" in second.output and "không lập được 1" in second.output
     assert "province.yaml" in second.output
 
 

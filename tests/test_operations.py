@@ -133,7 +133,7 @@ def test_a_quarter_from_forms_to_leaders_inboxes(
 
     run = runner.invoke(app, report_and_mail)
     assert run.exit_code == 0, run.output
-    assert "mail: sent to" in run.output
+    assert "thư: đã gửi đến" in run.output
     docx = out / "lao-cai" / QUARTER / f"BC-{QUARTER}-STTTT.docx"
     text = docx_text(docx)
     assert "nhận đủ báo cáo quý I/2025 của 8/9 đơn vị; huyện Văn Bàn chưa gửi báo cáo" in text

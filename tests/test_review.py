@@ -98,7 +98,7 @@ def test_decisions_round_trip_and_a_broken_line_is_named(tmp_path: Path) -> None
     record_decision(tmp_path, decision)
     assert read_decisions(tmp_path) == [decision]
     (tmp_path / "review.jsonl").write_text('{"unit": "A"}\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match="line 1"):
+    with pytest.raises(ConfigError, match="dòng 1"):
         read_decisions(tmp_path)
 
 

@@ -368,7 +368,7 @@ def test_user_commands(tmp_path: Path) -> None:
     unknown = runner.invoke(
         app, ["user", "add", "x", "--unit", "NOWHERE", "--password", PASSWORD, "--outputs", str(outputs)]
     )
-    assert unknown.exit_code == 1 and "unknown unit code 'NOWHERE'" in unknown.output
+    assert unknown.exit_code == 1 and "không có đơn vị mã 'NOWHERE'" in unknown.output
     listed = runner.invoke(app, ["user", "list", "--outputs", str(outputs)])
     assert "vanthu" in listed.output and "lao-cai/BACHA" in listed.output
     reset = runner.invoke(
