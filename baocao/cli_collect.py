@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,9 @@ from baocao.cli_base import InputsOption, OutputsOption, fail, out, period_of
 from baocao.errors import BaocaoError
 from baocao.paths import DEFAULT_OUTPUTS, SAMPLE_INPUTS
 from baocao.periods import Period
+
+if TYPE_CHECKING:
+    from baocao.setup import Setup
 
 
 def check(
@@ -41,6 +44,9 @@ def check(
         except BaocaoError as exc:
             fail(str(exc))
             return
+        if _is_department_workbook(path):
+            failed |= _check_department(path, setup)
+            continue
         units = set(setup.province.unit_codes)
         expected = expected_from_path(path, units)
         for sub in read_file_safely(path, setup.catalogue, units, expected, rules=setup.rules.rules):
@@ -61,6 +67,43 @@ def check(
                 out.print(f"    {finding}", highlight=False)
     if failed:
         raise typer.Exit(code=1)
+
+
+def _is_department_workbook(path: Path) -> bool:
+    """Whether ``path`` is the department's own workbook (in a province's department/ folder, or with its
+    sheet), which `check` reads as a report does rather than as a unit's submission."""
+    if path.suffix.lower() != ".xlsx":
+        return False
+    if path.parent.name == "department" and (path.parent.parent / "province.yaml").is_file():
+        return True
+    from python_calamine import CalamineWorkbook
+
+    from baocao.intake.layout import SHEET_DEPT_DATA
+
+    try:
+        return SHEET_DEPT_DATA in CalamineWorkbook.from_path(str(path)).sheet_names
+    except Exception:  # not a readable workbook: the unit checks below say why
+        return False
+
+
+def _check_department(path: Path, setup: Setup) -> bool:
+    """Check the department's workbook and print what a report would find; True if it has an error."""
+    from baocao.intake.department import read_department
+
+    report, findings = read_department(path, setup.catalogue, setup.province)
+    errors = [f for f in findings if f.severity == "error"]
+    warnings = len(findings) - len(errors)
+    label = f"Sở, {Period.parse(report.period).label}" if report else "Sở"
+    if report is None or errors:
+        out.print(f"[red]✗[/] {path} ({label}): {len(errors)} lỗi, {warnings} lưu ý", highlight=False)
+    else:
+        out.print(
+            f"[green]✓[/] {path} ({label}): hợp lệ, {len(report.figures)} chỉ tiêu, {warnings} lưu ý",
+            highlight=False,
+        )
+    for finding in findings:
+        out.print(f"    {finding}", highlight=False)
+    return report is None or bool(errors)
 
 
 def _province_of(path: Path) -> Path:

@@ -20,6 +20,7 @@ from baocao.story import (
     Story,
     count_noun,
     folded_notes,
+    late_phrase,
     quarters_text,
     stock_period,
     summary_line,
@@ -69,7 +70,7 @@ def lead_paragraphs(story: Story) -> list[str]:
         summary=summary_line(story.period, p),
     )
     received = [s for s in story.states if s.state == "received"]
-    late = story.units_phrase(s.unit for s in story.states if s.state in ("received", "partial") and s.late)
+    late = late_phrase(story)
     common = {
         "date": story.date_text,
         "agency_short": agency_short,

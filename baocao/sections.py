@@ -15,6 +15,7 @@ from baocao.story import (
     Story,
     covered_by,
     folded_notes,
+    late_groups,
     quarters_text,
     stock_period,
     verb_for,
@@ -118,9 +119,10 @@ def limitations_section(story: Story, number_: int) -> Section:
                         count=max(len(state.reasons), 1),
                     )
                     items.append((None, text))
-    late = [s.unit for s in story.states if s.state in ("received", "partial") and s.late]
-    if late:
-        items.append((None, p.say("limitations.late", units=story.units_phrase(late), period=period.label)))
+    # "Huyện Bảo Yên gửi báo cáo quý IV/2024 chậm…": the quarters sent late, not the whole year's report.
+    for quarters, units in late_groups(story):
+        label = period.label if quarters == whole else quarters_text(quarters)
+        items.append((None, p.say("limitations.late", units=story.units_phrase(units), period=label)))
     for state in story.states:
         if state.state in ("received", "partial") and state.warnings:
             text = p.say(

@@ -56,6 +56,25 @@ class Story:
         return join([self.unit_name(c) for c in codes])
 
 
+def late_groups(story: Story) -> list[tuple[tuple[str, ...], list[str]]]:
+    """The units that sent some quarter late, grouped by the quarters they sent late (in the states' order)."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for state in story.states:
+        if state.state in ("received", "partial") and state.late_quarters:
+            groups.setdefault(state.late_quarters, []).append(state.unit)
+    return list(groups.items())
+
+
+def late_phrase(story: Story) -> str:
+    """'huyện Bảo Yên (quý IV/2024)' in a longer period's lead; just the units where the quarters are all of it."""
+    whole = tuple(q.code for q in story.period.quarters)
+    parts = []
+    for quarters, units in late_groups(story):
+        names = story.units_phrase(units)
+        parts.append(names if quarters == whole else f"{names} ({quarters_text(quarters)})")
+    return join(parts)
+
+
 def ok(value: Any) -> bool:
     """Whether a figure field holds a value (not None, not NaN)."""
     return value is not None and not (isinstance(value, float) and math.isnan(value))

@@ -265,7 +265,7 @@ LIMITATIONS: list[tuple[str | None, str]] = [
     ("CN", "Tỷ lệ hồ sơ trực tuyến toàn trình còn thấp so với chỉ tiêu được giao."),
     ("TC", "Hệ thống truyền thanh cơ sở tại một số xã xuống cấp, hoạt động chưa hiệu quả."),
     ("BX", "Công tác quản lý thông tin trên mạng xã hội còn gặp nhiều khó khăn."),
-    (None, "Một số đơn vị gửi báo cáo chậm, số liệu chưa đầy đủ."),
+    (None, "Chất lượng số liệu báo cáo của một số đơn vị chưa cao, phải rà soát, đối chiếu nhiều lần."),
 ]
 CAUSES: list[tuple[str | None, str]] = [
     ("CN", "Kinh phí đầu tư cho ứng dụng công nghệ thông tin còn hạn chế."),

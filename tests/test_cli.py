@@ -40,6 +40,25 @@ def test_check_several_files_reports_each(sample_inputs_copy: Path, sample_submi
     assert "✓" in result.output and "✗" in result.output and "rỗng" in result.output
 
 
+def test_check_reads_the_departments_own_workbook_as_a_report_does(sample_inputs_copy: Path) -> None:
+    import openpyxl
+
+    good = sample_inputs_copy / "department" / "2024-Q2.xlsx"
+    sheet = openpyxl.load_workbook(good, read_only=True)["Chỉ tiêu của Sở"]
+    filled = sum(
+        isinstance(value, int | float) for (value,) in sheet.iter_rows(min_col=5, max_col=5, values_only=True)
+    )
+    result = runner.invoke(app, ["check", str(good)])
+    assert result.exit_code == 0, result.output
+    assert f"(Sở, quý II/2024): hợp lệ, {filled} chỉ tiêu" in result.output
+    # Saved under another quarter's name, outside the province folder: the clerk is told which cell says what.
+    moved = sample_inputs_copy.parent / "2024-Q3.xlsx"
+    shutil.copy(good, moved)
+    wrong = runner.invoke(app, ["check", str(moved), "--inputs", str(sample_inputs_copy)])
+    assert wrong.exit_code == 1
+    assert 'trang "Thông tin", ô B5: kỳ báo cáo 2024-Q2 khác với tên tệp (2024-Q3.xlsx)' in wrong.output
+
+
 def test_template_writes_one_form_per_unit(tmp_path: Path, sample_setup: Setup) -> None:
     result = runner.invoke(app, ["template", "--period", "2025-Q1", "--outputs", str(tmp_path)])
     assert result.exit_code == 0, result.output

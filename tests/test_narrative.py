@@ -227,6 +227,48 @@ def test_a_unit_that_sent_three_quarters_is_named_with_the_quarter_it_lacks(
     assert "Đôn đốc huyện Bát Xát gửi báo cáo quý I/2024" in all_text([tasks_section(s, 4)])
 
 
+@pytest.mark.parametrize(
+    ("period", "late", "lead_says", "limits_say"),
+    [
+        # A quarter: the quarter is the report's period, said once.
+        (
+            "2024-Q2",
+            {"BAOYEN": ("2024-Q2",)},
+            "trong đó huyện Bảo Yên gửi chậm so với thời hạn.",
+            "- Huyện Bảo Yên gửi báo cáo quý II/2024 chậm so với thời hạn quy định.",
+        ),
+        # A year: the quarter sent late, not "the year's report"; two units late in the same quarter together.
+        (
+            "2024",
+            {"BAOYEN": ("2024-Q4",), "SAPA": ("2024-Q4",)},
+            "trong đó huyện Bảo Yên và thị xã Sa Pa (quý IV/2024) gửi chậm so với thời hạn.",
+            "- Huyện Bảo Yên và thị xã Sa Pa gửi báo cáo quý IV/2024 chậm so với thời hạn quy định.",
+        ),
+        (
+            "2024-H1",
+            {"BACHA": ("2024-Q1", "2024-Q2")},
+            "trong đó huyện Bắc Hà gửi chậm so với thời hạn.",
+            "- Huyện Bắc Hà gửi báo cáo 6 tháng đầu năm 2024 chậm so với thời hạn quy định.",
+        ),
+    ],
+)
+def test_late_units_are_named_with_the_quarters_they_sent_late(
+    sample_setup: Setup,
+    figures: pd.DataFrame,
+    period: str,
+    late: dict[str, tuple[str, ...]],
+    lead_says: str,
+    limits_say: str,
+) -> None:
+    states = [
+        UnitState(u, "received", late=u in late, late_quarters=late.get(u, ()))
+        for u in sample_setup.province.unit_codes
+    ]
+    s = story(sample_setup, figures, states=states, period=Period.parse(period))
+    assert lead_says in lead_paragraphs(s)[1]
+    assert limits_say in all_text([limitations_section(s, 2)])
+
+
 def test_a_unit_without_figures_is_excluded_by_name(sample_setup: Setup, figures: pd.DataFrame) -> None:
     gone = figures.copy()
     gone.loc[gone["unit"] == "SIMACAI", "value"] = float("nan")

@@ -295,6 +295,7 @@ def unit_states(
                     late=any(r.state == "late" for r in good),
                     missing_quarters=missing,
                     rejected_quarters=rejected,
+                    late_quarters=tuple(r.quarter for r in good if r.state == "late"),
                 )
             )
         elif bad:

@@ -104,6 +104,7 @@ class UnitState:
     late: bool = False
     missing_quarters: tuple[str, ...] = ()  # quarters of the period with nothing sent
     rejected_quarters: tuple[str, ...] = ()  # quarters whose files were all set aside for errors
+    late_quarters: tuple[str, ...] = ()  # quarters whose accepted file came after the deadline
 
 
 QuarterState = Literal["on_time", "late", "undated", "missing", "rejected"]
