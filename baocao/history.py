@@ -42,6 +42,7 @@ class OldUnit:
     province: str  # the predecessor's name as province.yaml gives it: "Yên Bái"
     code: str  # its code in the predecessor's own folder: "VANYEN"
     name: str  # "huyện Văn Yên"
+    kind: str = "huyện"
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def shares_of(
             if abs(total - 1) > 1e-3:
                 findings.append(HistoryFinding("shares", f"{unit.full_name} ({kind} {name} cũ): {total:.4g}"))
             scale = sum(given.values())
-            who = OldUnit(name, unit.code, unit.full_name)
+            who = OldUnit(name, unit.code, unit.full_name, unit.kind)
             shares += [Share(who, new, value / scale) for new, value in given.items() if value > 0]
     covered = {s.new_unit for s in shares}
     findings += [

@@ -186,7 +186,7 @@ def test_a_missing_predecessor_quarter_leaves_its_new_units_partial(catalogue: C
     # A sum with a part lacking an old unit is incomplete too: C's phones, not B's.
     assert not fig_complete(catalogue, carried, "C", "VT03")
     assert fig_complete(catalogue, carried, "B", "VT03")
-    assert carried.lacking == (Lack(OldUnit("Hai", "NAM", "thị xã Nam"), "2024-Q3"),)
+    assert carried.lacking == (Lack(OldUnit("Hai", "NAM", "thị xã Nam", "thị xã"), "2024-Q3"),)
     fig = _carried_figures(catalogue, "2025-Q3", lacking_nam=True)
     prov = fig.loc["MOI"]
     # Growth like for like, over A and B only: (12 + 3) / (10 + 2) - 1 = 25%, on a base of 2 units.
