@@ -33,7 +33,7 @@ FIGURE_COLUMNS = list(FIGURE_FIELDS)
 
 def with_sums(records: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Records plus the computed 'sum' indicators per unit and quarter: the sum of the parts present, with
-    ``complete`` false where a part is missing."""
+    ``complete`` false where a part is missing or incomplete."""
     records = records if "complete" in records else records.assign(complete=True)
     frames = [records]
     for ind in catalogue.indicators:
@@ -42,10 +42,16 @@ def with_sums(records: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
         parts = records[records["indicator"].isin(ind.parts)]
         grouped = (
             parts.groupby(["unit", "period"], observed=True)
-            .agg(value=("value", "sum"), is_estimate=("is_estimate", "any"), n=("indicator", "nunique"))
+            .agg(
+                value=("value", "sum"),
+                is_estimate=("is_estimate", "any"),
+                n=("indicator", "nunique"),
+                parts_complete=("complete", "all"),
+            )
             .reset_index()
         )
-        grouped["complete"] = grouped["n"] == len(ind.parts)
+        # Complete where every part is there and complete itself (a carried part may lack an old unit).
+        grouped["complete"] = (grouped["n"] == len(ind.parts)) & grouped["parts_complete"]
         grouped["indicator"] = ind.code
         frames.append(grouped[records.columns])
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else records

@@ -11,14 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from types import MappingProxyType
 
 import pandas as pd
 
-from baocao.catalogue import Catalogue
 from baocao.coverage import Gap, period_gaps
 from baocao.department import department_for as read_department_period
-from baocao.ingest import collect_cached
+from baocao.history import with_carried
 from baocao.intake import (
     Finding,
     Intake,
@@ -26,17 +24,18 @@ from baocao.intake import (
     QuarterStatus,
     Submission,
     UnitState,
-    collect,
     quarter_statuses,
     unit_notes,
     unit_states,
 )
 from baocao.intake.model import DepartmentReport
-from baocao.intake.rules import Outliers, outlier_findings
 from baocao.periods import Period, quarters_needed
+from baocao.predecessors import Past, past_for
+from baocao.province import Province
+from baocao.reading import add_outliers as add_outliers
+from baocao.reading import read_quarters
 from baocao.review import Flag, held_out, review_flags, usable_records
 from baocao.setup import Setup
-from baocao.store import first_versions, received_times, rejected_submissions
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,6 +50,12 @@ class Collection:
     notes: tuple[tuple[str, Note], ...]
     gaps: tuple[Gap, ...]  # figures of the year to date the report does not use, and why
     checked: tuple[Submission, ...]  # submissions of the period's quarters with findings (the Kiểm tra sheet)
+    past: Past | None = None  # a 2025 province's predecessors: their figures carried to the new units
+
+    @property
+    def province(self) -> Province | None:
+        """The province with its predecessors' populations carried (None without predecessors)."""
+        return self.past.province if self.past is not None else None
 
     @property
     def department(self) -> DepartmentReport | None:
@@ -66,40 +71,13 @@ class Collection:
 def collect_for(setup: Setup, period: Period, cache: Path | None = None) -> Intake:
     """Read every submission the report on ``period`` needs (the year to date, last year, the trend);
     through the ingest store at ``cache`` if given (each file parsed once)."""
-    received = received_times(setup.inputs)
-    quarters = quarters_needed(period)
-    if cache is not None:
-        intake, _ = collect_cached(
-            setup.submissions, quarters, setup.catalogue, setup.province, cache, received, setup.rules.rules
-        )
-    else:
-        intake = collect(
-            setup.submissions, quarters, setup.catalogue, setup.province, received, setup.rules.rules
-        )
+    intake = read_quarters(setup, quarters_needed(period), cache)
     department, findings = department_for(setup, period)
-    add_outliers(intake, setup.catalogue, setup.rules.outliers)
-    # New views over the same submissions (nothing is copied but the tuple of references).
     return replace(
         intake,
-        submissions=(
-            *intake.submissions,
-            *rejected_submissions(setup.inputs),
-            *department_checks(setup, findings),
-        ),
-        first_received=MappingProxyType({**intake.first_received, **first_versions(setup.inputs)}),
+        submissions=(*intake.submissions, *department_checks(setup, findings)),
         department=department,
     )
-
-
-def add_outliers(intake: Intake, catalogue: Catalogue, settings: Outliers) -> None:
-    """Warn, on each accepted submission, of figures far from the same unit's earlier quarters."""
-    by_unit: dict[str, list[tuple[str, Submission]]] = {}
-    for (unit, quarter), sub in intake.accepted.items():
-        by_unit.setdefault(unit, []).append((quarter, sub))
-    for subs in by_unit.values():
-        ordered = [sub for _, sub in sorted(subs, key=lambda pair: Period.parse(pair[0]))]
-        for index, sub in enumerate(ordered):
-            sub.findings.extend(outlier_findings(sub, ordered[:index], catalogue, settings))
 
 
 def department_for(setup: Setup, period: Period) -> tuple[DepartmentReport | None, list[Finding]]:
@@ -122,15 +100,25 @@ def department_checks(setup: Setup, findings: Sequence[Finding]) -> list[Submiss
     return out
 
 
-def collection_of(setup: Setup, intake: Intake, period: Period, timeliness: bool = True) -> Collection:
+def collection_of(
+    setup: Setup, intake: Intake, period: Period, timeliness: bool = True, past: Past | None = None
+) -> Collection:
     """What the stages after intake need, each computed once: the review log is read once, the quarter
     statuses and unit states made once. ``timeliness=False`` leaves the timeliness table out (a roll-up of
-    provinces has no deadlines of its own)."""
+    provinces has no deadlines of its own). With ``past``, the predecessors' carried records join the
+    province's own, and the quarters they reported are not held against the new units (no status, no gap:
+    what the old units lack is said by the history's note)."""
     flags = tuple(review_flags(setup.inputs, intake))
     records = usable_records(setup.inputs, intake, flags)
     statuses = tuple(quarter_statuses(intake, setup.province, period))
+    if past is not None:
+        records = with_carried(records, past.carried)
+        statuses = tuple(s for s in statuses if not past.history.before_change(Period.parse(s.quarter)))
     gaps = period_gaps(records, setup.catalogue, setup.province, period.year_to_date, held_out(flags))
+    if past is not None:
+        gaps = tuple(g for g in gaps if not past.history.before_change(Period.parse(g.quarter)))
     quarters = {q.code for q in period.quarters}
+    own_checked = [s for s in intake.submissions if s.findings and (s.period in quarters or s.period is None)]
     return Collection(
         intake=intake,
         records=records,
@@ -139,12 +127,13 @@ def collection_of(setup: Setup, intake: Intake, period: Period, timeliness: bool
         states=tuple(unit_states(intake, setup.province, period, statuses)),
         notes=tuple(unit_notes(intake, setup.province, period)),
         gaps=gaps,
-        checked=tuple(
-            s for s in intake.submissions if s.findings and (s.period in quarters or s.period is None)
-        ),
+        checked=(*own_checked, *(past.checked if past is not None else ())),
+        past=past,
     )
 
 
 def collection_for(setup: Setup, period: Period, cache: Path | None = None) -> Collection:
-    """Collect the period's submissions (see collect_for) and derive what the report needs from them."""
-    return collection_of(setup, collect_for(setup, period, cache), period)
+    """Collect the period's submissions (see collect_for), and the predecessors' of a 2025 province (see
+    baocao.predecessors), and derive what the report needs from them."""
+    past = past_for(setup, period, cache)
+    return collection_of(setup, collect_for(setup, period, cache), period, past=past)

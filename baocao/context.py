@@ -25,6 +25,7 @@ from baocao.annexes import annexes, chart_specs
 from baocao.catalogue import Catalogue
 from baocao.coverage import Gap
 from baocao.figure import figure_rows
+from baocao.history import Carried
 from baocao.intake.model import DepartmentReport, Note, QuarterStatus, UnitState
 from baocao.narrative import Story, lead_paragraphs, report_sections, summary_line
 from baocao.periods import Period, official_date
@@ -74,9 +75,11 @@ def build_context(
     gaps: Sequence[Gap] = (),
     flags: Sequence[Flag] = (),
     department: DepartmentReport | None = None,
+    history: Carried | None = None,
 ) -> dict[str, Any]:
     """The whole report as plain data; ``trend`` holds province values by quarter for the trend charts,
-    ``gaps`` the figures of the year to date not used and ``flags`` the questioned figures."""
+    ``gaps`` the figures of the year to date not used, ``flags`` the questioned figures and ``history`` a
+    2025 province's predecessors' carried figures."""
     story = Story(
         catalogue,
         province,
@@ -89,6 +92,7 @@ def build_context(
         gaps=gaps,
         flags=flags,
         department=department,
+        history=history,
     )
     summary = summary_line(period, phrases)
     doc_number = document_number(number_, province.agency.abbreviation)

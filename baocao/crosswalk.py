@@ -5,7 +5,9 @@ Shares (documented in inputs/README.md, editable in the generated file): the dat
 population but not the old communes', so each new commune's population is spread evenly over the old communes
 (or parts) it was made from; an old commune split between several new ones gives each the share of its
 estimated population that went there (``weight``), and an old district gives each new commune the share of its
-estimated population that went there through its communes (``district_share``). Whole links weigh 1.
+estimated population that went there through its communes (``district_share``). Whole links weigh 1. A
+commune whose population in the data is missing or implausible (below a tenth of the province's median or
+above twenty times it: slips of the source) counts as the province's median commune.
 """
 
 from __future__ import annotations
@@ -48,12 +50,26 @@ class Crosswalk:
     unplaced: tuple[str, ...]  # old communes the links name that the old-unit list does not have
 
 
+# A commune's population below a tenth of the province's median, or above twenty times it, is a slip of the
+# source (xã Cốc Lầu, Lào Cai: 88 people on 136 km²; xã Yên Bình: 653,422 on 9 km²): taken as unknown.
+PLAUSIBLE = (0.1, 20.0)
+
+
+def plausible_population(population: int | None, typical: int) -> int:
+    """A commune's population for weights: its own, or ``typical`` (the province's median) where the data has
+    none or one far outside the province's range (PLAUSIBLE)."""
+    low, high = PLAUSIBLE
+    if population and low * typical <= population <= high * typical:
+        return population
+    return typical
+
+
 def _contributions(province: NewProvince) -> dict[tuple[str, str], float]:
     """(old code, new code) -> the population the old unit is estimated to have given the new one."""
     populations = [c.population for c in province.communes if c.population]
     typical = sorted(populations)[len(populations) // 2] if populations else 1
     return {
-        (link.old_code, commune.code): (commune.population or typical) / len(commune.links)
+        (link.old_code, commune.code): plausible_population(commune.population, typical) / len(commune.links)
         for commune in province.communes
         for link in commune.links
     }

@@ -13,6 +13,7 @@ from baocao.catalogue import Indicator
 from baocao.coverage import UnitGap, indicator_gaps, needed_quarters, raw_inputs
 from baocao.department_text import department_results
 from baocao.figure import Figure
+from baocao.history_text import history_paragraphs
 from baocao.periods import Period, roman
 from baocao.sections import limitations_section, proposals_section, tasks_section
 from baocao.story import (
@@ -92,7 +93,7 @@ def lead_paragraphs(story: Story) -> list[str]:
             rejected=story.units_phrase(s.unit for s in story.states if s.state == "rejected"),
             **common,
         )
-    return [lead, status]
+    return [lead, status, *history_paragraphs(story)]
 
 
 def coverage_items(story: Story, gaps: Sequence[UnitGap], whole: set[str]) -> list[str]:
@@ -142,8 +143,13 @@ def _growth(story: Story, ind: Indicator, fig: Figure) -> str | None:
     delta = fig.change if ind.kind == "ratio" else fig.yoy_pct
     if delta is None:
         return None
-    against = "indicator.compared_year" if story.period.kind == "year" else "indicator.compared_same_period"
-    words = {"last_year": last_year, "compared": p.say(against, last_year=last_year)}
+    against = "compared_year" if story.period.kind == "year" else "compared_same_period"
+    # Across the 2025 change: "so với cùng kỳ năm 2024 của tỉnh Lào Cai và tỉnh Yên Bái (cũ)".
+    if story.crosses(story.period.same_period_last_year):
+        compared = p.say(f"history.{against}", last_year=last_year, predecessors=story.predecessors_phrase())
+    else:
+        compared = p.say(f"indicator.{against}", last_year=last_year)
+    words = {"last_year": last_year, "compared": compared}
     if abs(delta) < 0.05:
         return p.say("indicator.growth_flat", **words) + _base_note(story, fig)
     if ind.kind == "ratio":

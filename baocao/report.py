@@ -25,20 +25,18 @@ from baocao.collection import collection_for as collection_for
 from baocao.collection import collection_of as collection_of
 from baocao.context import build_context, file_stem
 from baocao.deliver import Delivery, DeliveryError, SmtpSettings, deliver_documents, publish_folder
+from baocao.digest import report_digest as report_digest
+from baocao.digest import submission_count as submission_count
 from baocao.errors import RenderError
 from baocao.files import exclusive, finish_staged, in_staging, sweep_partials
-from baocao.ingest import file_hashes
 from baocao.intake import QuarterStatus, UnitState
-from baocao.intake.department import department_path
-from baocao.intake.read import iter_submission_files
 from baocao.issued import VERSIONS, version_numbers
-from baocao.periods import Period, quarters_needed, vietnam_now
-from baocao.provenance import inputs_digest, manifest, unchanged, write_manifest
+from baocao.periods import Period, vietnam_now
+from baocao.provenance import manifest, unchanged, write_manifest
 from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
 from baocao.render.pdf import render_pdf
 from baocao.render.xlsx import render_xlsx
-from baocao.review import decisions_path
 from baocao.setup import DEFAULT_OUTPUTS as DEFAULT_OUTPUTS
 from baocao.setup import PROJECT_ROOT as PROJECT_ROOT
 from baocao.setup import SAMPLE_INPUTS as SAMPLE_INPUTS
@@ -49,7 +47,6 @@ from baocao.setup import load_setup as load_setup
 from baocao.setup import setup_sources as setup_sources
 from baocao.signing import SignOutcome, signed_in_place, signs_reports
 from baocao.status import unit_state_words
-from baocao.store import INDEX, REJECTED, store_root
 from baocao.summary import headline_rows
 from baocao.versions import (
     VersionNote,
@@ -126,15 +123,17 @@ def in_process(step: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
 
 
 def figures_for(setup: Setup, collection: Collection, period: Period) -> pd.DataFrame:
-    """The period's figures from the accepted submissions, questioned figures held out."""
-    return report_figures(collection.records, setup.catalogue, setup.province, period)
+    """The period's figures from the accepted submissions, questioned figures held out (and the
+    predecessors' carried ones before the change, with their populations)."""
+    return report_figures(collection.records, setup.catalogue, collection.province or setup.province, period)
 
 
 def trend_for(setup: Setup, collection: Collection, period: Period) -> pd.DataFrame:
     """Province values of the trend charts' indicators over the eight quarters up to the period's end."""
     codes = sorted({c.indicator for c in setup.catalogue.charts if c.kind == "trend"})
     quarters = period.previous_quarters(8)
-    return quarterly_series(collection.records, setup.catalogue, setup.province, quarters, codes)
+    province = collection.province or setup.province
+    return quarterly_series(collection.records, setup.catalogue, province, quarters, codes)
 
 
 def context_for(
@@ -150,7 +149,7 @@ def context_for(
     return build_context(
         figures=figures,
         catalogue=setup.catalogue,
-        province=setup.province,
+        province=collection.province or setup.province,
         period=period,
         states=collection.states,
         notes=collection.notes,
@@ -162,6 +161,7 @@ def context_for(
         gaps=collection.gaps,
         flags=collection.flags,
         department=collection.department,
+        history=collection.past.carried if collection.past is not None else None,
     )
 
 
@@ -190,29 +190,6 @@ def write_xlsx(
         collection.states,
         list(collection.checked),
         unit_state_words(setup.phrases),
-    )
-
-
-def report_digest(
-    inputs: Path,
-    sources: Sequence[Path],
-    period: Period,
-    report_date: date,
-    number: int | None,
-    cache: Path | None = None,
-) -> str:
-    """The hash of everything the report on ``period`` is made from (see provenance.inputs_digest); cheap:
-    no configuration is parsed and unchanged submission files are not re-read."""
-    logs = [store_root(inputs) / INDEX, store_root(inputs) / REJECTED, decisions_path(inputs)]
-    # The department's own workbooks of the period: a changed one must not let a run be skipped as unchanged.
-    logs += [department_path(inputs, q) for q in period.quarters]
-    return inputs_digest(
-        period=period,
-        report_date=report_date,
-        number=number,
-        sources=sources,
-        submissions=file_hashes(inputs / "submissions", quarters_needed(period), cache),
-        logs=logs,
     )
 
 
@@ -387,11 +364,6 @@ def run_report(
         setup = run_step(load_setup, request.inputs, request.templates)
     with period_lock(request.outputs, setup, request.period, waiting):
         return _run_locked(request, setup, run_step, progress)
-
-
-def submission_count(setup: Setup, period: Period) -> int:
-    """How many submission files the report on ``period`` reads."""
-    return sum(len(list(iter_submission_files(setup.submissions / q.code))) for q in quarters_needed(period))
 
 
 def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Progress) -> ReportResult:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from baocao.catalogue import Indicator
 from baocao.department_text import department_items, department_proposals, department_tasks
 from baocao.figure import Figure
+from baocao.history_text import before_label, history_items
 from baocao.intake.cells import fold
 from baocao.intake.model import UnitState
 from baocao.periods import Period, roman
@@ -134,6 +135,7 @@ def limitations_section(story: Story, number_: int) -> Section:
             )
             items.append((None, text))
     items += flagged_items(story)
+    items += history_items(story)
     for ind, fig in behind_plan(story):
         text = p.say(
             "limitations.plan_not_met" if year_end(story) else "limitations.behind_plan",
@@ -154,7 +156,11 @@ def limitations_section(story: Story, number_: int) -> Section:
             pct=number(abs(yoy), 1),
             last_year=period.year - 1,
             # "so với quý II/2023", "so với năm 2023": the same period named, not "cùng kỳ" once more.
-            before=period.same_period_last_year.label if flow else stock_period(period.same_period_last_year),
+            before=before_label(
+                story,
+                period.same_period_last_year,
+                period.same_period_last_year.label if flow else stock_period(period.same_period_last_year),
+            ),
         )
         items.append((ind.field, text))
     for field, text, units in folded_notes(story, "difficulties"):

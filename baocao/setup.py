@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from baocao.catalogue import Catalogue, load_catalogue
 from baocao.errors import ConfigError, PeriodError
 from baocao.intake.rules import RuleSet, load_rules
@@ -19,6 +21,7 @@ from baocao.paths import TEMPLATES as TEMPLATES
 from baocao.periods import Period
 from baocao.phrases import Phrases, load_phrases
 from baocao.province import Province, load_province
+from baocao.yamlfile import parse_yaml
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,10 @@ class Setup:
         """The province folder's name, used for its outputs folder."""
         return self.inputs.resolve().name
 
+    def folder(self, name: str) -> Path:
+        """A folder named in province.yaml: relative to the province folder, or absolute."""
+        return self.inputs / name
+
     @property
     def submissions(self) -> Path:
         """Where the province's submissions live: ``<inputs>/submissions/<quarter>/``."""
@@ -52,12 +59,41 @@ def _own_or_default(inputs: Path, templates: Path, name: str) -> Path:
 
 def setup_sources(inputs: Path, templates: Path = TEMPLATES) -> tuple[Path, ...]:
     """The files a province's report is configured by: province.yaml, indicators, phrases, rules (the
-    province's own copy if any), then the document templates."""
+    province's own copy if any), the document templates, then the predecessors' crosswalk and
+    province.yaml files (a 2025 province's, see declared_predecessors)."""
     shared = (
         _own_or_default(inputs, templates, n) for n in ("indicators.yaml", "phrases.yaml", "rules.yaml")
     )
     layout = (templates / name for name in ("report.docx", "report.html.j2", "report.css"))
-    return (inputs / "province.yaml", *shared, *layout)
+    declared = declared_predecessors(inputs)
+    history = (
+        (declared.crosswalk, *(folder / "province.yaml" for folder in declared.folders)) if declared else ()
+    )
+    return (inputs / "province.yaml", *shared, *layout, *history)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """What province.yaml's ``predecessors`` block names, read without checking the configuration."""
+
+    last_quarter: Period
+    crosswalk: Path
+    folders: tuple[Path, ...]
+
+
+def declared_predecessors(inputs: Path) -> Declared | None:
+    """The crosswalk and the predecessors' folders province.yaml names (None without any, or if the block
+    cannot be read: load_setup then says what is wrong); cheap, for digests that parse no configuration."""
+    try:
+        data = parse_yaml((inputs / "province.yaml").read_text(encoding="utf-8"))
+        block = data.get("predecessors") if isinstance(data, dict) else None
+        if not isinstance(block, dict):
+            return None
+        folders = tuple(inputs / str(p["folder"]) for p in block.get("provinces") or ())
+        last = Period.parse(str(block["last_quarter"]))
+        return Declared(last, inputs / str(block.get("crosswalk", "crosswalk.csv")), folders)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, KeyError, TypeError, PeriodError):
+        return None
 
 
 def load_setup(inputs: Path, templates: Path = TEMPLATES) -> Setup:

@@ -12,6 +12,7 @@ from typing import Any
 from baocao.catalogue import Catalogue
 from baocao.coverage import Gap
 from baocao.figure import Figure, FigureRows, absent
+from baocao.history import Carried
 from baocao.intake.cells import fold
 from baocao.intake.layout import NoteSection
 from baocao.intake.model import DepartmentReport, Note, UnitState
@@ -41,6 +42,15 @@ class Story:
     department: DepartmentReport | None = (
         None  # the department's own work over the period, if it has a workbook
     )
+    history: Carried | None = None  # a 2025 province's predecessors' figures, carried to its units
+
+    def crosses(self, period: Period) -> bool:
+        """Whether figures of ``period`` come from the predecessors (quarters before the change)."""
+        return self.history is not None and self.history.history.crosses(period)
+
+    def predecessors_phrase(self) -> str:
+        """'tỉnh Lào Cai và tỉnh Yên Bái': the old provinces, in province.yaml's order."""
+        return join(list(self.history.history.predecessors)) if self.history is not None else ""
 
     def fig(self, code: str, unit: str | None = None) -> Figure:
         """The figure row of an indicator for the province (or a unit); an empty one if there is none."""

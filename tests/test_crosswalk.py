@@ -134,3 +134,24 @@ def test_a_weight_that_is_not_a_number_names_its_line(tmp_path: Path) -> None:
     path.write_text("\n".join(lines), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"crosswalk\.csv, dòng 4: .*trọng số là số thập phân"):
         read_crosswalk(path)
+
+
+def test_an_implausible_population_in_the_data_counts_as_the_median_commune() -> None:
+    """New A (made of part of O1 and of O2) has 6,000 people, B (the rest of O1) 40 in the data, C 5,000:
+    the median is 5,000, and 40 is below a tenth of it, so B counts as 5,000 people."""
+    old = {
+        "O1": OldCommune("O1", "Xã Một", "D1", "Huyện Một", "Tỉnh Cũ"),
+        "O2": OldCommune("O2", "Xã Hai", "D1", "Huyện Một", "Tỉnh Cũ"),
+        "O3": OldCommune("O3", "Xã Ba", "D2", "Huyện Hai", "Tỉnh Cũ"),
+    }
+    communes = (
+        Commune("A", "An", "xã", 6000, None, (Link("O1", "Xã Một", False), Link("O2", "Xã Hai", True))),
+        Commune("B", "Bình", "xã", 40, None, (Link("O1", "Xã Một", False),)),
+        Commune("C", "Cường", "xã", 5000, None, (Link("O3", "Xã Ba", True),)),
+    )
+    province = NewProvince("99", "Mới", "tỉnh", 11040, None, ("Tỉnh Cũ",), communes)
+    country = Country(date(2025, 7, 1), (province,), MappingProxyType(old), MappingProxyType({}))
+    rows = {(r.old_code, r.new_code): r for r in crosswalk_of(country, province).rows}
+    # O1 gave A 3,000 (half of A's 6,000) and B 5,000: 3/8 and 5/8 (with B's 40 it would be 3,000 to 40).
+    assert rows[("O1", "A")].weight == pytest.approx(0.375)
+    assert rows[("O1", "B")].weight == pytest.approx(0.625)
