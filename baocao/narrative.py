@@ -335,14 +335,14 @@ def results_section(story: Story, number_: int) -> Section:
         paras += own
         if general and own:
             paras.append(p.say("headings.local"))
-        paras += [f"- {text} ({story.units_phrase(units)})." for _, text, units in general]
+        paras += [f"- {text} ({story.attribution(units)})." for _, text, units in general]
         subsections.append({"heading": p.say("headings.general"), "paragraphs": paras})
     for fdef in other_fields:
         paras = [*department_results(story, fdef.code), " ".join(field_sentences(story, fdef.code))]
         local = [h for h in highlights if h[0] == fdef.code]
         if local:
             # One paragraph: a label line and one-line bullets under each of nine fields fill a page.
-            said = "; ".join(f"{lower_first(text)} ({story.units_phrase(units)})" for _, text, units in local)
+            said = "; ".join(f"{lower_first(text)} ({story.attribution(units)})" for _, text, units in local)
             paras.append(p.say("headings.local_line", items=said))
         subsections.append({"heading": fdef.name, "paragraphs": paras})
     for i, sub in enumerate(subsections, start=1):

@@ -116,6 +116,8 @@ class Layout(ConfigModel):
     body_pt: float = Field(default=14, ge=13, le=14)
     # Above this many units the per-unit annex tables are left to the XLSX (see annexes.annexes).
     annex_units_max: int = Field(default=40, ge=1)
+    # Above this many units a note is attributed by count ("(15 xã, phường)"), not by a list of names.
+    named_units_max: int = Field(default=10, ge=1)
 
 
 class SigningKey(ConfigModel):
@@ -274,9 +276,14 @@ class Province(ConfigModel):
     @property
     def unit_kinds_phrase(self) -> str:
         """'huyện, thị xã, thành phố' or 'xã, phường': the kinds present, in the customary order."""
-        present = list(dict.fromkeys(u.kind for u in self.units))
-        known = [k for k in UNIT_KIND_ORDER if k in present]
-        return ", ".join(known + [k for k in present if k not in UNIT_KIND_ORDER])
+        return kinds_phrase(u.kind for u in self.units)
+
+
+def kinds_phrase(kinds: Iterable[str]) -> str:
+    """'xã, phường': the kinds named once each, in the customary order."""
+    present = list(dict.fromkeys(kinds))
+    known = [k for k in UNIT_KIND_ORDER if k in present]
+    return ", ".join(known + [k for k in present if k not in UNIT_KIND_ORDER])
 
 
 def load_province(path: Path, catalogue: Catalogue | None = None) -> Province:

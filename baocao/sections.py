@@ -165,7 +165,7 @@ def limitations_section(story: Story, number_: int) -> Section:
         items.append((ind.field, text))
     for field, text, units in folded_notes(story, "difficulties"):
         items.append(
-            (field, p.say("limitations.attributed", text=text, units=story.units_phrase(units)) + ".")
+            (field, p.say("limitations.attributed", text=text, units=story.attribution(units)) + ".")
         )
     items = department_items(story, "limitations") + items
     paragraphs = field_lines(story, items) if items else [p.say("limitations.none")]
@@ -238,7 +238,7 @@ def tasks_section(story: Story, number_: int) -> Section:
     # above in other words.
     own = [fold(text) for _, text in items]
     units_tasks = [
-        "- " + p.say("tasks.unit_task", text=text, units=story.units_phrase(units)) + "."
+        "- " + p.say("tasks.unit_task", text=text, units=story.attribution(units)) + "."
         for _, text, units in folded_notes(story, "next_tasks")
         if not any(covered_by(fold(text), o) for o in own)
     ]

@@ -18,7 +18,7 @@ from baocao.intake.layout import NoteSection
 from baocao.intake.model import DepartmentReport, Note, UnitState
 from baocao.periods import Period
 from baocao.phrases import Phrases
-from baocao.province import Province
+from baocao.province import Province, kinds_phrase
 from baocao.review import Flag
 from baocao.vietnamese import join
 
@@ -64,6 +64,14 @@ class Story:
     def units_phrase(self, codes: Iterable[str]) -> str:
         """'huyện Bát Xát, thị xã Sa Pa và huyện Si Ma Cai'."""
         return join([self.unit_name(c) for c in codes])
+
+    def attribution(self, codes: Iterable[str]) -> str:
+        """Who said a note: their names, or above ``layout.named_units_max`` their count ('15 xã, phường')."""
+        chosen = list(codes)
+        if len(chosen) <= self.province.layout.named_units_max:
+            return self.units_phrase(chosen)
+        kinds = kinds_phrase(self.province.unit(c).kind for c in chosen)
+        return self.phrases.say("attribution.many", count=len(chosen), kinds=kinds)
 
 
 def late_groups(story: Story) -> list[tuple[tuple[str, ...], list[str]]]:

@@ -330,6 +330,26 @@ def test_difficulties_are_folded_with_their_units(sample_setup: Setup, figures: 
     assert limits.count("thiếu kinh phí sửa chữa đài truyền thanh") == 1
 
 
+@pytest.mark.parametrize(
+    ("named_max", "expected"),
+    [
+        (3, "(thành phố Lào Cai, huyện Văn Bàn và huyện Bát Xát)"),  # at the limit: named
+        (2, "(3 huyện, thành phố)"),  # above it: counted, the kinds in the customary order
+    ],
+)
+def test_many_units_are_counted_not_listed(
+    sample_setup: Setup, figures: pd.DataFrame, named_max: int, expected: str
+) -> None:
+    notes = [
+        (u, Note("difficulties", "Thiếu kinh phí sửa chữa đài truyền thanh", "TC"))
+        for u in ("LAOCAI", "VANBAN", "BATXAT")
+    ]
+    layout = sample_setup.province.layout.model_copy(update={"named_units_max": named_max})
+    setup = replace(sample_setup, province=sample_setup.province.model_copy(update={"layout": layout}))
+    limits = all_text([limitations_section(story(setup, figures, notes), 2)])
+    assert f"thiếu kinh phí sửa chữa đài truyền thanh {expected}" in limits
+
+
 def test_tasks_hold_standing_tasks_and_units_plans(sample_setup: Setup, figures: pd.DataFrame) -> None:
     notes = [("SAPA", Note("next_tasks", "Hoàn thành số hóa hồ sơ một cửa"))]
     paragraphs = all_text([tasks_section(story(sample_setup, figures, notes), 4)]).splitlines()
