@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, ParamSpec, Protocol, TypeVar
@@ -291,6 +291,7 @@ def write_documents(
             if sign:
                 progress(f"signing {paths[1].name}")
                 signing = signed_in_place(pdf, setup.province, setup.inputs)
+                note = replace(note, signed=signing.roles)
             progress(f"writing {paths[2].name}")
             write_xlsx(setup, collection, figures, period, xlsx)
             write_provenance(setup, collection, figures, period, [docx, pdf, xlsx], note.inputs_sha256)
