@@ -65,6 +65,24 @@ def ask_pins(province: Province, folder: Path) -> None:
                 os.environ[source.pin_env] = pin
 
 
+def ask_pins_of_all(root: Path) -> None:
+    """``baocao run --all --sign``: ask_pins for each province under ``root`` whose keys are configured,
+    except those whose PIN variable another province's key shares (the run does not sign them)."""
+    from baocao.national import province_folders
+    from baocao.province import load_province
+    from baocao.signing import keys_configured, pin_clashes
+
+    folders = province_folders(root)
+    clashes = pin_clashes(folders)
+    for folder in folders:
+        try:
+            province = load_province(folder / "province.yaml")
+        except BaocaoError:
+            continue  # the run reports it
+        if folder.name not in clashes and keys_configured(province):
+            ask_pins(province, folder)
+
+
 def sign(
     file: PdfArgument,
     inputs: InputsOption = SAMPLE_INPUTS,

@@ -47,7 +47,7 @@ from baocao.setup import Setup as Setup
 from baocao.setup import latest_quarter as latest_quarter
 from baocao.setup import load_setup as load_setup
 from baocao.setup import setup_sources as setup_sources
-from baocao.signing import SignOutcome, signed_in_place, signs_reports
+from baocao.signing import SignOutcome, signed_in_place, signed_unchanged, signs_reports
 from baocao.status import unit_state_words
 from baocao.store import INDEX, REJECTED, store_root
 from baocao.summary import headline_rows
@@ -400,10 +400,15 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Prog
     period, when, number = request.period, request.report_date, request.number
     paths = output_paths(request.outputs, setup, period)
     digest = run(report_digest, setup.inputs, setup.sources, period, when, number, request.cache)
+    sign = signs_reports(setup.province) if request.sign is None else request.sign
     if not request.force and not request.deliver:
         earlier = earlier_result(paths, digest)
         if earlier is not None:
             say("unchanged since the last run: nothing to make")
+            if sign:  # the kept PDF gets the signatures it lacks, as the next version
+                signing = signed_unchanged(earlier.pdf, setup.province, setup.inputs, request.started_by)
+                newest = max(version_numbers(paths[0].parent / VERSIONS), default=None)
+                return replace(earlier, signing=signing, version=newest)
             return earlier
     say(f"reading {submission_count(setup, period)} submission files")
     collection = run(collection_for, setup, period, request.cache)
@@ -415,7 +420,6 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Prog
     say("drawing the charts")
     context = run(draw_charts, context)
     note = VersionNote(request.started_by, when, number, digest)
-    sign = signs_reports(setup.province) if request.sign is None else request.sign
     written = run(write_documents, setup, collection, figures, period, context, paths, note, say, sign)
     version = written.version
     delivery = Delivery("not-requested")

@@ -8,7 +8,7 @@ costs nothing when no report is signed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -170,12 +170,13 @@ def sign_kept(
     issue: Issue | None = None,
     started_by: str = "",
     target: Path | None = None,
+    locked: bool = False,
 ) -> tuple[Path, int | None]:
     """Sign a report's PDF. When it is a kept version's (the period's latest PDF, or a file of
     ``versions/<n>/``) and no ``target`` is given, the signed set is kept as the period's next version,
     recording the roles and the number and date of issue, and becomes the latest set (a kept file is never
-    rewritten); any other file is signed in place, or into ``target``. Returns the signed file and the new
-    version's number (None if none was kept)."""
+    rewritten); any other file is signed in place, or into ``target``. ``locked``: the caller holds the
+    period's lock. Returns the signed file and the new version's number (None if none was kept)."""
     from baocao.files import exclusive
     from baocao.versions import keep_signed, kept_version_of, latest_follows
 
@@ -184,7 +185,7 @@ def sign_kept(
         signed = signed_bytes(path.read_bytes(), province, folder, signers, issue)
         return write_bytes_atomic(target or path, signed), None
     period_folder, base = kept
-    with exclusive(period_folder / ".lock"):
+    with nullcontext() if locked else exclusive(period_folder / ".lock"):
         latest_follows(period_folder)
         data = (period_folder / VERSIONS / str(base) / path.name).read_bytes()
         signed = signed_bytes(data, province, folder, signers, issue)
@@ -195,6 +196,58 @@ def sign_kept(
                 changes["report_date"] = issue.date.isoformat()
         number = keep_signed(period_folder, base, path.name, signed, started_by, changes)
     return period_folder / path.name, number
+
+
+def signed_unchanged(path: Path, province: Province, folder: Path, started_by: str = "") -> SignOutcome:
+    """A run asked to sign found its report unchanged: the kept PDF at ``path`` gets the signatures it
+    lacks, kept as the next version (the caller holds the period's lock), or is said to be signed already."""
+    present = signatures_of(path.read_bytes())
+    missing = tuple(role for role in BOTH if role not in present)
+    if not missing:
+        return SignOutcome("signed", f"{path.name} đã có chữ ký số (lãnh đạo và cơ quan) từ trước", BOTH)
+    try:
+        _, version = sign_kept(path, province, folder, Signers(missing), started_by=started_by, locked=True)
+    except BaocaoError as exc:
+        return SignOutcome("failed", f"chưa ký số {path.name}: {exc}")
+    who = " và ".join({"signer": "lãnh đạo", "agency": "cơ quan"}[r] for r in missing)
+    kept = f", lưu thành lần {version}" if version is not None else ""
+    return SignOutcome("signed", f"đã ký số {path.name} ({who}; báo cáo không đổi{kept})", BOTH)
+
+
+def keys_configured(province: Province) -> bool:
+    """Whether ``province.yaml`` names both keys (the leader's and the agency's)."""
+    return province.signing is not None and None not in (province.signing.signer, province.signing.agency)
+
+
+def pin_clashes(folders: Sequence[Path]) -> dict[str, str]:
+    """For a run of several provinces: those (by folder name) whose key takes its PIN from a variable that
+    another province's different key uses too, with why they are not signed (a PIN given once would be
+    tried on the other token, and tokens lock after a few wrong PINs)."""
+    from baocao.province import load_province
+
+    users: dict[str, dict[tuple[object, ...], set[str]]] = {}
+    for folder in folders:
+        try:
+            province = load_province(folder / "province.yaml")
+            if not keys_configured(province):
+                continue
+            sources = sources_for(province, folder, BOTH)
+        except BaocaoError:
+            continue  # the run says what is wrong with it
+        for source in sources.values():
+            if source.pin_file is None:
+                key = (source.pkcs12, source.module, source.slot, source.token_label, source.key_label)
+                users.setdefault(source.pin_env, {}).setdefault(key, set()).add(folder.name)
+    clashes: dict[str, str] = {}
+    for variable, keys in users.items():
+        if len(keys) > 1:
+            names = sorted(set().union(*keys.values()))
+            for name in names:
+                clashes[name] = (
+                    f"không ký số: biến {variable} cấp mã PIN cho khóa của nhiều tỉnh ({', '.join(names)}); "
+                    "đặt pin_env (hoặc pin_file) riêng cho từng tỉnh trong province.yaml"
+                )
+    return clashes
 
 
 def signatures_of(pdf: bytes) -> list[str]:
