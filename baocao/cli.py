@@ -104,9 +104,9 @@ def run(
     from baocao.issued import VERSIONS
 
     if every:
-        if sign:
-            _fail("--sign is for one province's run; sign a national run's PDFs with `baocao sign`")
-        _run_every(period, inputs, outputs, report_date, number, prefect, workers, force, deliver, work_pool)
+        _run_every(
+            period, inputs, outputs, report_date, number, prefect, workers, force, deliver, work_pool, sign
+        )
         return
     try:
         setup = core.load_setup(inputs)
@@ -159,6 +159,7 @@ def _run_every(
     force: bool,
     deliver: bool,
     work_pool: str | None,
+    sign: bool | None,
 ) -> None:
     from baocao.cli_national import latest_of_all, run_all
 
@@ -167,15 +168,20 @@ def _run_every(
         _fail("--deliver chỉ dùng khi lập báo cáo của một tỉnh; lần chạy toàn quốc chỉ ghi báo cáo")
     if work_pool and not prefect:
         _fail("--work-pool chạy qua Prefect; bỏ --no-prefect")
+    if work_pool and sign:
+        _fail("--sign ký số trên máy này, nơi có thiết bị ký số và mã PIN: không dùng được với --work-pool")
     try:
         the_period = Period.parse(period) if period else latest_of_all(root)
-        run = run_all(
-            root, the_period, outputs, _report_date(report_date), number, prefect, workers, force, out
-        )
+        if sign:
+            from baocao.cli_sign import ask_pins_of_all
+
+            ask_pins_of_all(root)  # before the workers start: they cannot ask at the terminal
+        when = _report_date(report_date)
+        run = run_all(root, the_period, outputs, when, number, prefect, workers, force, out, sign=sign)
     except BaocaoError as exc:
         _fail(str(exc))
         return
-    if run.failed:
+    if run.failed or any(o.signing_failed for o in run.provinces):
         raise typer.Exit(code=1)
 
 

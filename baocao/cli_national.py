@@ -43,6 +43,7 @@ def run_all(
     force: bool,
     out: Console,
     work_pool: str | None = None,
+    sign: bool | None = None,
 ) -> national.NationalRun:
     """Run every province and the roll-up with a progress bar; print the summary table."""
     total = len(national.province_folders(root)) + 1
@@ -60,12 +61,18 @@ def run_all(
             bar.update(job, advance=1, last=f"{outcome.name}: {outcome.status}")
 
         if prefect:
-            run = _through_prefect(root, period, outputs, when, number, workers, force, advance, work_pool)
+            run = _through_prefect(
+                root, period, outputs, when, number, workers, force, advance, work_pool, bool(sign)
+            )
         else:
             run = run_national(
-                root, period, outputs, when, number, workers=workers, force=force, on_done=advance
+                root, period, outputs, when, number, workers=workers, force=force, sign=sign, on_done=advance
             )
     out.print(summary_table(run, period))
+    for o in run.provinces:
+        if o.signing:  # signed, already signed, or why not: one line each, in full
+            word = "[bold red]Ký số[/]" if o.signing_failed else "[cyan]Ký số[/]"
+            out.print(f"{word} – {o.name}: {o.signing}", highlight=False)
     for failed in run.failed:
         # In full, unfolded by the table, so that the message can be searched and copied.
         out.print(
@@ -93,6 +100,7 @@ def _through_prefect(
     force: bool,
     advance: Callable[[national.Outcome], None],
     work_pool: str | None,
+    sign: bool = False,
 ) -> national.NationalRun:
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.task_runners import ProcessPoolTaskRunner
@@ -106,6 +114,7 @@ def _through_prefect(
         report_date=when,
         number=number,
         force=force,
+        sign=sign,
         work_pool=work_pool,
     )
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):

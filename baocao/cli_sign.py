@@ -20,6 +20,7 @@ from baocao.errors import BaocaoError
 from baocao.paths import SAMPLE_INPUTS
 
 if TYPE_CHECKING:
+    from baocao.issuing import Issue
     from baocao.province import Province
     from baocao.sign import Role
 
@@ -64,6 +65,24 @@ def ask_pins(province: Province, folder: Path) -> None:
                 os.environ[source.pin_env] = pin
 
 
+def ask_pins_of_all(root: Path) -> None:
+    """``baocao run --all --sign``: ask_pins for each province under ``root`` whose keys are configured,
+    except those whose PIN variable another province's key shares (the run does not sign them)."""
+    from baocao.national import province_folders
+    from baocao.province import load_province
+    from baocao.signing import keys_configured, pin_clashes
+
+    folders = province_folders(root)
+    clashes = pin_clashes(folders)
+    for folder in folders:
+        try:
+            province = load_province(folder / "province.yaml")
+        except BaocaoError:
+            continue  # the run reports it
+        if folder.name not in clashes and keys_configured(province):
+            ask_pins(province, folder)
+
+
 def sign(
     file: PdfArgument,
     inputs: InputsOption = SAMPLE_INPUTS,
@@ -84,13 +103,27 @@ def sign(
         bool, typer.Option(help="An annex issued as its own file: the agency's signature, no image.")
     ] = False,
     number: Annotated[
-        str | None, typer.Option(help="With --annex: the document's number, 05/BC-STTTT.")
+        str | None,
+        typer.Option(
+            help="With --as agency (or both): the number of issue the văn thư gives, 17, written into the "
+            "report's blank 'Số: …'. With --annex: the document's number, 05/BC-STTTT."
+        ),
+    ] = None,
+    issue_date: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="With --number: the date of issue, YYYY-MM-DD; checked against the printed date."
+        ),
     ] = None,
     output: Annotated[Path | None, typer.Option(help="Write the signed PDF here; default: in place.")] = None,
 ) -> None:
-    """Sign a report's PDF (PAdES): the leader's signature image, then the agency's seal."""
+    """Sign a report's PDF (PAdES): the leader's signature image, then the agency's seal (and number).
+
+    A kept version's PDF (the period's latest, or one in versions/N/) is signed into the period's next
+    version, which becomes the latest set; the kept files are never rewritten."""
+    from baocao.cli_versions import cli_user
     from baocao.province import load_province
-    from baocao.signing import BOTH, sign_annex_file, sign_file, sources_for
+    from baocao.signing import BOTH, Signers, sign_annex_file, sign_kept, sources_for
 
     if pkcs11_module is not None and pkcs12 is not None:
         fail("give --pkcs11-module or --pkcs12, not both")
@@ -110,12 +143,45 @@ def sign(
     roles: tuple[Role, ...] = (
         BOTH if sign_as is SignAs.both else ("signer",) if sign_as is SignAs.signer else ("agency",)
     )
+    issue = issue_of(number, issue_date)
+    if issue is not None and "agency" not in roles:
+        fail("--number is the văn thư's: it goes with the agency's signature (--as agency or --as both)")
     sources = sources_for(
         province, inputs, roles, pkcs12=pkcs12, module=pkcs11_module, slot=slot, key_label=key_label
     )
-    sign_file(file, province, inputs, roles, sources, ask=ask, target=target)
-    who = {"signer": "lãnh đạo", "agency": "cơ quan"}
-    out.print(f"đã ký số ({', '.join(who[r] for r in roles)}): {target}", highlight=False)
+    who = ", ".join({"signer": "lãnh đạo", "agency": "cơ quan"}[r] for r in roles)
+    signed, version = sign_kept(
+        file,
+        province,
+        inputs,
+        Signers(roles, sources, ask),
+        issue=issue,
+        started_by=cli_user(),
+        target=output,
+    )
+    kept = f"; lưu thành lần {version} (baocao versions)" if version is not None else ""
+    numbered = f"; số {issue.text}" if issue is not None else ""
+    out.print(f"đã ký số ({who}){numbered}: {signed}{kept}", highlight=False)
+
+
+def issue_of(number: str | None, issue_date: str | None) -> Issue | None:
+    """The văn thư's number and date of issue from the command line (None without a number)."""
+    from datetime import date
+
+    from baocao.issuing import Issue
+
+    if number is None:
+        if issue_date is not None:
+            fail("--date goes with --number (the date of issue is checked when the văn thư numbers)")
+        return None
+    if not number.isdigit() or int(number) < 1:
+        fail(f"--number {number}: the number of issue is a whole number, e.g. 17 (for Số: 17/BC-...)")
+    try:
+        when = date.fromisoformat(issue_date) if issue_date else None
+    except ValueError:
+        fail(f"--date {issue_date}: expected YYYY-MM-DD, e.g. 2025-01-05")
+        return None
+    return Issue(int(number), when)
 
 
 def verify(

@@ -31,7 +31,8 @@ def versions(
     inputs: InputsOption = SAMPLE_INPUTS,
     outputs: OutputsOption = DEFAULT_OUTPUTS,
 ) -> None:
-    """List the kept versions of a period's documents: number, date, who made them, published, mailed."""
+    """List the kept versions of a period's documents: number, date, signatures, who made them, published,
+    mailed."""
     from rich import box
     from rich.table import Table
 
@@ -56,6 +57,7 @@ def versions(
         "Lần",
         "Số",
         "Ngày",
+        "Ký số",
         "Lập lúc",
         "Người chạy",
         "Đã đăng",
@@ -74,6 +76,7 @@ def versions(
             str(v.version),
             str(v.report_number) if v.report_number is not None else "–",
             f"{v.report_date:%d/%m/%Y}",
+            v.signed_text,
             f"{v.made_at:%d/%m/%Y %H:%M}",
             v.started_by or "không rõ",
             "có" if v.published else "–",

@@ -3,7 +3,8 @@
 On disk, beside the latest set that users open (``<outputs>/<province>/<period>/BC-<period>-<agency>.*``)::
 
     <outputs>/<province>/<period>/versions/<n>/BC-<period>-<agency>.docx|pdf|xlsx|manifest.json
-    <outputs>/<province>/<period>/versions/<n>/version.json     number, date, who, when, digests, delivery
+    <outputs>/<province>/<period>/versions/<n>/version.json     number, date, who, when, digests, delivery,
+                                                                signatures
 
 A version folder appears whole (it is renamed into place, see baocao/versions.py, which writes them) and is
 never overwritten or deleted. This module only reads what is on disk: the portal and ``baocao versions``
@@ -25,6 +26,7 @@ from baocao.periods import VIETNAM, Period
 VERSIONS = "versions"  # inside the period folder
 RECORD = "version.json"  # inside each version folder
 KINDS = ("docx", "pdf", "xlsx")
+SIGNERS = {"signer": "lãnh đạo", "agency": "cơ quan"}  # whose signature, as staff read it
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,13 @@ class IssuedVersion:
     documents: Mapping[str, Path]  # "docx" / "pdf" / "xlsx" -> the kept file (absolute path)
     published: bool  # copied to the publish folder
     mailed: bool  # mailed to the recipients
+    signed: tuple[str, ...] = ()  # whose signatures its PDF holds: "signer" (the leader), "agency"
+    signed_from: int | None = None  # the version whose PDF was signed into this one (baocao sign)
+
+    @property
+    def signed_text(self) -> str:
+        """'lãnh đạo, cơ quan': whose signatures the PDF holds; '–' for none."""
+        return ", ".join(SIGNERS.get(role, role) for role in self.signed) or "–"
 
 
 def _safe_name(name: str) -> bool:
@@ -99,6 +108,8 @@ def version_of(folder: Path, province: str, period: str) -> IssuedVersion | None
             },
             published=bool(data.get("published")),
             mailed=bool(data.get("mailed")),
+            signed=tuple(str(role) for role in data.get("signed") or ()),
+            signed_from=int(data["signed_from"]) if data.get("signed_from") is not None else None,
         )
     except (KeyError, TypeError, ValueError):
         return None

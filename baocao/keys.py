@@ -14,7 +14,7 @@ from pyhanko.sign import signers
 
 from baocao.errors import SigningError
 from baocao.province import SigningKey
-from baocao.sign import Role, opened_pkcs12
+from baocao.sign import Role
 
 # Who each role is, in messages to staff.
 ROLE_NAMES: dict[Role, str] = {"signer": "người ký (lãnh đạo)", "agency": "cơ quan (văn thư)"}
@@ -120,6 +120,20 @@ def pin_for(
         what = "mật khẩu tệp khóa" if source.pkcs12 else "mã PIN"
         return ask(f"Nhập {what} của {ROLE_NAMES[source.role]} ({source.describe()})")
     return None
+
+
+@contextmanager
+def opened_pkcs12(path: Path, passphrase: str | None) -> Iterator[signers.Signer]:
+    """A signer from a PKCS#12 file (key, certificate and chain)."""
+    try:
+        signer = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
+            str(path), passphrase=passphrase.encode() if passphrase else None
+        )
+    except (OSError, ValueError) as exc:
+        raise SigningError(f"không mở được tệp khóa {path.name}: {exc}") from exc
+    if signer is None:
+        raise SigningError(f"không mở được tệp khóa {path.name} (sai mật khẩu hoặc tệp hỏng)")
+    yield signer
 
 
 @contextmanager

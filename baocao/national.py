@@ -12,7 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -27,7 +27,7 @@ from baocao.intake import Intake, Submission, intake_of
 from baocao.periods import Period
 from baocao.phrases import Phrases, load_phrases
 from baocao.provenance import Manifest, inputs_digest, read_manifest, unchanged
-from baocao.province import Province
+from baocao.province import Province, load_province
 from baocao.report import (
     ReportRequest,
     context_for,
@@ -41,6 +41,7 @@ from baocao.report import (
     write_documents,
 )
 from baocao.setup import TEMPLATES, Setup, load_setup, setup_sources
+from baocao.signing import keys_configured
 from baocao.versions import VersionNote
 
 NATIONAL = "national.yaml"
@@ -64,6 +65,8 @@ class Outcome:
     documents: tuple[str, ...] = ()
     manifest: str | None = None
     error: str | None = None
+    signing: str = ""  # with --sign: signed, already signed, or why not (in Vietnamese)
+    signing_failed: bool = False  # signing was asked for and did not happen
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,8 @@ class NationalJob:
     number: int | None = None
     templates: Path = TEMPLATES
     force: bool = False  # make every report again, current or not
+    sign: bool | None = None  # sign each province whose keys are configured; None: each one's sign_reports
+    refused: Mapping[str, str] = field(default_factory=dict)  # folder name -> why it is not signed
 
 
 @dataclass
@@ -173,9 +178,11 @@ def province_outcome(inputs: Path, job: NationalJob) -> Outcome:
             force=job.force,
             started_by=STARTED_BY,
         )
-        result = run_report(request)
+        sign, why_not = signing_asked(inputs, job)
+        result = run_report(replace(request, sign=sign))
     except Exception as exc:  # one province's failure must not stop the others
         return Outcome(inputs.name, name, "failed", time.perf_counter() - start, error=_message(exc))
+    signing = result.signing
     return Outcome(
         inputs.name,
         name,
@@ -186,7 +193,30 @@ def province_outcome(inputs: Path, job: NationalJob) -> Outcome:
         warnings=result.warnings,
         documents=tuple(str(p) for p in result.paths),
         manifest=str(result.manifest) if result.manifest else None,
+        signing=why_not or signing.message,
+        signing_failed=refused(sign, why_not) or signing.failed,
     )
+
+
+def refused(sign: bool | None, why_not: str) -> bool:
+    """Whether signing_asked's answer is a refusal of a --sign (a shared PIN variable), not keys that were
+    never configured."""
+    return bool(why_not) and sign is False
+
+
+def signing_asked(inputs: Path, job: NationalJob) -> tuple[bool | None, str]:
+    """Whether this province's report is signed, and why not when --sign asked for it: its keys are not
+    configured, or their PIN variable is shared with another province's (job.refused)."""
+    if not job.sign:
+        return job.sign, ""
+    if inputs.name in job.refused:
+        return False, job.refused[inputs.name]
+    if not keys_configured(load_province(inputs / "province.yaml")):
+        return (
+            None,
+            "không ký số: chưa cấu hình khóa ký (signing.signer và signing.agency trong province.yaml)",
+        )
+    return True, ""
 
 
 def _merge(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import queue
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
@@ -25,12 +26,15 @@ from baocao.national import (
     name_of,
     province_folders,
     province_outcome,
+    refused,
     rollup_outcome,
+    signing_asked,
     unchanged_outcome,
 )
 from baocao.periods import Period
 from baocao.report import StepRunner, in_process
 from baocao.setup import TEMPLATES
+from baocao.signing import pin_clashes
 
 OnDone = Callable[[Outcome], None]
 
@@ -76,12 +80,24 @@ def split_unchanged(folders: Sequence[Path], job: NationalJob) -> tuple[list[Out
     """The provinces whose reports are current (as outcomes) and those that must be made (``force``: all)."""
     done, todo = [], []
     for folder in folders:
-        outcome = None if job.force else unchanged_outcome(folder, job)
+        outcome = None if job.force or to_sign(folder, job) else unchanged_outcome(folder, job)
+        if outcome is not None and job.sign:  # not to be signed: say why
+            sign, why_not = signing_asked(folder, job)
+            outcome = replace(outcome, signing=why_not, signing_failed=refused(sign, why_not))
         if outcome is None:
             todo.append(folder)
         else:
             done.append(outcome)
     return done, todo
+
+
+def to_sign(folder: Path, job: NationalJob) -> bool:
+    """Whether the province's report is to be signed: then a worker looks at it even if it is unchanged,
+    to sign a kept version that is not signed yet."""
+    try:
+        return signing_asked(folder, job)[0] is True
+    except Exception:  # an unreadable province.yaml: the worker's run reports it
+        return False
 
 
 @contextmanager
@@ -101,6 +117,7 @@ def run_national(
     templates: Path = TEMPLATES,
     *,
     force: bool = False,
+    sign: bool | None = None,
     executor: Executor | None = None,
     workers: int = 2,
     on_done: OnDone = _ignore,
@@ -108,10 +125,12 @@ def run_national(
 ) -> NationalRun:
     """Every province under ``root`` on ``executor`` (default: a pool of ``workers`` processes), then the
     roll-up through ``run_step`` in this process; ``on_done`` is told each outcome, in this thread, as it
-    comes."""
+    comes. ``sign``: each province whose keys are configured is signed (an unchanged one too, if its kept
+    PDF is not), PINs from each key's pin_env or pin_file; not those whose PIN variable is shared."""
     folders = province_folders(root)
     run = NationalRun()
-    job = NationalJob(period, outputs, report_date, number, templates, force)
+    refused = pin_clashes(folders) if sign else {}
+    job = NationalJob(period, outputs, report_date, number, templates, force, sign, refused)
     done, todo = split_unchanged(folders, job)
     for outcome in done:
         run.provinces.append(outcome)

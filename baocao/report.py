@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, ParamSpec, Protocol, TypeVar
@@ -45,7 +45,7 @@ from baocao.setup import Setup as Setup
 from baocao.setup import latest_quarter as latest_quarter
 from baocao.setup import load_setup as load_setup
 from baocao.setup import setup_sources as setup_sources
-from baocao.signing import SignOutcome, signed_in_place, signs_reports
+from baocao.signing import SignOutcome, signed_in_place, signed_unchanged, signs_reports
 from baocao.status import unit_state_words
 from baocao.summary import headline_rows
 from baocao.versions import (
@@ -268,6 +268,7 @@ def write_documents(
             if sign:
                 progress(f"ký số {paths[1].name}")
                 signing = signed_in_place(pdf, setup.province, setup.inputs)
+                note = replace(note, signed=signing.roles)
             progress(f"ghi {paths[2].name}")
             write_xlsx(setup, collection, figures, period, xlsx)
             write_provenance(setup, collection, figures, period, [docx, pdf, xlsx], note.inputs_sha256)
@@ -371,10 +372,15 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Prog
     period, when, number = request.period, request.report_date, request.number
     paths = output_paths(request.outputs, setup, period)
     digest = run(report_digest, setup.inputs, setup.sources, period, when, number, request.cache)
+    sign = signs_reports(setup.province) if request.sign is None else request.sign
     if not request.force and not request.deliver:
         earlier = earlier_result(paths, digest)
         if earlier is not None:
             say("số liệu không đổi từ lần lập trước: không cần lập lại")
+            if sign:  # the kept PDF gets the signatures it lacks, as the next version
+                signing = signed_unchanged(earlier.pdf, setup.province, setup.inputs, request.started_by)
+                newest = max(version_numbers(paths[0].parent / VERSIONS), default=None)
+                return replace(earlier, signing=signing, version=newest)
             return earlier
     say(f"đọc {submission_count(setup, period)} tệp báo cáo của đơn vị")
     collection = run(collection_for, setup, period, request.cache)
@@ -386,7 +392,6 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Prog
     say("vẽ biểu đồ")
     context = run(draw_charts, context)
     note = VersionNote(request.started_by, when, number, digest)
-    sign = signs_reports(setup.province) if request.sign is None else request.sign
     written = run(write_documents, setup, collection, figures, period, context, paths, note, say, sign)
     version = written.version
     delivery = Delivery("not-requested")

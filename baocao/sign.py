@@ -17,8 +17,7 @@ import io
 import logging
 import re
 import string
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -271,32 +270,55 @@ def without_producer(writer: IncrementalPdfFileWriter) -> None:
             writer.mark_update(info_ref)
 
 
-def sign_with(
-    pdf: bytes,
+def pdf_signer_for(
     signer: signers.Signer,
     field_name: str,
     page: int,
     box: Box,
     style: Any,
     location: str = "",
-) -> bytes:
-    """``pdf`` with one more PAdES signature in a new visible field (an incremental update)."""
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    without_producer(writer)
+    *,
+    widget_apart: bool = False,
+) -> signers.PdfSigner:
+    """pyHanko's signer of one PAdES signature in a new visible field at ``box``; ``widget_apart``: the
+    field keeps its widget in /Kids, so that more widgets can join it (baocao/issuing.py)."""
     meta = signers.PdfSignatureMetadata(
         field_name=field_name,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         location=location or None,
     )
-    spec = fields.SigFieldSpec(field_name, on_page=page, box=box.ints)
-    pdf_signer = signers.PdfSigner(meta, signer, stamp_style=style, new_field_spec=spec)
+    spec = fields.SigFieldSpec(field_name, on_page=page, box=box.ints, combine_annotation=not widget_apart)
+    return signers.PdfSigner(meta, signer, stamp_style=style, new_field_spec=spec)
+
+
+def sign_with(pdf: bytes, pdf_signer: signers.PdfSigner) -> bytes:
+    """``pdf`` with one more PAdES signature, ``pdf_signer``'s (an incremental update)."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    without_producer(writer)
     out = io.BytesIO()
     try:
         pdf_signer.sign_pdf(writer, output=out)
     except (PyHankoSigningError, ValueError) as exc:
         raise SigningError(f"không ký được tệp PDF: {exc}") from exc
     return out.getvalue()
+
+
+def refuse_signed(pdf: bytes, roles: Iterable[Role]) -> None:
+    """SigningError if ``pdf`` already has the signature of one of ``roles``."""
+    present = signed_fields(pdf)
+    for role in roles:
+        if FIELD_NAMES[role] in present:
+            who = "lãnh đạo" if role == "signer" else "cơ quan"
+            raise SigningError(f"tệp đã có chữ ký số của {who} ({FIELD_NAMES[role]}): không ký lại")
+
+
+def stamps_of(pdf: bytes, appearance: Appearance, title: str, name: str) -> Stamps:
+    """Where the signer's stamp and the seal go in ``pdf`` (its signature block found by its text)."""
+    block = signature_block(pdf, title, name)
+    with Image.open(appearance.signature_image) as picture:
+        size = picture.size
+    return stamp_boxes(block, size, appearance.seal_mm)
 
 
 def sign_report(
@@ -309,26 +331,17 @@ def sign_report(
 ) -> bytes:
     """The report signed by the signer (image between title and name) and then by the agency (the seal over
     the image's left third); either may be left out (``--as signer`` now, ``--as agency`` later)."""
-    present = signed_fields(pdf)
     asked: dict[Role, signers.Signer | None] = {"signer": signer, "agency": agency}
-    for role, key in asked.items():
-        if key is not None and FIELD_NAMES[role] in present:
-            who = "lãnh đạo" if role == "signer" else "cơ quan"
-            raise SigningError(f"tệp đã có chữ ký số của {who} ({FIELD_NAMES[role]}): không ký lại")
-    block = signature_block(pdf, title, name)
-    with Image.open(appearance.signature_image) as picture:
-        size = picture.size
-    stamps = stamp_boxes(block, size, appearance.seal_mm)
+    refuse_signed(pdf, [role for role, key in asked.items() if key is not None])
+    stamps = stamps_of(pdf, appearance, title, name)
     if signer is not None:
         style = signer_style(appearance.signature_image, stamps.image, stamps.signer)
-        pdf = sign_with(
-            pdf, signer, FIELD_NAMES["signer"], stamps.page, stamps.signer, style, appearance.location
-        )
+        where = (FIELD_NAMES["signer"], stamps.page, stamps.signer)
+        pdf = sign_with(pdf, pdf_signer_for(signer, *where, style, appearance.location))
     if agency is not None:
         style_ = seal_style(appearance.seal_image)
-        pdf = sign_with(
-            pdf, agency, FIELD_NAMES["agency"], stamps.page, stamps.seal, style_, appearance.location
-        )
+        where = (FIELD_NAMES["agency"], stamps.page, stamps.seal)
+        pdf = sign_with(pdf, pdf_signer_for(agency, *where, style_, appearance.location))
     return pdf
 
 
@@ -354,18 +367,5 @@ def sign_annex(
 ) -> bytes:
     """An annex issued as a file of its own, signed by the agency without image: number and time at the
     top right of the first page."""
-    return sign_with(pdf, agency, ANNEX_FIELD, 0, annex_box(pdf), annex_style(number, agency_name), location)
-
-
-@contextmanager
-def opened_pkcs12(path: Path, passphrase: str | None) -> Iterator[signers.Signer]:
-    """A signer from a PKCS#12 file (key, certificate and chain)."""
-    try:
-        signer = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]
-            str(path), passphrase=passphrase.encode() if passphrase else None
-        )
-    except (OSError, ValueError) as exc:
-        raise SigningError(f"không mở được tệp khóa {path.name}: {exc}") from exc
-    if signer is None:
-        raise SigningError(f"không mở được tệp khóa {path.name} (sai mật khẩu hoặc tệp hỏng)")
-    yield signer
+    style = annex_style(number, agency_name)
+    return sign_with(pdf, pdf_signer_for(agency, ANNEX_FIELD, 0, annex_box(pdf), style, location))

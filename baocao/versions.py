@@ -13,11 +13,12 @@ Every version is kept, published or not (a set is a few hundred kilobytes); the 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import json
 import shutil
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -33,7 +34,7 @@ from baocao.files import (
 )
 from baocao.issued import RECORD, VERSIONS, read_record, version_numbers
 from baocao.periods import vietnam_now
-from baocao.provenance import read_manifest
+from baocao.provenance import read_manifest, write_manifest
 
 MANIFEST_SUFFIX = ".manifest.json"
 
@@ -46,6 +47,7 @@ class VersionNote:
     report_date: date
     number: int | None
     inputs_sha256: str
+    signed: tuple[str, ...] = ()  # the roles whose signatures the PDF holds ("signer", "agency")
 
 
 @contextlib.contextmanager
@@ -91,6 +93,7 @@ def version_record(staging: Path, province: str, period: str, note: VersionNote)
             n.rsplit(".", 1)[1]: n for n in names if n.rsplit(".", 1)[-1] in ("docx", "pdf", "xlsx")
         },
         "manifest": manifest_name,
+        "signed": list(note.signed),
         "published": None,
         "mailed": None,
     }
@@ -194,3 +197,46 @@ def mark_delivered(
         changes["mailed"] = {"at": now, "to": list(mailed_to)}
     if changes:
         _update_record(folder / VERSIONS / str(number), **changes)
+
+
+def kept_version_of(pdf: Path) -> tuple[Path, int] | None:
+    """The period folder and the number of the kept version whose PDF ``pdf`` is: a file of
+    ``versions/<n>/``, or the period's latest PDF when it is a version's copy, byte for byte (the newest such
+    version); None for any other file."""
+    pdf = pdf.absolute()
+    if pdf.parent.parent.name == VERSIONS and pdf.parent.name.isdigit():
+        return pdf.parent.parent.parent, int(pdf.parent.name)
+    folder = pdf.parent
+    digest = file_sha256(pdf) if pdf.is_file() else ""
+    for number in reversed(version_numbers(folder / VERSIONS)):
+        kept = folder / VERSIONS / str(number) / pdf.name
+        if kept.is_file() and file_sha256(kept) == digest:
+            return folder, number
+    return None
+
+
+def keep_signed(
+    folder: Path, base: int, pdf_name: str, signed: bytes, started_by: str, changes: Mapping[str, Any]
+) -> int:
+    """Keep version ``base``'s set, its PDF replaced by ``signed``, as the period's next version: the
+    manifest hashes the signed PDF, the record says which version it was signed from and ``changes``
+    (``signed``: the roles; ``report_number``, ``report_date``: what the văn thư gave). Then swap it in as
+    the latest set. Callers hold the period's lock. Returns the new version's number."""
+    source = folder / VERSIONS / str(base)
+    record = read_record(source) or {}
+    with staging_folder(folder) as staging:
+        for name in _set_names(source):
+            shutil.copyfile(source / name, staging / name)
+        write_bytes_atomic(staging / pdf_name, signed)
+        manifest_name = record.get("manifest")
+        manifest = read_manifest(staging / manifest_name) if isinstance(manifest_name, str) else None
+        if manifest is not None:
+            documents = {**manifest.documents, pdf_name: file_sha256(staging / pdf_name)}
+            write_manifest(staging / str(manifest_name), dataclasses.replace(manifest, documents=documents))
+        number = changes.get("report_number", record.get("report_number"))
+        when = changes.get("report_date") or record.get("report_date") or vietnam_now().date().isoformat()
+        note = VersionNote(started_by, date.fromisoformat(str(when)), number, record.get("inputs_sha256", ""))
+        kept = keep_version(staging, folder, note)
+    _update_record(folder / VERSIONS / str(kept), signed_from=base, **changes)
+    make_latest(folder, kept)
+    return kept

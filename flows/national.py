@@ -58,6 +58,12 @@ class NationalRequest(BaseModel):
     report_date: date | None = Field(default=None, title="Ngày ghi trên báo cáo")
     number: int | None = Field(default=None, ge=1, le=9999, title="Số văn bản")
     force: bool = Field(default=False, title="Làm lại cả báo cáo không thay đổi")
+    sign: bool = Field(
+        default=False,
+        title="Ký số báo cáo",
+        description="Ký số báo cáo của các tỉnh đã cấu hình khóa ký (mã PIN từ pin_env hoặc pin_file của "
+        "từng tỉnh); không dùng được với work pool.",
+    )
     work_pool: str | None = Field(
         default=None,
         title="Work pool",
@@ -202,6 +208,10 @@ def national_report(
     period = Period.parse(request.period)
     when = request.report_date or vietnam_today()
     executor: TaskExecutor | WorkPoolExecutor = TaskExecutor()
+    if request.work_pool and request.sign:
+        raise BaocaoError(
+            "ký số không chạy qua work pool: mã PIN và thiết bị ký ở máy này, không ở các worker"
+        )
     if request.work_pool:
         executor = WorkPoolExecutor()
     else:
@@ -215,6 +225,7 @@ def national_report(
             request.number,
             request.templates,
             force=request.force,
+            sign=request.sign or None,
             executor=executor,
             on_done=_logged(on_done),
             run_step=as_task,

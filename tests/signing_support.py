@@ -189,7 +189,11 @@ def have_token_tools() -> bool:
 
 
 def short_report(
-    target: Path, title: str = "GIÁM ĐỐC", name: str = "Nguyễn Đức Minh", delegation: str = ""
+    target: Path,
+    title: str = "GIÁM ĐỐC",
+    name: str = "Nguyễn Đức Minh",
+    delegation: str = "",
+    number: str = "Số: 05/BC-STTTT",
 ) -> Path:
     """A two-paragraph report through the real template and stylesheet (PDF/A-3b, Vietnamese text)."""
     context = {
@@ -203,7 +207,7 @@ def short_report(
             "province": "Lào Cai",
             "parent_body": "UBND TỈNH LÀO CAI",
             "agency": "SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
-            "number": "Số: 05/BC-STTTT",
+            "number": number,
             "place_date": "Lào Cai, ngày 10 tháng 01 năm 2025",
             "title": "BÁO CÁO",
         },

@@ -19,7 +19,15 @@ from baocao.issued import IssuedVersion, document_url, issued_document, issued_v
 from baocao.periods import VIETNAM, Period
 from baocao.provenance import figures_digest
 from baocao.report import ReportRequest, collection_for, figures_for, load_setup, run_report
-from baocao.versions import VersionNote, keep_version, latest_follows, make_latest, staging_folder
+from baocao.versions import (
+    VersionNote,
+    keep_signed,
+    keep_version,
+    kept_version_of,
+    latest_follows,
+    make_latest,
+    staging_folder,
+)
 
 PERIOD = Period.parse("2024-Q2")
 NAMES = ("BC-2024-Q2-STTTT.docx", "BC-2024-Q2-STTTT.pdf", "BC-2024-Q2-STTTT.xlsx")
@@ -188,6 +196,8 @@ def test_baocao_versions_prints_the_table(period_folder: Path, tmp_path: Path) -
         "Lần",
         "Số",
         "Ngày",
+        "Ký",
+        "số",
         "Lập",
         "lúc",
         "Người",
@@ -201,7 +211,7 @@ def test_baocao_versions_prints_the_table(period_folder: Path, tmp_path: Path) -
     ]
     [first] = [line for line in lines if line.split()[:1] == ["1"]]
     [second] = [line for line in lines if line.split()[:1] == ["2"]]
-    assert first.split()[1:3] == ["–", "05/07/2024"] and "cli:lan" in first and "DOCX PDF XLSX" in first
+    assert first.split()[1:4] == ["–", "05/07/2024", "–"] and "cli:lan" in first and "DOCX PDF XLSX" in first
     assert second.split()[1:3] == ["12", "08/07/2024"] and "portal:lan" in second
     assert str(period_folder / "versions") in shown.output.replace("\n", "")
     none = CliRunner().invoke(app, [*args[:1], "2024-Q3", *args[2:]])
@@ -286,3 +296,23 @@ def test_a_run_killed_mid_write_leaves_no_half_version(sample_inputs_copy: Path,
     } == before
     documents_are_whole(folder)
     documents_are_whole(folder / "versions" / "2")
+
+
+def test_a_signed_copy_is_kept_as_the_next_version(period_folder: Path, tmp_path: Path) -> None:
+    """What baocao sign keeps: the set of version 1 with a new PDF, as version 2, the latest."""
+    issue(period_folder, "first", note(5))
+    pdf = next(n for n in NAMES if n.endswith(".pdf"))
+    assert kept_version_of(period_folder / pdf) == (period_folder, 1)
+    assert kept_version_of(period_folder / "versions" / "1" / pdf) == (period_folder, 1)
+    assert kept_version_of(tmp_path / pdf) is None
+    changes = {"signed": ["signer", "agency"], "report_number": 17, "report_date": "2024-07-09"}
+    assert keep_signed(period_folder, 1, pdf, b"signed", "cli:vt", changes) == 2
+    one, two = issued_versions(tmp_path / "out", "lao-cai", PERIOD.code)
+    assert (one.report_number, one.signed, one.signed_text) == (None, (), "–")
+    assert (two.report_number, two.report_date, two.started_by) == (17, date(2024, 7, 9), "cli:vt")
+    assert (two.signed, two.signed_from, two.signed_text) == (("signer", "agency"), 1, "lãnh đạo, cơ quan")
+    assert (period_folder / pdf).read_bytes() == b"signed" == two.documents["pdf"].read_bytes()
+    assert one.documents["pdf"].read_text(encoding="utf-8") == f"first {pdf}"  # kept as it was
+    manifest = json.loads((period_folder / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["documents"][pdf] == file_sha256(period_folder / pdf)
+    assert kept_version_of(period_folder / pdf) == (period_folder, 2)

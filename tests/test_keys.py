@@ -5,6 +5,7 @@ get for a missing token, a wrong PIN or a wrong label."""
 from __future__ import annotations
 
 import io
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,27 @@ def test_baocao_sign_with_the_token_adds_both_signatures(token_env: Token, folde
     assert "Người ký: Nguyễn Đức Minh" in check.output
     assert "Người ký: Sở Thông tin và Truyền thông tỉnh Lào Cai" in check.output
     assert token_env.pin not in first.output + second.output + check.output  # never printed
+
+
+@needs_token
+def test_the_vanthu_numbers_the_report_with_the_agencys_token(
+    token_env: Token, folder: Path, ca: OwnCA
+) -> None:
+    pdf = short_report(folder / "numbered.pdf", number="Số:       /BC-STTTT")
+    env = {"BAOCAO_SIGNER_PIN": token_env.pin, "BAOCAO_AGENCY_PIN": token_env.pin}
+    common = ["--pkcs11-module", str(SOFTHSM_MODULE), "--slot", "0"]
+    first = runner.invoke(
+        app, ["sign", str(pdf), *common, "--key-label", "lanh-dao", "--as", "signer"], env=env
+    )
+    assert first.exit_code == 0, first.output
+    numbering = ["--key-label", "co-quan", "--as", "agency", "--number", "17", "--date", "2025-01-10"]
+    second = runner.invoke(app, ["sign", str(pdf), *common, *numbering], env=env)
+    assert second.exit_code == 0, second.output
+    assert "đã ký số (cơ quan); số 17" in second.output
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Số: 17/BC-STTTT" in text
+    check = runner.invoke(app, ["verify", str(pdf), "--trust", str(ca.pem)])
+    assert check.exit_code == 0, check.output
 
 
 @needs_token

@@ -16,6 +16,7 @@ from baocao.cli import app
 from baocao.issued import issued_versions
 from baocao.national import ROLLUP, NationalRun
 from baocao.national_run import LocalCallback, run_national
+from baocao.paths import SAMPLE_INPUTS as SAMPLE
 from baocao.periods import Period
 from baocao.report import report_digest, setup_sources
 from tests.support import docx_text, openpyxl_figures
@@ -185,3 +186,76 @@ def test_the_national_flow_gives_the_same_documents(
     direct = first_run[1].rollup
     assert run.rollup is not None and direct is not None
     assert province_sheet(Path(run.rollup.documents[2])) == province_sheet(Path(direct.documents[2]))
+
+
+def test_a_signed_national_run_signs_each_configured_province(
+    after_first_run: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """baocao run --all --sign over reports that are unchanged and unsigned: the province with its keys is
+    signed into its next version, the one whose token is not plugged in says so without stopping the
+    others, the one without keys is left unsigned with a word; a second run says the first is signed."""
+    from baocao.signing import signatures_of
+    from tests.signing_support import AGENCY, PASSWORD, SIGNER, SOFTHSM_MODULE, make_ca
+    from tests.test_signing import configure
+
+    root, out = after_first_run
+    keyed, tokenless, bare = sorted(p for p in root.iterdir() if p.is_dir())
+    images = {"signature_image": str(SAMPLE / "chu-ky.png"), "seal_image": str(SAMPLE / "con-dau.png")}
+    ca = make_ca(keyed)
+    ca.pkcs12(ca.issue(*SIGNER), keyed / "giam-doc.p12")
+    ca.pkcs12(ca.issue(*AGENCY), keyed / "co-quan.p12")
+    configure(
+        keyed,
+        {
+            **images,
+            "signer": {"pkcs12": "giam-doc.p12", "pin_env": "PIN_1"},
+            "agency": {"pkcs12": "co-quan.p12", "pin_env": "PIN_2"},
+        },
+    )
+    token = {"pkcs11_module": str(SOFTHSM_MODULE), "token_label": "KHONG CO", "key_label": "giam-doc"}
+    configure(
+        tokenless,
+        {**images, "signer": {**token, "pin_env": "PIN_3"}, "agency": {**token, "pin_env": "PIN_4"}},
+    )
+    (root / "hsm").mkdir()
+    (root / "softhsm2.conf").write_text(
+        f"directories.tokendir = {root / 'hsm'}\nobjectstore.backend = file\n"
+    )
+    monkeypatch.setenv("SOFTHSM2_CONF", str(root / "softhsm2.conf"))
+    for variable in ("PIN_1", "PIN_2", "PIN_3", "PIN_4"):
+        monkeypatch.setenv(variable, PASSWORD)
+    args = ["run", "--all", "--no-prefect", "--period", "2026-Q2", "--inputs", str(root)]
+    args += ["--outputs", str(out), "--date", "2026-07-10"]
+    unsigned = CliRunner().invoke(app, args)  # the keys are configuration: the reports are made again
+    assert unsigned.exit_code == 0 and "2 written, 1 unchanged" in unsigned.output, unsigned.output
+    args.append("--sign")
+    first = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert first.exit_code == 1, first.output  # one province could not be signed
+    assert "0 written, 3 unchanged" in first.output
+    lines = " ".join(first.output.split())
+    signer = load_name(keyed)
+    assert (
+        f"Ký số – {signer}: đã ký số" in lines
+        and "(lãnh đạo và cơ quan; báo cáo không đổi, lưu thành lần 3)" in lines
+    )
+    assert (
+        f"Ký số – {load_name(tokenless)}: chưa ký số" in lines and "không tìm thấy thiết bị ký số" in lines
+    )
+    assert f"Ký số – {load_name(bare)}: không ký số: chưa cấu hình khóa ký" in lines
+    (pdf,) = (out / keyed.name / "2026-Q2").glob("*.pdf")
+    assert signatures_of(pdf.read_bytes()) == ["signer", "agency"]
+    kept = issued_versions(out, keyed.name, "2026-Q2")
+    assert [(v.version, v.signed) for v in kept] == [(1, ()), (2, ()), (3, ("signer", "agency"))]
+    for other, versions in ((tokenless, 2), (bare, 1)):
+        (left,) = (out / other.name / "2026-Q2").glob("*.pdf")
+        assert signatures_of(left.read_bytes()) == []
+        assert len(issued_versions(out, other.name, "2026-Q2")) == versions
+
+    second = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
+    assert "đã có chữ ký số (lãnh đạo và cơ quan) từ trước" in " ".join(second.output.split())
+    assert len(issued_versions(out, keyed.name, "2026-Q2")) == 3
+
+
+def load_name(folder: Path) -> str:
+    """The province's name in its province.yaml."""
+    return str(yaml.safe_load((folder / "province.yaml").read_text(encoding="utf-8"))["name"])

@@ -183,3 +183,33 @@ def test_the_flow_signs_when_configured(
     [mail] = smtp_server.messages
     pdfs = [p.get_content() for p in mail.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert pdfs == [signed]
+
+
+def test_a_pin_variable_shared_by_two_provinces_keys_is_refused(
+    sample_inputs_copy: Path, tmp_path: Path
+) -> None:
+    import shutil
+
+    from baocao.signing import pin_clashes
+
+    first, second = tmp_path / "vn" / "mot", tmp_path / "vn" / "hai"
+    for folder in (first, second):
+        shutil.copytree(sample_inputs_copy, folder)
+    token = {"pkcs11_module": str(SOFTHSM_MODULE), "token_label": "GIAM DOC", "key_label": "giam-doc"}
+    configure(
+        first, {"signer": {**token, "pin_env": "PIN_MOT"}, "agency": {**token, "pin_env": "PIN_MOT_VT"}}
+    )
+    other = {**token, "token_label": "TOKEN KHAC"}
+    configure(
+        second, {"signer": {**other, "pin_env": "PIN_HAI"}, "agency": {**other, "pin_env": "PIN_HAI_VT"}}
+    )
+    assert pin_clashes([first, second]) == {}
+    configure(second, {"agency": {**other, "pin_env": "PIN_MOT_VT"}})  # another token, the same variable
+    clashes = pin_clashes([first, second])
+    assert sorted(clashes) == ["hai", "mot"]
+    assert clashes["mot"] == (
+        "không ký số: biến PIN_MOT_VT cấp mã PIN cho khóa của nhiều tỉnh (hai, mot); "
+        "đặt pin_env (hoặc pin_file) riêng cho từng tỉnh trong province.yaml"
+    )
+    configure(second, {"agency": {**other, "pin_env": "PIN_MOT_VT", "pin_file": "pin.txt"}})
+    assert pin_clashes([first, second]) == {}  # a PIN file of its own: nothing shared
