@@ -179,7 +179,7 @@ def issue_of(number: str | None, issue_date: str | None) -> Issue | None:
     try:
         when = date.fromisoformat(issue_date) if issue_date else None
     except ValueError:
-        fail(f"--date {issue_date}: expected YYYY-MM-DD, e.g. 2025-01-05")
+        fail(f"--date {issue_date}: cần ngày dạng YYYY-MM-DD, ví dụ 2025-01-05")
         return None
     return Issue(int(number), when)
 

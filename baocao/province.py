@@ -186,9 +186,9 @@ class Predecessors(ConfigModel):
         try:
             period = Period.parse(text)
         except ValueError as exc:
-            raise ValueError(f"last_quarter {text!r} is not a quarter such as 2025-Q2") from exc
+            raise ValueError(f"last_quarter {text!r} không phải một quý, ví dụ 2025-Q2") from exc
         if period.kind != "quarter":
-            raise ValueError(f"last_quarter {text!r} is not a quarter such as 2025-Q2")
+            raise ValueError(f"last_quarter {text!r} không phải một quý, ví dụ 2025-Q2")
         return period.code
 
     @property
