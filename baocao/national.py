@@ -104,7 +104,29 @@ def province_folders(root: Path) -> list[Path]:
     folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / "province.yaml").is_file())
     if not folders:
         raise ConfigError("không có thư mục tỉnh nào (có province.yaml) ở đây", root)
+    by_code: dict[str, list[str]] = {}
+    for folder in folders:
+        by_code.setdefault(_code_of(folder), []).append(folder.name)
+    twice = {code: names for code, names in by_code.items() if code and len(names) > 1}
+    if twice:
+        said = "; ".join(f"{code}: {', '.join(names)}" for code, names in twice.items())
+        raise ConfigError(
+            f"các thư mục tỉnh trùng mã tỉnh ({said}); mỗi tỉnh một thư mục (tỉnh sau sắp xếp năm 2025 đặt "
+            "trong thư mục riêng, ví dụ inputs/2025/)",
+            root,
+        )
     return folders
+
+
+def _code_of(folder: Path) -> str:
+    """A province folder's code, read without the whole configuration (it is checked when run)."""
+    from baocao.catalogue import read_yaml
+
+    try:
+        data = read_yaml(folder / "province.yaml")
+    except ConfigError:
+        return ""
+    return str(data.get("code", "")) if isinstance(data, dict) else ""
 
 
 def name_of(folder: Path) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from baocao.crosswalk import read_crosswalk
-from baocao.errors import Location
+from baocao.errors import ConfigError, Location
 from baocao.history import (
     Carried,
     History,
@@ -104,3 +104,15 @@ def past_for(setup: Setup, period: Period, cache: Path | None = None) -> Past | 
     people = carried_populations(history, {old.name: s.province for old, s in olds})
     province = with_populations(setup.province, people)
     return Past(carried, province, (*checked, *crosswalk_checks(setup, history)))
+
+
+def reported_by_the_new_units(setup: Setup, period: Period) -> None:
+    """Refuse a period a 2025 province did not report: one that ended while its predecessors reported."""
+    predecessors = setup.province.predecessors
+    if predecessors is not None and period.end_quarter <= predecessors.last:
+        old = " và ".join(f"{p.kind} {p.name}" for p in predecessors.provinces)
+        raise ConfigError(
+            f"{period.label} là kỳ báo cáo của {old} (cũ), trước khi {setup.province.name} báo cáo theo đơn vị "
+            f"mới (từ sau {predecessors.last.label}); lập báo cáo kỳ này từ thư mục của tỉnh cũ",
+            setup.inputs / "province.yaml",
+        )

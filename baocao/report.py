@@ -32,6 +32,7 @@ from baocao.files import exclusive, finish_staged, in_staging, sweep_partials
 from baocao.intake import QuarterStatus, UnitState
 from baocao.issued import VERSIONS, version_numbers
 from baocao.periods import Period, vietnam_now
+from baocao.predecessors import reported_by_the_new_units
 from baocao.provenance import manifest, unchanged, write_manifest
 from baocao.render.charts import with_chart_images
 from baocao.render.docx import render_docx
@@ -363,6 +364,7 @@ def run_report(
     if setup is None:
         progress("đọc cấu hình")
         setup = run_step(load_setup, request.inputs, request.templates)
+    reported_by_the_new_units(setup, request.period)  # before the lock makes the period's folder
     with period_lock(request.outputs, setup, request.period, waiting):
         return _run_locked(request, setup, run_step, progress)
 

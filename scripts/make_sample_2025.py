@@ -1,7 +1,7 @@
 """Write the sample of a province after the 2025 restructuring: the new Lào Cai (99 communes and wards, from the
 bundled 2025 unit list), its crosswalk, and its two predecessors' districts as its history.
 
-    inputs/lao-cai-2025/
+    inputs/2025/lao-cai/
       province.yaml                  the 99 communes (official codes, 2025 populations), plans for 2025
       crosswalk.csv                  `baocao crosswalk "Lào Cai"` (population-share weights)
       submissions/2025-Q3, 2025-Q4   each commune's workbook (figures and notes)
@@ -13,7 +13,7 @@ The figures are invented (the levels of scripts/make_sample.py, continued; Yên 
 smaller in revenue); each commune's figures are its districts' expected figures times the crosswalk's shares,
 with noise, so a commune is about a tenth of a district. Fixed seed: running it again writes the same files.
 
-    .venv/bin/python scripts/make_sample_2025.py [--inputs inputs/lao-cai-2025]
+    .venv/bin/python scripts/make_sample_2025.py [--inputs inputs/2025/lao-cai]
 """
 
 from __future__ import annotations
@@ -373,7 +373,7 @@ def write_province(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inputs", type=Path, default=ROOT / "inputs" / "lao-cai-2025")
+    parser.add_argument("--inputs", type=Path, default=ROOT / "inputs" / "2025" / "lao-cai")
     args = parser.parse_args()
     written = write_sample_2025(args.inputs)
     print(f"wrote {len(written)} commune workbooks and the predecessors' submissions under {args.inputs}")

@@ -227,20 +227,18 @@ def test_a_signed_national_run_signs_each_configured_province(
     args = ["run", "--all", "--no-prefect", "--period", "2026-Q2", "--inputs", str(root)]
     args += ["--outputs", str(out), "--date", "2026-07-10"]
     unsigned = CliRunner().invoke(app, args)  # the keys are configuration: the reports are made again
-    assert unsigned.exit_code == 0 and "2 written, 1 unchanged" in unsigned.output, unsigned.output
+    assert unsigned.exit_code == 0 and "đã lập 2, không đổi 1" in unsigned.output, unsigned.output
     args.append("--sign")
     first = CliRunner().invoke(app, args, env={"COLUMNS": "200"})
     assert first.exit_code == 1, first.output  # one province could not be signed
-    assert "0 written, 3 unchanged" in first.output
+    assert "đã lập 0, không đổi 3" in first.output
     lines = " ".join(first.output.split())
     signer = load_name(keyed)
     assert (
         f"Ký số – {signer}: đã ký số" in lines
         and "(lãnh đạo và cơ quan; báo cáo không đổi, lưu thành lần 3)" in lines
     )
-    assert (
-        f"Ký số – {load_name(tokenless)}: chưa ký số" in lines and "không tìm thấy thiết bị ký số" in lines
-    )
+    assert f"Ký số – {load_name(tokenless)}: chưa ký số" in lines and "không tìm thấy thiết bị ký số" in lines
     assert f"Ký số – {load_name(bare)}: không ký số: chưa cấu hình khóa ký" in lines
     (pdf,) = (out / keyed.name / "2026-Q2").glob("*.pdf")
     assert signatures_of(pdf.read_bytes()) == ["signer", "agency"]
@@ -259,3 +257,14 @@ def test_a_signed_national_run_signs_each_configured_province(
 def load_name(folder: Path) -> str:
     """The province's name in its province.yaml."""
     return str(yaml.safe_load((folder / "province.yaml").read_text(encoding="utf-8"))["name"])
+
+
+def test_two_province_folders_with_one_code_are_refused_by_name(tmp_path: Path) -> None:
+    from baocao.errors import ConfigError
+    from baocao.national import province_folders
+
+    for name in ("lao-cai", "lao-cai-moi"):
+        (tmp_path / name).mkdir()
+        shutil.copy(SAMPLE / "province.yaml", tmp_path / name / "province.yaml")
+    with pytest.raises(ConfigError, match=r"trùng mã tỉnh \(LCI: lao-cai, lao-cai-moi\)"):
+        province_folders(tmp_path)

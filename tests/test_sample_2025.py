@@ -1,4 +1,4 @@
-"""The bundled sample after the 2025 change (inputs/lao-cai-2025): its crosswalk and units against the data
+"""The bundled sample after the 2025 change (inputs/2025/lao-cai): its crosswalk and units against the data
 files read independently with csv, its year-before figures against the predecessors' CSV files summed
 independently, and one whole report rendered and read back."""
 
@@ -23,7 +23,7 @@ from baocao.report import (
 from baocao.units import UNITS_2025
 from tests.support import docx_text
 
-SAMPLE = PROJECT_ROOT / "inputs" / "lao-cai-2025"
+SAMPLE = PROJECT_ROOT / "inputs" / "2025" / "lao-cai"
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -80,3 +80,22 @@ def test_the_samples_quarter_after_the_change_reads_as_a_comparison_with_the_old
     assert "so với cùng kỳ năm 2024 của tỉnh Lào Cai và tỉnh Yên Bái (cũ)" in text
     assert text.count("chuyển sang các xã, phường mới theo bảng chuyển đổi đơn vị hành chính") == 1
     assert "99/99 đơn vị" in text
+
+
+@pytest.mark.parametrize("code", ["2024-Q4", "2025-Q2", "2025-H1"])
+def test_a_period_the_old_provinces_reported_is_refused(tmp_path: Path, code: str) -> None:
+    from baocao.errors import ConfigError
+
+    with pytest.raises(ConfigError) as refused:
+        run_report(ReportRequest(SAMPLE, Period.parse(code), tmp_path, date(2025, 10, 6)))
+    said = str(refused.value)
+    assert f"{Period.parse(code).label} là kỳ báo cáo của tỉnh Lào Cai và tỉnh Yên Bái (cũ)" in said
+    assert not (tmp_path / "lao-cai").exists(), "nothing is written for a refused period"
+
+
+def test_the_bundled_inputs_hold_one_province_per_code() -> None:
+    from baocao.national import province_folders
+
+    # `baocao run --all` on inputs/ is the country before the change; inputs/2025/ the one after.
+    assert [f.name for f in province_folders(PROJECT_ROOT / "inputs")] == ["lao-cai"]
+    assert [f.name for f in province_folders(PROJECT_ROOT / "inputs" / "2025")] == ["lao-cai"]
