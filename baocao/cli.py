@@ -8,6 +8,7 @@ Commands import what they work with when they run: ``baocao --help`` loads typer
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -49,51 +50,53 @@ def _waiting() -> None:
     err.print("một lần chạy khác của kỳ này đang ghi báo cáo; chờ lần đó xong", highlight=False)
 
 
-@app.command()
+@app.command(help="Lập báo cáo của kỳ (DOCX, PDF, XLSX) cho một tỉnh, hoặc cho mọi tỉnh với --all.")
 def run(
     period: Annotated[
         str | None,
         typer.Option(
-            help="2024-Q2, 2024-H1, 2024-H2, 2024-9M or 2024; default: the latest quarter with submissions."
+            help="Kỳ báo cáo: 2024-Q2, 2024-H1, 2024-H2, 2024-9M hoặc 2024; mặc định: quý gần nhất đã có báo cáo."
         ),
     ] = None,
     inputs: InputsOption = SAMPLE_INPUTS,
     outputs: OutputsOption = DEFAULT_OUTPUTS,
     report_date: Annotated[
-        str | None, typer.Option("--date", help="Date on the report, YYYY-MM-DD; default: today.")
+        str | None, typer.Option("--date", help="Ngày của báo cáo, YYYY-MM-DD; mặc định: hôm nay.")
     ] = None,
-    number: Annotated[int | None, typer.Option(help="Document number (Số: 05/BC-...).", min=1)] = None,
+    number: Annotated[int | None, typer.Option(help="Số văn bản (Số: 05/BC-...).", min=1)] = None,
     prefect: Annotated[
         bool,
         typer.Option(
-            help="Run through the Prefect flow (local ephemeral API by "
-            "default); --no-prefect runs the same steps in-process."
+            help="Chạy qua Prefect (mặc định: máy chủ Prefect tạm thời trên máy này); "
+            "--no-prefect chạy cùng các bước, không qua Prefect."
         ),
     ] = True,
     deliver: Annotated[
-        bool, typer.Option(help="Publish the DOCX and PDF and mail them to the recipients in province.yaml.")
+        bool, typer.Option(help="Đăng tệp DOCX, PDF và gửi thư cho người nhận trong province.yaml.")
     ] = False,
     sign: Annotated[
         bool | None,
         typer.Option(
             "--sign/--no-sign",
-            help="Sign the PDF (the leader, then the agency) with the keys in province.yaml's signing block; "
-            "default: its sign_reports.",
+            help="Ký số tệp PDF (lãnh đạo, rồi cơ quan) bằng khóa trong mục signing của province.yaml; "
+            "mặc định: theo sign_reports.",
         ),
     ] = None,
     every: Annotated[
         bool,
         typer.Option(
             "--all",
-            help="Every province folder under --inputs (default: inputs/), in parallel, then the national "
-            "roll-up; reports whose inputs did not change are not made again.",
+            help="Mọi thư mục tỉnh trong --inputs (mặc định: inputs/), chạy song song, rồi tổng hợp toàn "
+            "quốc; báo cáo có số liệu không đổi thì không lập lại.",
         ),
     ] = False,
-    workers: Annotated[int, typer.Option(help="With --all: provinces at once.", min=1)] = 2,
-    force: Annotated[bool, typer.Option(help="With --all: make every report again, changed or not.")] = False,
+    workers: Annotated[int, typer.Option(help="Với --all: số tỉnh chạy cùng lúc.", min=1)] = 2,
+    force: Annotated[
+        bool, typer.Option(help="Với --all: lập lại mọi báo cáo, dù số liệu không đổi.")
+    ] = False,
     work_pool: Annotated[
         str | None,
-        typer.Option(help="With --all: hand each province to the workers of this Prefect work pool."),
+        typer.Option(help="Với --all: giao từng tỉnh cho các máy của work pool Prefect này."),
     ] = None,
 ) -> None:
     """Produce the period's DOCX, PDF and XLSX report for one province (or, with --all, for every one)."""
@@ -265,22 +268,43 @@ def _print_result(setup: core.Setup, period: Period, result: core.ReportResult) 
 
 
 # After run, in the order `baocao --help` lists them: the kept versions; forms out, files in, checked,
-# counted; the report's signatures; then schedules and the portal.
-for command in (
-    versions,
-    check,
-    template,
-    collect,
-    status,
-    sign,
-    verify,
-    serve,
-    web,
-    deploy,
-    units,
-    crosswalk,
-):
-    app.command()(command)
+# counted; the report's signatures; then schedules and the portal. Staff read the help: it is Vietnamese
+# (the docstrings say the same for developers).
+COMMANDS: tuple[tuple[Callable[..., None], str], ...] = (
+    (versions, "Các lần lập báo cáo của một kỳ: số, ngày, người chạy, đã đăng, đã gửi thư, đã ký số."),
+    (check, "Kiểm tra tệp báo cáo của đơn vị (hoặc mẫu của Sở) mà không lập báo cáo; mã thoát 1 nếu có lỗi."),
+    (template, "Tạo mẫu Excel điền sẵn cho từng đơn vị của một quý (hoặc mẫu của Sở)."),
+    (
+        collect,
+        "Nhận tệp trong inbox: lưu tệp hợp lệ; tệp có lỗi chuyển sang inbox/rejected/ kèm thông báo lỗi.",
+    ),
+    (status, "Tình hình gửi báo cáo: đơn vị đúng hạn, chậm, chưa gửi, có lỗi, bản đang chờ xác nhận."),
+    (
+        sign,
+        "Ký số tệp PDF của báo cáo (PAdES): chữ ký của lãnh đạo, rồi con dấu (và số văn bản) của cơ quan.",
+    ),
+    (
+        verify,
+        "Kiểm tra mọi chữ ký số của tệp PDF; mã thoát 0 chỉ khi tất cả hợp lệ (không kiểm tra thu hồi trực tuyến).",
+    ),
+    (
+        serve,
+        "Chạy lịch tự động (báo cáo vào ngày hạn, nhắc đơn vị trước hạn) và cổng báo cáo web, đến khi dừng.",
+    ),
+    (web, "Chỉ mở cổng báo cáo web (đơn vị gửi báo cáo; Sở theo dõi, rà soát, lập và tải báo cáo)."),
+    (
+        deploy,
+        "Đưa các flow của tỉnh và toàn quốc lên work pool của máy chủ Prefect tại PREFECT_API_URL; sau đó "
+        "chạy `prefect worker start --pool TÊN` trên các máy sẽ lập báo cáo.",
+    ),
+    (units, "Danh sách đơn vị hành chính từ 01/7/2025 (dữ liệu công khai kèm theo, inputs/units-2025)."),
+    (
+        crosswalk,
+        "Ghi bảng chuyển đổi của tỉnh: mỗi xã, phường mới gồm những đơn vị cũ nào, với tỷ lệ bao nhiêu.",
+    ),
+)
+for command, text in COMMANDS:
+    app.command(help=text)(command)
 
 
 def main() -> None:

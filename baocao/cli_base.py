@@ -27,10 +27,10 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 InputsOption = Annotated[
-    Path, typer.Option("--inputs", help="Province folder (the one with province.yaml).", file_okay=False)
+    Path, typer.Option("--inputs", help="Thư mục của tỉnh (thư mục có province.yaml).", file_okay=False)
 ]
 # Not file_okay=False: an outputs path that is a file gets the same one-line error as any unwritable one.
-OutputsOption = Annotated[Path, typer.Option("--outputs", help="Where documents are written.")]
+OutputsOption = Annotated[Path, typer.Option("--outputs", help="Thư mục ghi báo cáo.")]
 
 
 def os_message(exc: OSError) -> str:

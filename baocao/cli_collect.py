@@ -23,12 +23,15 @@ if TYPE_CHECKING:
 
 def check(
     files: Annotated[
-        list[Path], typer.Argument(help="Submission files (.xlsx or .csv).", exists=True, dir_okay=False)
+        list[Path],
+        typer.Argument(
+            help="Tệp báo cáo của đơn vị (.xlsx hoặc .csv) hoặc mẫu của Sở.", exists=True, dir_okay=False
+        ),
     ],
     inputs: Annotated[
         Path | None,
         typer.Option(
-            "--inputs", help="Province folder; default: the one the file sits in, else the sample province."
+            "--inputs", help="Thư mục của tỉnh; mặc định: thư mục chứa tệp, nếu không có thì tỉnh mẫu."
         ),
     ] = None,
 ) -> None:
@@ -114,12 +117,14 @@ def _province_of(path: Path) -> Path:
 
 
 def template(
-    period: Annotated[str, typer.Option(help="The quarter the forms are for, e.g. 2024-Q3.")],
+    period: Annotated[str, typer.Option(help="Quý của mẫu báo cáo, ví dụ 2024-Q3.")],
     inputs: InputsOption = SAMPLE_INPUTS,
     outputs: OutputsOption = DEFAULT_OUTPUTS,
-    unit: Annotated[list[str] | None, typer.Option(help="Only these unit codes (repeatable).")] = None,
+    unit: Annotated[
+        list[str] | None, typer.Option(help="Chỉ các mã đơn vị này (ghi nhiều lần được).")
+    ] = None,
     department: Annotated[
-        bool, typer.Option("--department", help="The department's own workbook instead of the units' forms.")
+        bool, typer.Option("--department", help="Mẫu báo cáo của Sở thay cho mẫu của các đơn vị.")
     ] = False,
 ) -> None:
     """Write a blank, prefilled submission workbook per unit for a quarter (or the department's own)."""
@@ -172,11 +177,11 @@ def collect(
     received_at: Annotated[
         str | None,
         typer.Option(
-            help="When the files were received (YYYY-MM-DDTHH:MM, Vietnam time), if not now: "
-            "e.g. a mail that arrived before the deadline but is filed later."
+            help="Thời điểm nhận tệp (YYYY-MM-DDTHH:MM, giờ Việt Nam), nếu không phải bây giờ: "
+            "ví dụ thư đến trước hạn nhưng được chép vào sau."
         ),
     ] = None,
-    prefect: Annotated[bool, typer.Option(help="Run through the Prefect flow.")] = True,
+    prefect: Annotated[bool, typer.Option(help="Chạy qua Prefect.")] = True,
 ) -> None:
     """File the inbox: store and publish valid submissions, set the others aside with a feedback file."""
     from baocao.files import check_writable
@@ -216,7 +221,7 @@ def collect(
 
 def status(
     period: Annotated[
-        str | None, typer.Option(help="Period; default: the latest quarter with submissions.")
+        str | None, typer.Option(help="Kỳ báo cáo; mặc định: quý gần nhất đã có báo cáo.")
     ] = None,
     inputs: InputsOption = SAMPLE_INPUTS,
 ) -> None:

@@ -36,10 +36,10 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 Inputs = Annotated[
-    Path, typer.Option("--inputs", help="Province folder (the one with province.yaml).", file_okay=False)
+    Path, typer.Option("--inputs", help="Thư mục của tỉnh (thư mục có province.yaml).", file_okay=False)
 ]
 PeriodOption = Annotated[
-    str | None, typer.Option("--period", help="Period; default: the latest quarter with submissions.")
+    str | None, typer.Option("--period", help="Kỳ báo cáo; mặc định: quý gần nhất đã có báo cáo.")
 ]
 
 
@@ -103,7 +103,9 @@ def _default(ctx: typer.Context) -> None:
         show(None, SAMPLE_INPUTS)
 
 
-@review_app.command("list")
+@review_app.command(
+    "list", help="Số liệu bất thường của một kỳ: đang rà soát (chưa tổng hợp), đã chấp nhận hoặc đã loại."
+)
 def show(period: PeriodOption = None, inputs: Inputs = SAMPLE_INPUTS) -> None:
     """The questioned figures of a period: held (not in the totals), accepted or rejected."""
     from baocao.held import held_versions
@@ -176,11 +178,11 @@ def _decide(
         )
 
 
-UnitOption = Annotated[str, typer.Option("--unit", help="Unit code (as in province.yaml).")]
-IndicatorOption = Annotated[str, typer.Option("--indicator", help="Indicator code (as in indicators.yaml).")]
-WhyOption = Annotated[str, typer.Option("--why", help="Why: kept with the decision.")]
+UnitOption = Annotated[str, typer.Option("--unit", help="Mã đơn vị (như trong province.yaml).")]
+IndicatorOption = Annotated[str, typer.Option("--indicator", help="Mã chỉ tiêu (như trong indicators.yaml).")]
+WhyOption = Annotated[str, typer.Option("--why", help="Lý do: lưu cùng quyết định.")]
 ByOption = Annotated[
-    str | None, typer.Option("--by", help="Who decides; default: $BAOCAO_USER or the login name.")
+    str | None, typer.Option("--by", help="Người quyết định; mặc định: $BAOCAO_USER hoặc tên đăng nhập.")
 ]
 
 
@@ -202,19 +204,17 @@ def _decision_command(verdict: Verdict, doc: str) -> Callable[..., None]:
 
 
 review_app.command("accept")(
-    _decision_command("accept", "Accept a questioned figure: the next report counts it.")
+    _decision_command("accept", "Chấp nhận một số liệu bất thường: các báo cáo sau tổng hợp số liệu này.")
 )
 review_app.command("reject")(
     _decision_command(
         "reject",
-        "Reject a questioned figure: reports leave it out and say so until the unit sends another value.",
+        "Loại một số liệu bất thường: báo cáo không tổng hợp và ghi rõ, đến khi đơn vị gửi số khác.",
     )
 )
 
 
-VersionOption = Annotated[
-    str, typer.Option("--version", help="The held version's code (its first 12 characters).")
-]
+VersionOption = Annotated[str, typer.Option("--version", help="Mã của bản đang chờ (12 ký tự đầu).")]
 
 
 def _held(inputs: Path, prefix: str) -> tuple[Setup, HeldVersion]:
@@ -257,13 +257,13 @@ review_app.command("confirm")(
     _version_command(
         "confirm",
         "đã xác nhận, từ nay là báo cáo được dùng",
-        "Confirm a held version: it becomes the unit's current file for its quarter.",
+        "Xác nhận một bản đang chờ: bản này thành tệp được dùng của đơn vị cho quý đó.",
     )
 )
 review_app.command("discard")(
     _version_command(
         "reject",
         "đã từ chối, được lưu nhưng không dùng",
-        "Refuse a held version: it stays in the store, never used.",
+        "Từ chối một bản đang chờ: bản này vẫn được lưu nhưng không bao giờ được dùng.",
     )
 )

@@ -20,16 +20,19 @@ def serve(
     inputs: Annotated[
         list[Path] | None,
         typer.Option(
-            "--inputs", help="Province folder (repeatable); default: the sample province.", file_okay=False
+            "--inputs", help="Thư mục của tỉnh (ghi nhiều lần được); mặc định: tỉnh mẫu.", file_okay=False
         ),
     ] = None,
     outputs: OutputsOption = DEFAULT_OUTPUTS,
     port: Annotated[
-        int | None, typer.Option(help="Port of the local Prefect server (default: a free one).")
+        int | None,
+        typer.Option(help="Cổng (port) của máy chủ Prefect trên máy này (mặc định: một cổng còn trống)."),
     ] = None,
-    limit: Annotated[int, typer.Option(help="Runs at the same time at most.", min=1)] = 2,
-    portal_host: Annotated[str, typer.Option(help="Address the web portal listens on.")] = "127.0.0.1",
-    portal_port: Annotated[int, typer.Option(help="Port of the web portal; 0: no portal.")] = 8080,
+    limit: Annotated[int, typer.Option(help="Số lần chạy cùng lúc tối đa.", min=1)] = 2,
+    portal_host: Annotated[str, typer.Option(help="Địa chỉ cổng báo cáo web lắng nghe.")] = "127.0.0.1",
+    portal_port: Annotated[
+        int, typer.Option(help="Cổng (port) của cổng báo cáo web; 0: không mở cổng báo cáo.")
+    ] = 8080,
 ) -> None:
     """Serve the scheduled deployments (reports on deadline days, reminders before them) until stopped.
 
@@ -87,7 +90,9 @@ def _portal_thread(folders: list[Path], outputs: Path, host: str, port: int) -> 
 
 
 def deploy(
-    work_pool: Annotated[str, typer.Option(help="Prefect work pool (created, type process, if missing).")],
+    work_pool: Annotated[
+        str, typer.Option(help="Work pool của Prefect (tạo mới, kiểu process, nếu chưa có).")
+    ],
 ) -> None:
     """Put the province and national flows on a work pool of the Prefect server at PREFECT_API_URL; then
     start `prefect worker start --pool NAME` wherever the provinces should run."""

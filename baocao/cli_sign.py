@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from baocao.province import Province
     from baocao.sign import Role
 
-PdfArgument = Annotated[Path, typer.Argument(help="The PDF file.", exists=True, dir_okay=False)]
+PdfArgument = Annotated[Path, typer.Argument(help="Tệp PDF.", exists=True, dir_okay=False)]
 
 
 class SignAs(StrEnum):
@@ -87,35 +87,42 @@ def sign(
     file: PdfArgument,
     inputs: InputsOption = SAMPLE_INPUTS,
     pkcs11_module: Annotated[
-        Path | None, typer.Option(help="The token's PKCS#11 module (.so); default: province.yaml's.")
+        Path | None,
+        typer.Option(help="Thư viện PKCS#11 của thiết bị ký số (.so); mặc định: theo province.yaml."),
     ] = None,
     slot: Annotated[
-        int | None, typer.Option(help="With --pkcs11-module: the slot, 0 = first.", min=0)
+        int | None, typer.Option(help="Với --pkcs11-module: khe (slot), 0 là khe đầu tiên.", min=0)
     ] = None,
-    key_label: Annotated[str | None, typer.Option(help="The key's label on the token.")] = None,
+    key_label: Annotated[str | None, typer.Option(help="Nhãn của khóa trên thiết bị ký số.")] = None,
     pkcs12: Annotated[
-        Path | None, typer.Option(help="A PKCS#12 file (.p12, .pfx) instead of a token.", dir_okay=False)
+        Path | None, typer.Option(help="Tệp PKCS#12 (.p12, .pfx) thay cho thiết bị ký số.", dir_okay=False)
     ] = None,
     sign_as: Annotated[
-        SignAs, typer.Option("--as", help="signer (the leader), agency (the văn thư, the seal) or both.")
+        SignAs,
+        typer.Option("--as", help="signer (lãnh đạo ký), agency (văn thư đóng dấu) hoặc both (cả hai)."),
     ] = SignAs.both,
     annex: Annotated[
-        bool, typer.Option(help="An annex issued as its own file: the agency's signature, no image.")
+        bool, typer.Option(help="Phụ lục ban hành thành tệp riêng: chữ ký số của cơ quan, không có hình.")
     ] = False,
     number: Annotated[
         str | None,
         typer.Option(
-            help="With --as agency (or both): the number of issue the văn thư gives, 17, written into the "
-            "report's blank 'Số: …'. With --annex: the document's number, 05/BC-STTTT."
+            help="Với --as agency (hoặc both): số văn bản do văn thư cấp, ví dụ 17, ghi vào chỗ trống "
+            "'Số: …' của báo cáo. Với --annex: số của văn bản, ví dụ 05/BC-STTTT."
         ),
     ] = None,
     issue_date: Annotated[
         str | None,
         typer.Option(
-            "--date", help="With --number: the date of issue, YYYY-MM-DD; checked against the printed date."
+            "--date", help="Với --number: ngày ban hành, YYYY-MM-DD; đối chiếu với ngày in trên báo cáo."
         ),
     ] = None,
-    output: Annotated[Path | None, typer.Option(help="Write the signed PDF here; default: in place.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            help="Ghi tệp PDF đã ký vào đây; mặc định: tại chỗ (báo cáo của một kỳ thành lần lập mới)."
+        ),
+    ] = None,
 ) -> None:
     """Sign a report's PDF (PAdES): the leader's signature image, then the agency's seal (and number).
 
@@ -188,11 +195,15 @@ def verify(
     file: PdfArgument,
     inputs: Annotated[
         Path | None,
-        typer.Option("--inputs", help="Province folder whose signing.trust_roots to trust.", file_okay=False),
+        typer.Option(
+            "--inputs",
+            help="Thư mục tỉnh có signing.trust_roots dùng làm chứng thư gốc tin cậy.",
+            file_okay=False,
+        ),
     ] = None,
     trust: Annotated[
         list[Path] | None,
-        typer.Option(help="A trust root certificate (PEM or DER); repeatable.", exists=True),
+        typer.Option(help="Chứng thư gốc tin cậy (PEM hoặc DER); ghi nhiều lần được.", exists=True),
     ] = None,
 ) -> None:
     """Check every signature of a PDF; exit status 0 only if all are valid (no online revocation check)."""

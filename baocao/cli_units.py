@@ -68,7 +68,7 @@ def crosswalk(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--out", help="The file to write; default: crosswalk-<province>.csv here.", dir_okay=False
+            "--out", help="Tệp cần ghi; mặc định: crosswalk-<tỉnh>.csv tại thư mục hiện tại.", dir_okay=False
         ),
     ] = None,
 ) -> None:

@@ -27,7 +27,7 @@ def cli_user() -> str:
 
 
 def versions(
-    period: Annotated[str, typer.Argument(help="2024-Q2, 2024-H1, 2024-H2, 2024-9M or 2024.")],
+    period: Annotated[str, typer.Argument(help="Kỳ báo cáo: 2024-Q2, 2024-H1, 2024-H2, 2024-9M hoặc 2024.")],
     inputs: InputsOption = SAMPLE_INPUTS,
     outputs: OutputsOption = DEFAULT_OUTPUTS,
 ) -> None:

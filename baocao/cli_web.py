@@ -26,7 +26,7 @@ user_app = typer.Typer(
 ProvincesOption = Annotated[
     list[Path] | None,
     typer.Option(
-        "--inputs", help="Province folder (repeatable); default: the sample province.", file_okay=False
+        "--inputs", help="Thư mục của tỉnh (ghi nhiều lần được); mặc định: tỉnh mẫu.", file_okay=False
     ),
 ]
 
@@ -58,9 +58,9 @@ def web(
     inputs: ProvincesOption = None,
     outputs: OutputsOption = DEFAULT_OUTPUTS,
     host: Annotated[
-        str, typer.Option(help="Address to listen on (behind a proxy: 127.0.0.1).")
+        str, typer.Option(help="Địa chỉ lắng nghe (khi đặt sau proxy: 127.0.0.1).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    port: Annotated[int, typer.Option(help="Cổng (port) lắng nghe.")] = 8080,
 ) -> None:
     """Serve the web portal alone (units send their workbooks, staff follow, review, run and download)."""
     try:
@@ -83,20 +83,22 @@ def _session(outputs: Path):  # type: ignore[no-untyped-def]  # a context manage
 PasswordOption = Annotated[
     str,
     typer.Option(
-        prompt=True, hide_input=True, confirmation_prompt=True, help="The password (asked if not given)."
+        prompt=True, hide_input=True, confirmation_prompt=True, help="Mật khẩu (hỏi nếu không ghi)."
     ),
 ]
 
 
-@user_app.command("add")
+@user_app.command("add", help="Thêm tài khoản: cán bộ một đơn vị (--unit) hoặc cán bộ Sở (--staff).")
 def user_add(
-    login: Annotated[str, typer.Argument(help="Login name (letters, digits, . - _).")],
+    login: Annotated[str, typer.Argument(help="Tên đăng nhập (chữ cái, chữ số, . - _).")],
     password: PasswordOption,
-    unit: Annotated[str | None, typer.Option(help="A clerk's unit code (as in province.yaml).")] = None,
-    staff: Annotated[bool, typer.Option("--staff", help="A staff account of the department.")] = False,
-    name: Annotated[str, typer.Option(help="The person's full name.")] = "",
+    unit: Annotated[
+        str | None, typer.Option(help="Mã đơn vị của cán bộ đơn vị (như trong province.yaml).")
+    ] = None,
+    staff: Annotated[bool, typer.Option("--staff", help="Tài khoản cán bộ Sở.")] = False,
+    name: Annotated[str, typer.Option(help="Họ và tên.")] = "",
     inputs: Annotated[
-        Path, typer.Option("--inputs", help="The clerk's province folder.", file_okay=False)
+        Path, typer.Option("--inputs", help="Thư mục tỉnh của cán bộ đơn vị.", file_okay=False)
     ] = SAMPLE_INPUTS,
     outputs: OutputsOption = DEFAULT_OUTPUTS,
 ) -> None:
@@ -123,9 +125,9 @@ def user_add(
     )
 
 
-@user_app.command("reset")
+@user_app.command("reset", help="Đặt mật khẩu mới cho một tài khoản (các phiên đang mở kết thúc).")
 def user_reset(
-    login: Annotated[str, typer.Argument(help="Login name.")],
+    login: Annotated[str, typer.Argument(help="Tên đăng nhập.")],
     password: PasswordOption,
     outputs: OutputsOption = DEFAULT_OUTPUTS,
 ) -> None:
@@ -140,7 +142,7 @@ def user_reset(
     out.print(f"đã đặt lại mật khẩu của {user.login}", highlight=False)
 
 
-@user_app.command("list")
+@user_app.command("list", help="Mọi tài khoản của cổng báo cáo.")
 def user_list(outputs: OutputsOption = DEFAULT_OUTPUTS) -> None:
     """Every account of the portal."""
     from rich.table import Table
