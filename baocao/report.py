@@ -9,8 +9,7 @@ load_setup -> report_digest -> collection_for -> figures_for, trend_for -> conte
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -23,21 +22,24 @@ from baocao.collection import Collection as Collection
 from baocao.collection import collect_for as collect_for
 from baocao.collection import collection_for as collection_for
 from baocao.collection import collection_of as collection_of
-from baocao.context import build_context, file_stem
+from baocao.context import build_context
 from baocao.deliver import Delivery, DeliveryError, SmtpSettings, deliver_documents, publish_folder
 from baocao.digest import report_digest as report_digest
 from baocao.digest import submission_count as submission_count
-from baocao.errors import RenderError
-from baocao.files import exclusive, finish_staged, in_staging, sweep_partials
+from baocao.documents import Progress as Progress
+from baocao.documents import Written as Written
+from baocao.documents import output_paths as output_paths
+from baocao.documents import period_lock as period_lock
+from baocao.documents import quiet as _quiet
+from baocao.documents import write_documents as write_documents
+from baocao.documents import write_provenance as write_provenance
+from baocao.documents import write_xlsx as write_xlsx
 from baocao.intake import QuarterStatus, UnitState
 from baocao.issued import VERSIONS, version_numbers
-from baocao.periods import Period, vietnam_now
+from baocao.periods import Period
 from baocao.predecessors import reported_by_the_new_units
-from baocao.provenance import manifest, unchanged, write_manifest
+from baocao.provenance import unchanged
 from baocao.render.charts import with_chart_images
-from baocao.render.docx import render_docx
-from baocao.render.pdf import render_pdf
-from baocao.render.xlsx import render_xlsx
 from baocao.setup import DEFAULT_OUTPUTS as DEFAULT_OUTPUTS
 from baocao.setup import PROJECT_ROOT as PROJECT_ROOT
 from baocao.setup import SAMPLE_INPUTS as SAMPLE_INPUTS
@@ -46,26 +48,16 @@ from baocao.setup import Setup as Setup
 from baocao.setup import latest_quarter as latest_quarter
 from baocao.setup import load_setup as load_setup
 from baocao.setup import setup_sources as setup_sources
-from baocao.signing import SignOutcome, signed_in_place, signed_unchanged, signs_reports
-from baocao.status import unit_state_words
+from baocao.signing import SignOutcome, signed_unchanged, signs_reports
 from baocao.summary import headline_rows
 from baocao.versions import (
     VersionNote,
-    keep_version,
-    latest_follows,
-    make_latest,
     mark_delivered,
     published_copies,
-    staging_folder,
 )
 
 P = ParamSpec("P")
 T = TypeVar("T")
-Progress = Callable[[str], None]  # told each step as it starts, in words ("reading 297 submission files")
-
-
-def _quiet(_: str) -> None:
-    """No progress shown."""
 
 
 @dataclass(frozen=True)
@@ -169,115 +161,6 @@ def context_for(
 def draw_charts(context: dict[str, Any]) -> dict[str, Any]:
     """The context with its charts drawn (PNG)."""
     return with_chart_images(context)
-
-
-def output_paths(outputs: Path, setup: Setup, period: Period) -> tuple[Path, Path, Path]:
-    """Where the DOCX, PDF and XLSX go: ``<outputs>/<province>/<period>/BC-<period>-<agency>.*``."""
-    folder = outputs / setup.slug / period.code
-    stem = file_stem(period, setup.province)
-    return folder / f"{stem}.docx", folder / f"{stem}.pdf", folder / f"{stem}.xlsx"
-
-
-def write_xlsx(
-    setup: Setup, collection: Collection, figures: pd.DataFrame, period: Period, target: Path
-) -> Path:
-    """The figures workbook, with the intake checks of the period's quarters."""
-    return render_xlsx(
-        target,
-        figures,
-        setup.catalogue,
-        setup.province,
-        period,
-        collection.states,
-        list(collection.checked),
-        unit_state_words(setup.phrases),
-    )
-
-
-def write_provenance(
-    setup: Setup,
-    collection: Collection,
-    figures: pd.DataFrame,
-    period: Period,
-    documents: Sequence[Path],
-    digest: str,
-) -> Path:
-    """The manifest beside the documents: submission versions, configuration hashes, figures hash."""
-    made = manifest(
-        period=period,
-        province=setup.province.name,
-        intake=collection.intake,
-        figures=figures,
-        sources=setup.sources,
-        documents=documents,
-        generated_at=vietnam_now(),
-        inputs_sha256=digest,
-        units=collection.states,
-        review=collection.flags,
-    )
-    return write_manifest(documents[0].with_suffix(".manifest.json"), made)
-
-
-@contextmanager
-def period_lock(
-    outputs: Path, setup: Setup, period: Period, waiting: Callable[[], None] | None = None
-) -> Iterator[None]:
-    """One run per province and period at a time (a second one waits); what killed runs left is finished (a
-    complete staged set) or removed first."""
-    folder = outputs / setup.slug / period.code
-    with exclusive(folder / ".lock", waiting):
-        finish_staged(folder)
-        sweep_partials(folder)
-        latest_follows(folder)  # a version kept by a run killed before its copy was swapped in
-        yield
-
-
-@dataclass(frozen=True)
-class Written:
-    """What write_documents wrote: the manifest (beside the documents), and whether the PDF was signed."""
-
-    manifest: Path
-    version: int
-    signing: SignOutcome = field(default_factory=SignOutcome)
-
-
-def write_documents(
-    setup: Setup,
-    collection: Collection,
-    figures: pd.DataFrame,
-    period: Period,
-    context: dict[str, Any],
-    paths: tuple[Path, Path, Path],
-    note: VersionNote,
-    progress: Progress = _quiet,
-    sign: bool = False,
-) -> Written:
-    """Render the DOCX, PDF, XLSX and the manifest into a staging folder, keep them as the period's next
-    version (baocao/versions.py), then swap a copy in as the latest set (the manifest last), so that the
-    folder holds the previous set or this one, never a mix. With ``sign``, the PDF is signed in the staging
-    folder (the manifest hashes the signed file); if it cannot be, the set is written unsigned and the
-    outcome says why."""
-    folder = paths[0].parent
-    signing = SignOutcome()
-    try:
-        with staging_folder(folder) as staging:
-            docx, pdf, xlsx = in_staging(paths, staging)
-            progress(f"ghi {paths[0].name}")
-            render_docx(context, setup.templates / "report.docx", docx)
-            progress(f"ghi {paths[1].name}")
-            render_pdf(context, setup.templates, pdf)
-            if sign:
-                progress(f"ký số {paths[1].name}")
-                signing = signed_in_place(pdf, setup.province, setup.inputs)
-                note = replace(note, signed=signing.roles)
-            progress(f"ghi {paths[2].name}")
-            write_xlsx(setup, collection, figures, period, xlsx)
-            write_provenance(setup, collection, figures, period, [docx, pdf, xlsx], note.inputs_sha256)
-            number = keep_version(staging, folder, note)
-        make_latest(folder, number)
-    except OSError as exc:  # DiskFullError included: reported like a document that could not be written
-        raise RenderError(f"không ghi được báo cáo: {exc}") from exc
-    return Written(paths[0].with_suffix(".manifest.json"), number, signing)
 
 
 def deliver_report(
