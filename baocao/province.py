@@ -263,6 +263,10 @@ class Province(ConfigModel):
         """Codes of the expected reporting units, in configuration order."""
         return tuple(u.code for u in self.units)
 
+    def reports(self, quarter: Period) -> bool:
+        """Whether the province's own units report ``quarter`` (not one their predecessors reported)."""
+        return self.predecessors is None or quarter > self.predecessors.last
+
     def deadline(self, quarter: Period) -> date:
         """When a unit's submission for ``quarter`` is due under this province's calendar."""
         return deadline(quarter, self.calendar, self.deadline_working_days, frozenset(self.holidays))

@@ -229,3 +229,18 @@ def test_a_predecessor_folder_without_province_yaml_is_named(merged: Path) -> No
     shutil.rmtree(merged / "predecessors" / "hai")
     with pytest.raises(ConfigError, match=r"predecessors/hai/province\.yaml"):
         collection_for(load_setup(merged), Period.parse("2025-Q3"))
+
+
+def test_the_new_units_are_not_expected_to_send_their_predecessors_quarters(merged: Path) -> None:
+    from baocao.intake import quarter_statuses
+    from baocao.report import collect_for
+
+    setup = load_setup(merged)
+    year = Period.parse("2025")
+    assert [q.code for q in year.quarters if setup.province.reports(q)] == ["2025-Q3", "2025-Q4"]
+    # What `baocao status` and the portal's board show: no "chưa gửi" for 2025-Q1/Q2 against the communes.
+    statuses = quarter_statuses(collect_for(setup, year), setup.province, year)
+    sent = set(NEW)  # the communes with a 2025-Q3 file (CSV: no date, so "undated"); nothing for 2025-Q4
+    expected = {(u, "2025-Q3", "undated" if u in sent else "missing") for u in setup.province.unit_codes}
+    expected |= {(u, "2025-Q4", "missing") for u in setup.province.unit_codes}
+    assert {(s.unit, s.quarter, s.state) for s in statuses} == expected

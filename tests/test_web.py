@@ -462,3 +462,36 @@ def test_a_late_change_is_held_until_staff_confirm_it(portal: TestClient, tmp_pa
         json.loads(line) for line in (inputs / "store" / "decisions.jsonl").read_text().splitlines()
     ]
     assert (decision["decision"], decision["who"], decision["why"]) == ("confirmed", "so", "Huyện đính chính")
+
+
+@pytest.mark.slow
+def test_a_2025_provinces_board_shows_its_own_quarters_and_folds_the_on_time_units(tmp_path: Path) -> None:
+    import re
+    import shutil
+
+    from baocao.setup import PROJECT_ROOT
+    from baocao.web.views import BOARD_FOLD
+
+    inputs = tmp_path / "lao-cai"
+    shutil.copytree(PROJECT_ROOT / "inputs" / "2025" / "lao-cai", inputs)
+    app = create_app(_config(tmp_path, inputs))
+    add_accounts(app.state.portal.engine)
+    with TestClient(app) as client:
+        sign_in(client, "so")
+        folded = client.get("/periods/lao-cai/2025").text
+        every = client.get("/periods/lao-cai/2025?every=1").text
+
+    def board(page: str) -> tuple[list[str], list[str]]:
+        table = page[page.index('<table class="grid board">') : page.index("</table>")]
+        head = re.findall(r"<th>(quý [IV]+/2025)<br>", table)
+        return head, re.findall(r"<tr><td>[^<]+</td>(.*?)</tr>", table[table.index("<tbody>") :])
+
+    head, rows = board(every)
+    # 2025-Q1 and Q2 were the old districts' to send: not columns of the communes' board.
+    assert head == ["quý III/2025", "quý IV/2025"]
+    assert len(rows) == 99 > BOARD_FOLD
+    needing = [r for r in rows if re.search(r'class="state (late|missing|rejected|held)"', r)]
+    shown_head, shown = board(folded)
+    assert shown_head == head and shown == needing and 0 < len(shown) < len(rows)
+    assert f"{99 - len(needing)} đơn vị gửi đúng hạn tất cả các quý" in folded
+    assert "Xem tất cả 99 đơn vị" in folded and "Xem tất cả" not in every

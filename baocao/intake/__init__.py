@@ -212,8 +212,10 @@ def records_frame(submissions: Iterable[Submission]) -> pd.DataFrame:
 def quarter_statuses(intake: Intake, province: Province, period: Period) -> list[QuarterStatus]:
     """Per expected unit and quarter of the period: the file used, its date, the deadline, on time or not."""
     rows = []
+    # A 2025 province's communes are not expected to have sent the quarters their predecessors reported.
+    reported = [q for q in period.quarters if province.reports(q)]
     for unit in province.unit_codes:
-        for quarter in period.quarters:
+        for quarter in reported:
             due = province.deadline(quarter)
             sub = intake.accepted.get((unit, quarter.code))
             if sub is None:

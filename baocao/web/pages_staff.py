@@ -33,6 +33,7 @@ from baocao.web.views import (
     board_rows,
     capitalised,
     period_choices,
+    rows_to_show,
     typed_date,
     year_rows,
 )
@@ -88,6 +89,7 @@ def period_board(
     user: User = Depends(staff_user),
     db: Session = Depends(database),
     notice: str = "",
+    every: bool = False,
 ) -> Response:
     """The period's board, its questioned figures and held versions, its runs and issued documents."""
     from baocao.held import held_versions
@@ -113,7 +115,9 @@ def period_board(
         user=user,
         setup=setup,
         period=the_period,
-        rows=rows,
+        rows=rows_to_show(rows, every),
+        quarters=[q for q in the_period.quarters if setup.province.reports(q)],
+        all_units=len(rows),
         counts=board_counts(rows),
         words=STATE_WORDS,
         flags=_flags(setup, the_period, intake),

@@ -54,7 +54,9 @@ def unit_page(request: Request, user: User, setup: Setup, unit: str, **extra: ob
     from baocao.held import held_versions
     from baocao.store import read_index, read_rejections
 
-    quarters = open_quarters(vietnam_today(), setup.province.calendar)
+    quarters = [
+        q for q in open_quarters(vietnam_today(), setup.province.calendar) if setup.province.reports(q)
+    ]
     history = unit_history(
         setup.province,
         unit,

@@ -95,6 +95,19 @@ def board_rows(
     return rows
 
 
+# Above this many units the board first shows only those with a quarter not on time (a 99-commune board is
+# 4,000 pixels long, and staff look for the few that need chasing); a link shows every unit.
+BOARD_FOLD = 20
+SETTLED = frozenset({"on_time", "undated"})
+
+
+def rows_to_show(rows: Sequence[BoardRow], every: bool) -> list[BoardRow]:
+    """The board's rows: all of them for a small province or when asked, else those needing attention."""
+    if every or len(rows) <= BOARD_FOLD:
+        return list(rows)
+    return [r for r in rows if any(c.state not in SETTLED for c in r.cells)]
+
+
 def board_counts(rows: Sequence[BoardRow]) -> dict[str, int]:
     """How many cells are in each state."""
     counts = dict.fromkeys(STATE_WORDS, 0)
