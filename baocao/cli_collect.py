@@ -140,6 +140,11 @@ def template(
         quarter = Period.parse(period)
         if quarter.kind != "quarter":
             raise BaocaoError(f"mẫu báo cáo lập theo quý: ví dụ {quarter.year}-Q{quarter.last_quarter}")
+        if not setup.province.reports(quarter):
+            raise BaocaoError(
+                f"{quarter.label} do các đơn vị cũ báo cáo (trước khi sắp xếp đơn vị hành chính); "
+                "mẫu của các đơn vị mới bắt đầu từ quý sau"
+            )
         units = [setup.province.unit(u) for u in unit] if unit else list(setup.province.units)
     except KeyError as exc:
         fail(f"không có đơn vị mã {exc}")

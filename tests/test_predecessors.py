@@ -244,3 +244,25 @@ def test_the_new_units_are_not_expected_to_send_their_predecessors_quarters(merg
     expected = {(u, "2025-Q3", "undated" if u in sent else "missing") for u in setup.province.unit_codes}
     expected |= {(u, "2025-Q4", "missing") for u in setup.province.unit_codes}
     assert {(s.unit, s.quarter, s.state) for s in statuses} == expected
+
+
+def test_no_form_is_made_for_a_quarter_the_old_units_reported(merged: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from baocao.cli import app
+
+    runner = CliRunner()
+    old = runner.invoke(
+        app, ["template", "--period", "2025-Q2", "--inputs", str(merged), "--outputs", str(tmp_path)]
+    )
+    assert old.exit_code == 1 and "quý II/2025 do các đơn vị cũ báo cáo" in old.output
+    new = runner.invoke(
+        app, ["template", "--period", "2025-Q3", "--inputs", str(merged), "--outputs", str(tmp_path)]
+    )
+    assert new.exit_code == 0, new.output
+    assert sorted(p.stem for p in (tmp_path / "moi" / "forms" / "2025-Q3").glob("*.xlsx")) == [
+        "A",
+        "B",
+        "C",
+        "D",
+    ]

@@ -101,7 +101,7 @@ def unit_form(
         period = Period.parse(quarter)
     except PeriodError as exc:
         raise HTTPException(404) from exc
-    if period.kind != "quarter":
+    if period.kind != "quarter" or not setup.province.reports(period):
         raise HTTPException(404)
     folder = forms_folder(portal_of(request).config.outputs, setup, period)
     [path] = unit_forms(setup, period, [unit], folder)
