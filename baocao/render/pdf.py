@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ctypes.util
+import functools
 import gc
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,9 +41,55 @@ def sonames_only() -> Iterator[None]:
 
 
 with sonames_only():
-    from weasyprint import HTML, URLFetcher
+    from weasyprint import CSS, HTML, URLFetcher
+    from weasyprint import html as weasyprint_html
+    from weasyprint.css.counters import CounterStyle
 
 HTML_TEMPLATE = "report.html.j2"
+# WeasyPrint's default stylesheet gives every element six pseudo-elements (::marker, and the calls and markers
+# of CSS footnotes and notes): about 13,000 styles computed for the sample report, 11,000 of them for nothing.
+# Markers exist only for list items, and notes only where a stylesheet floats an element into one.
+_NOTES_USED = re.compile(r"float\s*:\s*(foot)?note", re.IGNORECASE)
+
+
+def lean_ua_text(ua: str, notes: bool) -> str:
+    """WeasyPrint's stylesheet ``ua`` with ``::marker`` for list items only and, unless ``notes``, without
+    the footnote and note rules."""
+    lines = []
+    for line in ua.splitlines():
+        if line.startswith("::marker"):
+            line = "li" + line
+        elif line.startswith(("::footnote-", "::note-")) and not notes:
+            continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@functools.cache
+def lean_ua_stylesheet(notes: bool) -> Any:
+    """lean_ua_text of WeasyPrint's HTML stylesheet, parsed once."""
+    text = lean_ua_text(weasyprint_html.UA, notes)
+    # Its @counter-style rules are in WeasyPrint's own counter styles already (which documents use): parsed
+    # into a throwaway dictionary, they do not warn that "decimal" and "disc" are defined twice.
+    return CSS(string=text, counter_style=CounterStyle())
+
+
+class ReportHTML(HTML):  # type: ignore[misc]
+    """An HTML document styled with the lean default stylesheet: the same pages, 14% less CPU to style them.
+    ``notes``: keep the rules of CSS footnotes and notes (a stylesheet uses ``float: footnote``)."""
+
+    def __init__(self, *args: Any, notes: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.notes = notes
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+        return [lean_ua_stylesheet(self.notes), *super()._ua_stylesheets(forms)[1:]]
+
+
+def uses_notes(html: str, templates: Path) -> bool:
+    """Whether the HTML or a stylesheet of the templates folder floats anything into a footnote or note."""
+    sheets = (path.read_text(encoding="utf-8") for path in sorted(templates.glob("*.css")))
+    return any(_NOTES_USED.search(text) for text in (html, *sheets))
 
 
 class TemplatesOnlyFetcher(URLFetcher):  # type: ignore[misc]
@@ -78,8 +126,11 @@ def render_html(context: dict[str, Any], templates: Path) -> str:
 def render_pdf(context: dict[str, Any], templates: Path, target: Path) -> Path:
     """Render the report context to a PDF/A-3b at ``target`` (written atomically)."""
     html = render_html(context, templates)
-    document = HTML(
-        string=html, base_url=str(templates.resolve()) + "/", url_fetcher=TemplatesOnlyFetcher(templates)
+    document = ReportHTML(
+        string=html,
+        base_url=str(templates.resolve()) + "/",
+        url_fetcher=TemplatesOnlyFetcher(templates),
+        notes=uses_notes(html, templates),
     )
     try:
         with frozen_heap():
@@ -94,10 +145,15 @@ def render_pdf(context: dict[str, Any], templates: Path, target: Path) -> Path:
 def frozen_heap() -> Iterator[None]:
     """Rendering makes hundreds of thousands of objects, and each full collection of the garbage collector
     would walk every module, DataFrame and string the process already holds (1.2x on the PDF): those are
-    moved out of its sight for the rendering, and back after. (A youngest generation of 10,000 objects
-    instead of 700 gave 1.4x, for 50 MB more at the peak instead of 29: left out, for national runs' memory.)"""
+    moved out of its sight for the rendering, and back after. The collector is off while rendering: what the
+    rendering leaves in reference cycles (about 55,000 objects, 5 MB for the sample report) waits for the
+    next collection after it, for 5% less CPU. (A youngest generation of 10,000 objects gave about the same.)"""
     gc.freeze()
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
+        if enabled:
+            gc.enable()
         gc.unfreeze()
