@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import gc
 import io
 import shutil
 import subprocess
@@ -206,21 +205,6 @@ def test_pdf_lean_stylesheet_drops_only_the_rules_of_pseudo_elements_not_used() 
         "li" + line for line in full if line.startswith("::marker")
     ]
     assert len(lean_ua_text(UA, notes=True).splitlines()) == len(full)
-
-
-def test_pdf_rendering_leaves_the_garbage_collector_as_it_found_it() -> None:
-    from baocao.render.pdf import frozen_heap
-
-    with frozen_heap():
-        assert not gc.isenabled()
-    assert gc.isenabled() and gc.get_freeze_count() == 0
-    gc.disable()
-    try:
-        with frozen_heap():
-            pass
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
 
 
 # --- XLSX ------------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes.util
 import functools
-import gc
 import re
 import sys
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from baocao.errors import RenderError
 from baocao.files import write_bytes_atomic
+from baocao.heap import frozen_heap
 
 
 @contextmanager
@@ -139,21 +139,3 @@ def render_pdf(context: dict[str, Any], templates: Path, target: Path) -> Path:
     except OSError as exc:
         raise RenderError(f"could not write {target.name}: {exc}") from exc
     return target
-
-
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """Rendering makes hundreds of thousands of objects, and each full collection of the garbage collector
-    would walk every module, DataFrame and string the process already holds (1.2x on the PDF): those are
-    moved out of its sight for the rendering, and back after. The collector is off while rendering: what the
-    rendering leaves in reference cycles (about 55,000 objects, 5 MB for the sample report) waits for the
-    next collection after it, for 5% less CPU. (A youngest generation of 10,000 objects gave about the same.)"""
-    gc.freeze()
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-        gc.unfreeze()
