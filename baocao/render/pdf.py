@@ -17,7 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from baocao.errors import RenderError
 from baocao.files import write_bytes_atomic
-from baocao.heap import frozen_heap
+from baocao.heap import collector_paused
 
 
 @contextmanager
@@ -133,7 +133,7 @@ def render_pdf(context: dict[str, Any], templates: Path, target: Path) -> Path:
         notes=uses_notes(html, templates),
     )
     try:
-        with frozen_heap():
+        with collector_paused():
             pdf = document.write_pdf(pdf_variant="pdf/a-3b")
         write_bytes_atomic(target, pdf)
     except OSError as exc:
