@@ -91,11 +91,11 @@ def main() -> None:
     for (mode, name), values in runs.items():
         wall = statistics.median(w for _, w in values)
         print(f"  {mode:<16} {name:<14} cpu {cpu[mode, name]:6.2f} s  wall {wall:6.2f} s")
-    for name in checkouts:
-        if args.base and name != args.base:
-            for mode in modes:
-                print(f"  {mode:<16} {'ratio':<14} cpu ×{cpu[mode, args.base] / cpu[mode, name]:5.2f}")
-        if "through Prefect" in modes:
+    if args.base:
+        for mode in modes:
+            print(f"  {mode:<16} {'ratio':<14} cpu ×{cpu[mode, args.base] / cpu[mode, 'this checkout']:5.2f}")
+    if "through Prefect" in modes:
+        for name in checkouts:
             added = cpu["through Prefect", name] - cpu["--no-prefect", name]
             print(f"  Prefect adds     {name:<14} cpu {added:6.2f} s")
 
