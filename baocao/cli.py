@@ -100,17 +100,20 @@ def run(
     ] = None,
 ) -> None:
     """Produce the period's DOCX, PDF and XLSX report for one province (or, with --all, for every one)."""
-    from baocao import report as core
-    from baocao.cli_steps import shown_steps
-    from baocao.deliver import DeliveryError
-    from baocao.files import check_writable
-    from baocao.issued import VERSIONS
-
     if every:
         _run_every(
             period, inputs, outputs, report_date, number, prefect, workers, force, deliver, work_pool, sign
         )
         return
+    from baocao.heap import settled_imports
+
+    with settled_imports():  # one report, then the process exits
+        from baocao import report as core
+        from baocao.cli_steps import shown_steps
+        from baocao.deliver import DeliveryError
+        from baocao.files import check_writable
+        from baocao.issued import VERSIONS
+
     try:
         setup = core.load_setup(inputs)
         the_period = _period(period, setup)
@@ -195,15 +198,18 @@ def _run_in_process(request: core.ReportRequest, progress: core.Progress) -> cor
 
 
 def _run_flow(request: core.ReportRequest, progress: core.Progress) -> core.ReportResult:
-    from prefect.settings import (
-        PREFECT_API_URL,
-        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
-        get_current_settings,
-        temporary_settings,
-    )
+    from baocao.heap import settled_imports
 
-    from flows.report import form_of, province_report
-    from flows.server import standing_server
+    with settled_imports():  # Prefect's client and the report's libraries, for one run
+        from prefect.settings import (
+            PREFECT_API_URL,
+            PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+            get_current_settings,
+            temporary_settings,
+        )
+
+        from flows.report import form_of, province_report
+        from flows.server import standing_server
 
     # In-process, the heartbeat thread adds about a second to every sync flow run (STACK.md).
     updates: dict[Any, Any] = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}

@@ -19,6 +19,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Protocol
 
+from baocao.heap import import_settled
 from baocao.national import (
     NationalJob,
     NationalRun,
@@ -103,8 +104,13 @@ def to_sign(folder: Path, job: NationalJob) -> bool:
 @contextmanager
 def process_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
     """The default executor: ``workers`` processes, started by spawn (not fork: the parent may hold threads,
-    Prefect's or rich's, that a fork would copy mid-state)."""
-    with ProcessPoolExecutor(max_workers=max(1, workers), mp_context=get_context("spawn")) as pool:
+    Prefect's or rich's, that a fork would copy mid-state). Each imports the pipeline first, settled."""
+    with ProcessPoolExecutor(
+        max(1, workers),
+        mp_context=get_context("spawn"),
+        initializer=import_settled,
+        initargs=(__name__,),  # this module imports the pipeline
+    ) as pool:
         yield pool
 
 

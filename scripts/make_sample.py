@@ -16,8 +16,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from baocao.catalogue import Catalogue, load_catalogue
-from baocao.intake.department import department_path
-from baocao.intake.department_form import ministry_name, write_department_form
+from baocao.intake.department import department_path, ministry_name
+from baocao.intake.department_form import write_department_form
 from baocao.intake.form import FormContent, write_form
 from baocao.intake.layout import DeptNoteSection
 from baocao.intake.model import DepartmentReport, Note, Proposal, Task

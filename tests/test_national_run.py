@@ -69,3 +69,15 @@ def test_the_largest_province_starts_first(tmp_path: Path) -> None:
     for i in range(3):
         (root / "b" / "submissions" / "2026-Q2" / f"X{i}.xlsx").write_bytes(b"")
     assert [f.name for f in largest_first(sorted(root.iterdir()))] == ["b", "a", "c"]
+
+
+def test_pool_workers_import_the_pipeline_settled_before_their_first_province() -> None:
+    """A worker's imports (pandas, matplotlib, WeasyPrint: about 300,000 objects) are frozen by
+    baocao.heap.settled_imports before it runs anything."""
+    import gc
+
+    from baocao.national_run import process_pool
+
+    with process_pool(1) as pool:
+        frozen = pool.submit(gc.get_freeze_count).result(timeout=120)
+    assert frozen > 200_000

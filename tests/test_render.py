@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import io
 import shutil
 import subprocess
 import unicodedata
@@ -144,6 +145,66 @@ def test_html_escapes_user_text(rendered: dict[str, Any]) -> None:
     html = render_html(rendered["context"], TEMPLATES)
     assert "&lt;b&gt;hỗ trợ&lt;/b&gt; &amp; {{ 7*7 }}" in html
     assert "<b>hỗ trợ</b>" not in html
+
+
+# A page of what the report template uses (header table, justified text, a data table with a repeated header,
+# rules) and what a department could add to it (a list, a CSS footnote).
+_LEAN_HTML = """<html lang="vi"><head><style>
+@page { size: A4; margin: 20mm; @top-center { content: counter(page) } }
+html { font-family: "Liberation Serif", serif; font-size: 13pt }
+p.body { text-align: justify; text-indent: 12.7mm }
+table.data { width: 100%; border-collapse: collapse; table-layout: fixed }
+table.data td, table.data th { border: 0.5pt solid #000; padding: 1.5pt 3pt }
+table.data thead { display: table-header-group }
+{style}
+</style></head><body>
+<h1>I. Kết quả</h1><p class="body">{text}</p>
+<ol><li>Thứ nhất</li><li>Thứ hai</li></ol><ul><li>Một ý</li></ul>
+<p>Có chú thích<span class="fn">Chú thích cuối trang.</span> ở đây.</p>
+<table class="data"><thead><tr><th>TT</th><th>Đơn vị</th><th>Giá trị</th></tr></thead><tbody>{rows}</tbody></table>
+</body></html>"""
+
+
+def _lean_html(style: str = "") -> str:
+    rows = "".join(f"<tr><td>{i}</td><td>Xã số {i}</td><td>{i * 1234},5</td></tr>" for i in range(1, 80))
+    text = "Trong kỳ, các đơn vị đã báo cáo đầy đủ. " * 30
+    return _LEAN_HTML.replace("{style}", style).replace("{text}", text).replace("{rows}", rows)
+
+
+@pytest.mark.parametrize("style", ["", ".fn { float: footnote }"], ids=["plain", "footnote"])
+def test_pdf_lean_stylesheet_makes_the_same_pdf_as_weasyprints_own(style: str) -> None:
+    """The lean default stylesheet (fewer pseudo-elements to style) changes no byte of the PDF, lists and
+    footnotes included: WeasyPrint's own rendering of the same HTML is the reference."""
+    from weasyprint import HTML
+
+    from baocao.render.pdf import ReportHTML, uses_notes
+
+    html = _lean_html(style)
+    notes = uses_notes(html, TEMPLATES)
+    assert notes == bool(style)
+    own = HTML(string=html).write_pdf()
+    lean = ReportHTML(string=html, notes=notes).write_pdf()
+    assert lean == own
+    with pdfplumber.open(io.BytesIO(lean)) as pdf:
+        assert len(pdf.pages) == 3
+        text = "\n".join(page.extract_text() for page in pdf.pages)
+    assert "Xã số 79" in text and "1. Thứ nhất" in text
+    if notes:  # the footnote's call and marker came from the rules kept for it
+        assert "1. Chú thích cuối trang." in text
+
+
+def test_pdf_lean_stylesheet_drops_only_the_rules_of_pseudo_elements_not_used() -> None:
+    from weasyprint.html import UA
+
+    from baocao.render.pdf import lean_ua_text
+
+    full, lean = UA.splitlines(), lean_ua_text(UA, notes=False).splitlines()
+    dropped = [line for line in full if line not in lean]
+    assert dropped and all(line.startswith(("::marker", "::footnote-", "::note-")) for line in dropped)
+    assert [line for line in lean if "::marker" in line] == [
+        "li" + line for line in full if line.startswith("::marker")
+    ]
+    assert len(lean_ua_text(UA, notes=True).splitlines()) == len(full)
 
 
 # --- XLSX ------------------------------------------------------------------------------------------------

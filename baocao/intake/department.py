@@ -18,7 +18,6 @@ from baocao.errors import Location, PeriodError, SubmissionError
 from baocao.intake import layout as L
 from baocao.intake.cells import CellValueError, cell_text, fold, parse_number, parse_status
 from baocao.intake.checks import MAX_NOTE_CHARS, clean_text, shown_number
-from baocao.intake.department_form import ministry_name
 from baocao.intake.model import DepartmentReport, Finding, Proposal, Task
 from baocao.intake.read import MAX_FILE_BYTES
 from baocao.intake.workbook import Sheet, find_header, find_sheet, info_cells, open_workbook
@@ -32,6 +31,12 @@ _DAY = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 # On folded text ('tháng 10/2024' -> 'thang 10 2024'): a month, its last day.
 _MONTH = re.compile(r"^(?:(?:trong|truoc|den het|het|cuoi)\s+)?(?:thang\s+)?(\d{1,2})\s+(?:nam\s+)?(\d{4})$")
+
+
+def ministry_name(province: Province) -> str:
+    """The ministry above the department: 'Sở Thông tin và Truyền thông' -> 'Bộ Thông tin và Truyền thông'."""
+    name = province.agency.name
+    return "Bộ " + name[3:] if name.startswith("Sở ") else "Bộ chủ quản"
 
 
 def department_path(inputs: Path, quarter: Period) -> Path:

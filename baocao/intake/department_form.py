@@ -20,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from baocao.catalogue import Catalogue
 from baocao.files import write_bytes_atomic
 from baocao.intake import layout as L
+from baocao.intake.department import ministry_name
 from baocao.intake.form import (
     BLANK_NOTE_ROWS,
     BOLD,
@@ -47,12 +48,6 @@ Row = tuple[str, str | None, str | None, str | None, str | None, object]
 def department_filename(province: Province) -> str:
     """The file name of the department's form in the forms folder: 'SO-<agency abbreviation>.xlsx'."""
     return f"SO-{province.agency.abbreviation}.xlsx"
-
-
-def ministry_name(province: Province) -> str:
-    """The ministry above the department: 'Sở Thông tin và Truyền thông' -> 'Bộ Thông tin và Truyền thông'."""
-    name = province.agency.name
-    return "Bộ " + name[3:] if name.startswith("Sở ") else "Bộ chủ quản"
 
 
 def addressees(province: Province) -> tuple[str, str]:

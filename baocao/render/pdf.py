@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ctypes.util
-import gc
+import functools
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from baocao.errors import RenderError
 from baocao.files import write_bytes_atomic
+from baocao.heap import collector_paused
 
 
 @contextmanager
@@ -39,9 +41,55 @@ def sonames_only() -> Iterator[None]:
 
 
 with sonames_only():
-    from weasyprint import HTML, URLFetcher
+    from weasyprint import CSS, HTML, URLFetcher
+    from weasyprint import html as weasyprint_html
+    from weasyprint.css.counters import CounterStyle
 
 HTML_TEMPLATE = "report.html.j2"
+# WeasyPrint's default stylesheet gives every element six pseudo-elements (::marker, and the calls and markers
+# of CSS footnotes and notes): about 13,000 styles computed for the sample report, 11,000 of them for nothing.
+# Markers exist only for list items, and notes only where a stylesheet floats an element into one.
+_NOTES_USED = re.compile(r"float\s*:\s*(foot)?note", re.IGNORECASE)
+
+
+def lean_ua_text(ua: str, notes: bool) -> str:
+    """WeasyPrint's stylesheet ``ua`` with ``::marker`` for list items only and, unless ``notes``, without
+    the footnote and note rules."""
+    lines = []
+    for line in ua.splitlines():
+        if line.startswith("::marker"):
+            line = "li" + line
+        elif line.startswith(("::footnote-", "::note-")) and not notes:
+            continue
+        lines.append(line)
+    return "\n".join(lines)
+
+
+@functools.cache
+def lean_ua_stylesheet(notes: bool) -> Any:
+    """lean_ua_text of WeasyPrint's HTML stylesheet, parsed once."""
+    text = lean_ua_text(weasyprint_html.UA, notes)
+    # Its @counter-style rules are in WeasyPrint's own counter styles already (which documents use): parsed
+    # into a throwaway dictionary, they do not warn that "decimal" and "disc" are defined twice.
+    return CSS(string=text, counter_style=CounterStyle())
+
+
+class ReportHTML(HTML):  # type: ignore[misc]
+    """An HTML document styled with the lean default stylesheet: the same pages, 14% less CPU to style them.
+    ``notes``: keep the rules of CSS footnotes and notes (a stylesheet uses ``float: footnote``)."""
+
+    def __init__(self, *args: Any, notes: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.notes = notes
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[Any]:
+        return [lean_ua_stylesheet(self.notes), *super()._ua_stylesheets(forms)[1:]]
+
+
+def uses_notes(html: str, templates: Path) -> bool:
+    """Whether the HTML or a stylesheet of the templates folder floats anything into a footnote or note."""
+    sheets = (path.read_text(encoding="utf-8") for path in sorted(templates.glob("*.css")))
+    return any(_NOTES_USED.search(text) for text in (html, *sheets))
 
 
 class TemplatesOnlyFetcher(URLFetcher):  # type: ignore[misc]
@@ -78,26 +126,16 @@ def render_html(context: dict[str, Any], templates: Path) -> str:
 def render_pdf(context: dict[str, Any], templates: Path, target: Path) -> Path:
     """Render the report context to a PDF/A-3b at ``target`` (written atomically)."""
     html = render_html(context, templates)
-    document = HTML(
-        string=html, base_url=str(templates.resolve()) + "/", url_fetcher=TemplatesOnlyFetcher(templates)
+    document = ReportHTML(
+        string=html,
+        base_url=str(templates.resolve()) + "/",
+        url_fetcher=TemplatesOnlyFetcher(templates),
+        notes=uses_notes(html, templates),
     )
     try:
-        with frozen_heap():
+        with collector_paused():
             pdf = document.write_pdf(pdf_variant="pdf/a-3b")
         write_bytes_atomic(target, pdf)
     except OSError as exc:
         raise RenderError(f"could not write {target.name}: {exc}") from exc
     return target
-
-
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """Rendering makes hundreds of thousands of objects, and each full collection of the garbage collector
-    would walk every module, DataFrame and string the process already holds (1.2x on the PDF): those are
-    moved out of its sight for the rendering, and back after. (A youngest generation of 10,000 objects
-    instead of 700 gave 1.4x, for 50 MB more at the peak instead of 29: left out, for national runs' memory.)"""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
