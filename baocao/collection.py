@@ -32,8 +32,8 @@ from baocao.intake.model import DepartmentReport
 from baocao.periods import Period, quarters_needed
 from baocao.predecessors import Past, past_for
 from baocao.province import Province
-from baocao.reading import add_outliers as add_outliers
 from baocao.reading import read_quarters
+from baocao.reading import with_outliers as with_outliers
 from baocao.review import Flag, held_out, review_flags, usable_records
 from baocao.setup import Setup
 
@@ -94,9 +94,11 @@ def department_checks(setup: Setup, findings: Sequence[Finding]) -> list[Submiss
         by_file.setdefault(finding.where.file, []).append(finding)
     out = []
     for name, findings in by_file.items():
-        sub = Submission(path=setup.inputs / "department" / name, unit=None, period=None)
-        sub.findings.extend(findings)
-        out.append(sub)
+        out.append(
+            Submission(
+                path=setup.inputs / "department" / name, unit=None, period=None, findings=tuple(findings)
+            )
+        )
     return out
 
 

@@ -69,17 +69,20 @@ def _to_row(sub: Submission, key: str) -> dict[str, Any]:
 
 
 def _from_row(row: Mapping[str, Any], path: Path) -> Submission:
-    sub = Submission(path=path, unit=row["unit"], period=row["period"])
-    sub.sha256 = row["sha256"]
-    sub.person = row["person"]
-    sub.prepared_on = date.fromisoformat(row["prepared_on"]) if row["prepared_on"] else None
-    sub.values = {k: float(v) for k, v in json.loads(row["values"]).items()}
-    sub.estimates = set(json.loads(row["estimates"]))
-    sub.notes = [Note(**n) for n in json.loads(row["notes"])]
-    sub.findings = [
-        Finding(s, Location(**w), m, tuple(c), n) for s, w, m, c, n in json.loads(row["findings"])
-    ]
-    return sub
+    return Submission(
+        path=path,
+        unit=row["unit"],
+        period=row["period"],
+        sha256=row["sha256"],
+        person=row["person"],
+        prepared_on=date.fromisoformat(row["prepared_on"]) if row["prepared_on"] else None,
+        values={k: float(v) for k, v in json.loads(row["values"]).items()},
+        estimates=frozenset(json.loads(row["estimates"])),
+        notes=tuple(Note(**n) for n in json.loads(row["notes"])),
+        findings=tuple(
+            Finding(s, Location(**w), m, tuple(c), n) for s, w, m, c, n in json.loads(row["findings"])
+        ),
+    )
 
 
 def _read(path: Path) -> pd.DataFrame:

@@ -274,7 +274,7 @@ def rollup_intake(totals: Mapping[str, Mapping[str, Any]], name_of: Mapping[str,
             unit=code,
             period=quarter,
             values={k: float(v) for k, v in entry["values"].items()},
-            estimates=set(entry["estimates"]),
+            estimates=frozenset(entry["estimates"]),
         )
         for code, quarters in totals.items()
         for quarter, entry in quarters.items()

@@ -76,11 +76,12 @@ def crosswalk_checks(setup: Setup, history: History) -> list[Submission]:
     block = setup.province.predecessors
     assert block is not None
     path = setup.folder(block.crosswalk)
-    sub = Submission(path=path, unit=None, period=None)
-    for finding in history.findings:
-        message = setup.phrases.say(f"history.finding.{finding.kind}", subject=finding.subject)
-        sub.findings.append(Finding("warning", Location(path.name), message))
-    return [sub]
+    said = (
+        setup.phrases.say(f"history.finding.{finding.kind}", subject=finding.subject)
+        for finding in history.findings
+    )
+    findings = tuple(Finding("warning", Location(path.name), message) for message in said)
+    return [Submission(path=path, unit=None, period=None, findings=findings)]
 
 
 def past_for(setup: Setup, period: Period, cache: Path | None = None) -> Past | None:

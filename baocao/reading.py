@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from baocao.catalogue import Catalogue
 from baocao.ingest import collect_cached
-from baocao.intake import Intake, Submission, collect
+from baocao.intake import Finding, Intake, Submission, collect
 from baocao.intake.rules import Outliers, outlier_findings
 from baocao.periods import Period
 from baocao.setup import Setup
@@ -33,7 +33,7 @@ def read_quarters(setup: Setup, quarters: Iterable[Period], cache: Path | None =
         intake = collect(
             setup.submissions, quarters, setup.catalogue, setup.province, received, setup.rules.rules
         )
-    add_outliers(intake, setup.catalogue, setup.rules.outliers)
+    intake = with_outliers(intake, setup.catalogue, setup.rules.outliers)
     # New views over the same submissions (nothing is copied but the tuple of references).
     return replace(
         intake,
@@ -42,12 +42,16 @@ def read_quarters(setup: Setup, quarters: Iterable[Period], cache: Path | None =
     )
 
 
-def add_outliers(intake: Intake, catalogue: Catalogue, settings: Outliers) -> None:
-    """Warn, on each accepted submission, of figures far from the same unit's earlier quarters."""
+def with_outliers(intake: Intake, catalogue: Catalogue, settings: Outliers) -> Intake:
+    """The intake whose accepted submissions warn of figures far from the same unit's earlier quarters (a new
+    intake: ``intake`` is unchanged)."""
+    found: dict[tuple[str, str], list[Finding]] = {}
     by_unit: dict[str, list[tuple[str, Submission]]] = {}
     for (unit, quarter), sub in intake.accepted.items():
         by_unit.setdefault(unit, []).append((quarter, sub))
-    for subs in by_unit.values():
-        ordered = [sub for _, sub in sorted(subs, key=lambda pair: Period.parse(pair[0]))]
-        for index, sub in enumerate(ordered):
-            sub.findings.extend(outlier_findings(sub, ordered[:index], catalogue, settings))
+    for unit, subs in by_unit.items():
+        ordered = sorted(subs, key=lambda pair: Period.parse(pair[0]))
+        earlier = [sub for _, sub in ordered]
+        for index, (quarter, sub) in enumerate(ordered):
+            found[(unit, quarter)] = outlier_findings(sub, earlier[:index], catalogue, settings)
+    return intake.with_findings(found)

@@ -132,9 +132,9 @@ def rejected_submissions(inputs: Path) -> list[Submission]:
             unit=rejection.unit,
             period=rejection.quarter,
             received_at=datetime.fromisoformat(rejection.received_at),
-        )
-        sub.findings.extend(
-            Finding("error", Location(Path(rejection.file).name), e) for e in rejection.errors
+            findings=tuple(
+                Finding("error", Location(Path(rejection.file).name), e) for e in rejection.errors
+            ),
         )
         subs.append(sub)
     return subs

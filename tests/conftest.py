@@ -117,7 +117,9 @@ HOSTILE_NOTE = "Đề nghị <b>hỗ trợ</b> & {{ 7*7 }} {% if x %}kinh phí{%
 @pytest.fixture(scope="session")
 def sample_documents(sample_setup: Setup, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The sample's 2024-Q2 report, a hostile proposal added to one unit's notes, as DOCX, PDF and XLSX."""
+    from dataclasses import replace
     from datetime import date
+    from types import MappingProxyType
 
     from baocao.intake.model import Note
     from baocao.periods import Period
@@ -136,7 +138,14 @@ def sample_documents(sample_setup: Setup, tmp_path_factory: pytest.TempPathFacto
 
     period = Period.parse("2024-Q2")
     intake = collect_for(sample_setup, period)
-    intake.accepted[("SAPA", "2024-Q2")].notes.append(Note("proposals", HOSTILE_NOTE))
+    key = ("SAPA", "2024-Q2")
+    plain = intake.accepted[key]
+    hostile = replace(plain, notes=(*plain.notes, Note("proposals", HOSTILE_NOTE)))
+    intake = replace(
+        intake,
+        submissions=tuple(hostile if s is plain else s for s in intake.submissions),
+        accepted=MappingProxyType({**intake.accepted, key: hostile}),
+    )
     collection = collection_of(sample_setup, intake, period)
     figures = figures_for(sample_setup, collection, period)
     trend = trend_for(sample_setup, collection, period)

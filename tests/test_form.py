@@ -40,7 +40,7 @@ def test_blank_form_is_prefilled_and_reads_as_empty(
     assert rules["E"].type == "decimal" and rules["E"].formula1 == "0"
     assert rules["F"].type == "list" and "ước" in rules["F"].formula1
     sub = read_one(path, catalogue, province)
-    assert sub.accepted and sub.values == {} and sub.notes == []
+    assert sub.accepted and sub.values == {} and sub.notes == ()
     assert any(f"chưa có số liệu {len(catalogue.submitted)} chỉ tiêu" in str(w) for w in sub.warnings)
 
 
@@ -81,4 +81,4 @@ def test_filled_form_round_trip(
     assert sub.accepted, [str(f) for f in sub.errors]
     assert sub.values == values
     assert sub.estimates == set(estimates)
-    assert sub.notes == notes
+    assert list(sub.notes) == notes

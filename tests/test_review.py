@@ -54,9 +54,7 @@ def province_value(inputs: Path, period: Period, code: str) -> float:
 
 
 def sub(unit: str, quarter: str, values: dict[str, float], *findings: Finding) -> Submission:
-    s = Submission(path=Path(f"{unit}.xlsx"), unit=unit, period=quarter, values=values)
-    s.findings.extend(findings)
-    return s
+    return Submission(path=Path(f"{unit}.xlsx"), unit=unit, period=quarter, values=values, findings=findings)
 
 
 def warning(*codes: str) -> Finding:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -76,6 +76,19 @@ class Intake:
         # pickle (process pools) cannot take a mappingproxy: send plain dicts, wrap them again on arrival.
         return (_intake, (self.submissions, dict(self.accepted), dict(self.first_received), self.department))
 
+    def with_findings(self, extra: Mapping[tuple[str, str], Sequence[Finding]]) -> Intake:
+        """A new intake whose accepted submissions of some (unit, quarter) carry more findings; the accepted
+        submission is replaced among ``submissions`` too, so it stays one of them."""
+        new = {key: self.accepted[key].with_findings(found) for key, found in extra.items() if found}
+        if not new:
+            return self
+        old = {id(self.accepted[key]): sub for key, sub in new.items()}
+        return replace(
+            self,
+            submissions=tuple(old.get(id(s), s) for s in self.submissions),
+            accepted=MappingProxyType({**self.accepted, **new}),
+        )
+
     def rejected(self, quarters: Iterable[str] | None = None) -> list[Submission]:
         """Submissions set aside for errors, optionally only those of some quarters."""
         wanted = set(quarters) if quarters is not None else None
@@ -118,19 +131,17 @@ def read_file_safely(
     try:
         subs = read_file(path, catalogue, units, expected)
     except Exception as exc:  # the last line of defence: report, never crash the run
-        sub = Submission(path=path, unit=expected.unit, period=expected.period or quarter)
-        sub.findings.append(
-            Finding(
-                "error", Location(path.name), f"lỗi không xác định khi đọc tệp ({type(exc).__name__}: {exc})"
-            )
+        failure = Finding(
+            "error", Location(path.name), f"lỗi không xác định khi đọc tệp ({type(exc).__name__}: {exc})"
         )
-        subs = [sub]
+        subs = [
+            Submission(path=path, unit=expected.unit, period=expected.period or quarter, findings=(failure,))
+        ]
     digest = file_sha256(path) if path.is_file() and not path.is_symlink() else None
-    for sub in subs:
-        sub.sha256 = digest
-        if not sub.errors:
-            sub.findings.extend(rule_findings(sub, rules))
-    return subs
+    return [
+        replace(sub, sha256=digest).with_findings(() if sub.errors else rule_findings(sub, rules))
+        for sub in subs
+    ]
 
 
 def collect(
@@ -157,35 +168,36 @@ def collect(
 def intake_of(submissions: Iterable[Submission], received: Mapping[str, datetime] | None = None) -> Intake:
     """The intake of submissions read in this order: their receipt times set from ``received`` (SHA-256 ->
     time), one accepted per unit and quarter (the newer file wins a tie)."""
-    subs = tuple(submissions)
-    accepted: dict[tuple[str, str], Submission] = {}
-    for sub in subs:
-        if received and sub.sha256 is not None:
-            sub.received_at = received.get(sub.sha256)
+    subs = [
+        replace(sub, received_at=received.get(sub.sha256)) if received and sub.sha256 is not None else sub
+        for sub in submissions
+    ]
+    accepted: dict[tuple[str, str], int] = {}  # index into subs
+    for index, sub in enumerate(subs):
         if sub.accepted:
-            _accept(accepted, sub)
-    return Intake(subs, MappingProxyType(accepted))
+            _accept(subs, accepted, index)
+    return Intake(tuple(subs), MappingProxyType({key: subs[i] for key, i in accepted.items()}))
 
 
-def _accept(accepted: dict[tuple[str, str], Submission], sub: Submission) -> None:
-    """Make ``sub`` the accepted submission of its unit and quarter (the newer file wins a tie)."""
+def _accept(subs: list[Submission], accepted: dict[tuple[str, str], int], index: int) -> None:
+    """Make ``subs[index]`` the accepted submission of its unit and quarter (the newer file wins a tie)."""
+    sub = subs[index]
     key = (sub.unit or "", sub.period or "")
     previous = accepted.get(key)
     if previous is None:
-        accepted[key] = sub
+        accepted[key] = index
         return
     # Two valid files for one unit and quarter: the newer file counts, the other is kept and mentioned.
-    newer, older = (
-        (sub, previous) if sub.path.stat().st_mtime >= previous.path.stat().st_mtime else (previous, sub)
-    )
+    mine, theirs = subs[index].path, subs[previous].path
+    newer, older = (index, previous) if mine.stat().st_mtime >= theirs.stat().st_mtime else (previous, index)
     accepted[key] = newer
-    newer.findings.append(
-        Finding(
-            "warning",
-            Location(newer.path.name),
-            f"đơn vị đã gửi thêm tệp {older.path.name} cho cùng kỳ; dùng tệp mới hơn",
-        )
+    said = Finding(
+        "warning",
+        Location(subs[newer].path.name),
+        f"đơn vị đã gửi thêm tệp {subs[older].path.name} cho cùng kỳ; dùng tệp mới hơn",
     )
+    if said not in subs[newer].findings:  # read again (the cache, a second collection): said once
+        subs[newer] = subs[newer].with_findings([said])
 
 
 def records_frame(submissions: Iterable[Submission]) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from baocao.catalogue import Catalogue
 from baocao.errors import Location
 from baocao.intake import layout as L
 from baocao.intake.cells import BIDI_CONTROLS, CellValueError, cell_text, parse_number, parse_status
-from baocao.intake.model import Finding, Submission
+from baocao.intake.model import Finding, SubmissionDraft
 
 MAX_NOTE_CHARS = 4000
 
@@ -18,7 +18,7 @@ MAX_NOTE_CHARS = 4000
 Adder = Callable[[str, Location, str], None]
 
 
-def adder(sub: Submission) -> Adder:
+def adder(sub: SubmissionDraft) -> Adder:
     def add(severity: str, where: Location, message: str) -> None:
         sub.findings.append(Finding(severity, where, message))  # type: ignore[arg-type]
 
@@ -26,7 +26,7 @@ def adder(sub: Submission) -> Adder:
 
 
 def take_value(
-    sub: Submission,
+    sub: SubmissionDraft,
     catalogue: Catalogue,
     code: str,
     raw: Any,
@@ -114,7 +114,7 @@ def shown_number(value: float) -> str:
 
 
 def report_missing(
-    sub: Submission, catalogue: Catalogue, where: Location, seen: dict[str, Any], add: Adder
+    sub: SubmissionDraft, catalogue: Catalogue, where: Location, seen: dict[str, Any], add: Adder
 ) -> None:
     missing = [i.code for i in catalogue.submitted if i.code not in seen]
     if missing:

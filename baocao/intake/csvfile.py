@@ -14,7 +14,7 @@ from baocao.errors import Location, PeriodError, SubmissionError
 from baocao.intake import layout as L
 from baocao.intake.cells import fold, strip_bidi
 from baocao.intake.checks import adder, report_missing, take_value
-from baocao.intake.model import Expected, Finding, Submission
+from baocao.intake.model import Expected, Finding, Submission, SubmissionDraft
 from baocao.periods import Period
 
 MAX_LINES = 50_000
@@ -85,9 +85,9 @@ def read_csv(
             Location(path.name, row=1),
         )
     col = {name: header.index(name) for name in (*L.CSV_COLUMNS, *L.CSV_OPTIONAL) if name in header}
-    groups: dict[tuple[str, str], Submission] = {}
+    groups: dict[tuple[str, str], SubmissionDraft] = {}
     seen: dict[tuple[str, str], dict[str, tuple[float, str]]] = {}
-    file_level = Submission(path=path, unit=expected.unit, period=expected.period)
+    file_level = SubmissionDraft(path=path, unit=expected.unit, period=expected.period)
     lines: dict[tuple[str, str], list[int]] = {}
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
@@ -119,10 +119,10 @@ def read_csv(
     out = list(groups.values())
     if not out and not file_level.findings:
         file_level.findings.append(Finding("error", Location(path.name), "tệp không có dòng số liệu nào"))
-    if file_level.findings or any(s.errors for s in out):
+    if file_level.findings or any(s.has_errors for s in out):
         # A file is one submission: an error on any line sets aside every unit it carries.
         for sub in out:
-            if not sub.errors:
+            if not sub.has_errors:
                 sub.findings.append(
                     Finding(
                         "error",
@@ -132,7 +132,7 @@ def read_csv(
                 )
         if file_level.findings:
             out.append(file_level)
-    return out
+    return [draft.freeze() for draft in out]
 
 
 def _csv_target(
@@ -141,10 +141,10 @@ def _csv_target(
     period_text: str,
     units: Collection[str],
     expected: Expected,
-    groups: dict[tuple[str, str], Submission],
-    file_level: Submission,
+    groups: dict[tuple[str, str], SubmissionDraft],
+    file_level: SubmissionDraft,
     where: Location,
-) -> Submission | None:
+) -> SubmissionDraft | None:
     def fail(message: str) -> None:
         file_level.findings.append(Finding("error", where, message))
 
@@ -164,5 +164,5 @@ def _csv_target(
         return None
     key = (unit, period.code)
     if key not in groups:
-        groups[key] = Submission(path=path, unit=unit, period=period.code)
+        groups[key] = SubmissionDraft(path=path, unit=unit, period=period.code)
     return groups[key]

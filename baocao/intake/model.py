@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -47,24 +47,30 @@ class Finding:
         return f"{label} – {self.where.describe()}: {self.message}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Submission:
-    """One unit's figures and notes for one quarter, as read from one file."""
+    """One unit's figures and notes for one quarter, as read from one file (frozen: the stages after reading
+    make new ones with ``dataclasses.replace``, so what was collected is never changed under them)."""
 
     path: Path
     unit: str | None
     period: str | None
-    values: dict[str, float] = field(default_factory=dict)
-    estimates: set[str] = field(default_factory=set)
-    notes: list[Note] = field(default_factory=list)
+    values: Mapping[str, float] = field(default_factory=dict)  # a dict never changed after reading
+    estimates: frozenset[str] = frozenset()
+    notes: tuple[Note, ...] = ()
     person: str | None = None
     prepared_on: date | None = None
     received_at: datetime | None = None
     sha256: str | None = None
-    findings: list[Finding] = field(default_factory=list)
+    findings: tuple[Finding, ...] = ()
     # CSV: the file's physical lines (0-based: header, then this unit's records) this submission was read
     # from, so that the store keeps a unit's part of a multi-unit file as the very lines it sent.
     source_lines: tuple[int, ...] = ()
+
+    def with_findings(self, extra: Iterable[Finding]) -> Submission:
+        """The same submission with more findings (a new object; this one is unchanged)."""
+        added = tuple(extra)
+        return replace(self, findings=self.findings + added) if added else self
 
     @property
     def errors(self) -> list[Finding]:
@@ -85,6 +91,40 @@ class Submission:
     def accepted(self) -> bool:
         """Whether the submission has no error and names a unit and a period."""
         return not self.errors and self.unit is not None and self.period is not None
+
+
+@dataclass
+class SubmissionDraft:
+    """A submission while its file is read (the readers fill it in); ``freeze()`` gives the Submission."""
+
+    path: Path
+    unit: str | None
+    period: str | None
+    values: dict[str, float] = field(default_factory=dict)
+    estimates: set[str] = field(default_factory=set)
+    notes: list[Note] = field(default_factory=list)
+    person: str | None = None
+    prepared_on: date | None = None
+    findings: list[Finding] = field(default_factory=list)
+    source_lines: tuple[int, ...] = ()
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
+
+    def freeze(self) -> Submission:
+        return Submission(
+            path=self.path,
+            unit=self.unit,
+            period=self.period,
+            values=dict(self.values),
+            estimates=frozenset(self.estimates),
+            notes=tuple(self.notes),
+            person=self.person,
+            prepared_on=self.prepared_on,
+            findings=tuple(self.findings),
+            source_lines=self.source_lines,
+        )
 
 
 # received: every quarter of the period accepted; partial: some; rejected/missing: none (some files set aside /

@@ -71,9 +71,9 @@ def read_file(
 
 
 def _rejected(path: Path, expected: Expected, where: Location, message: str) -> Submission:
-    sub = Submission(path=path, unit=expected.unit, period=expected.period)
-    sub.findings.append(Finding("error", where, message))
-    return sub
+    return Submission(
+        path=path, unit=expected.unit, period=expected.period, findings=(Finding("error", where, message),)
+    )
 
 
 def iter_submission_files(folder: Path) -> Iterable[Path]:

@@ -18,7 +18,7 @@ from baocao.errors import Location, PeriodError, SubmissionError
 from baocao.intake import layout as L
 from baocao.intake.cells import cell_ref, cell_text, fold
 from baocao.intake.checks import MAX_NOTE_CHARS, Adder, adder, clean_text, report_missing, take_value
-from baocao.intake.model import Expected, Note, Submission
+from baocao.intake.model import Expected, Note, Submission, SubmissionDraft
 from baocao.intake.package import Package, inspect_package
 from baocao.periods import Period
 
@@ -103,7 +103,7 @@ def find_sheet(workbook: CalamineWorkbook, wanted: str, add: Adder, file: str) -
 
 def read_workbook(path: Path, catalogue: Catalogue, units: Collection[str], expected: Expected) -> Submission:
     workbook, package = open_workbook(path)
-    sub = Submission(path=path, unit=expected.unit, period=expected.period)
+    sub = SubmissionDraft(path=path, unit=expected.unit, period=expected.period)
     add = adder(sub)
     if package.has_macros or path.suffix.lower() == ".xlsm":
         add("warning", Location(path.name), "tệp có macro; macro không được chạy, chỉ đọc số liệu")
@@ -135,7 +135,7 @@ def read_workbook(path: Path, catalogue: Catalogue, units: Collection[str], expe
         )
     if sub.period is None:
         add("error", Location(path.name), "không xác định được kỳ báo cáo (cần dạng 2024-Q2)")
-    return sub
+    return sub.freeze()
 
 
 def info_cells(sheet: Sheet, names: Collection[str]) -> dict[str, tuple[int, int]]:
@@ -151,7 +151,9 @@ def info_cells(sheet: Sheet, names: Collection[str]) -> dict[str, tuple[int, int
     return found
 
 
-def _read_info(sheet: Sheet, sub: Submission, units: Collection[str], expected: Expected, add: Adder) -> None:
+def _read_info(
+    sheet: Sheet, sub: SubmissionDraft, units: Collection[str], expected: Expected, add: Adder
+) -> None:
     found = info_cells(sheet, L.INFO_LABELS)
     if L.INFO_UNIT in found:
         r, c = found[L.INFO_UNIT]
@@ -228,7 +230,9 @@ def find_header(
     )
 
 
-def _read_data(sheet: Sheet, sub: Submission, catalogue: Catalogue, add: Adder, blanks: set[str]) -> None:
+def _read_data(
+    sheet: Sheet, sub: SubmissionDraft, catalogue: Catalogue, add: Adder, blanks: set[str]
+) -> None:
     header_row, cols = find_header(sheet, (L.COL_CODE, L.COL_VALUE), (L.COL_STATUS, L.COL_NAME))
     code_col, value_col, status_col = cols[L.COL_CODE], cols[L.COL_VALUE], cols.get(L.COL_STATUS)
     seen: dict[str, tuple[float, str]] = {}
@@ -266,7 +270,7 @@ def _read_data(sheet: Sheet, sub: Submission, catalogue: Catalogue, add: Adder, 
     report_missing(sub, catalogue, Location(sheet.file, sheet.name), seen, add)
 
 
-def _read_notes(sheet: Sheet, sub: Submission, catalogue: Catalogue, add: Adder) -> None:
+def _read_notes(sheet: Sheet, sub: SubmissionDraft, catalogue: Catalogue, add: Adder) -> None:
     try:
         header_row, cols = find_header(sheet, (L.COL_TEXT,), (L.COL_SECTION, L.COL_FIELD))
     except SubmissionError:
