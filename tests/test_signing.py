@@ -160,7 +160,7 @@ def test_a_run_without_its_token_writes_the_documents_unsigned_and_does_not_deli
     )
     assert result.exit_code == 1
     assert "không tìm thấy thiết bị ký số của người ký (lãnh đạo)" in result.output
-    assert "written unsigned and were not delivered" in result.output
+    assert "báo cáo đã được ghi nhưng chưa ký số và chưa gửi đi" in result.output
     (pdf,) = (out / missing_token.name / PERIOD.code).glob("*.pdf")
     assert signature_names(pdf.read_bytes()) == []
     assert len(list((out / missing_token.name / PERIOD.code).glob("*.docx"))) == 1
