@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,9 +20,91 @@ from baocao.province import Province, load_province
 from baocao.report import SAMPLE_INPUTS, TEMPLATES, Setup, load_setup
 from baocao.settings import apply_prefect_defaults
 
+
+def _private_prefect_home() -> None:
+    """Each pytest process (each xdist worker) gets a PREFECT_HOME of its own, removed at exit, before Prefect
+    is imported: a `baocao serve` the user keeps running (noted in ~/.prefect) is never taken by a test's run,
+    parallel workers share no SQLite database, and no PREFECT_API_URL of the caller's shell or profile sends
+    the tests' runs to a real server."""
+    home = tempfile.mkdtemp(prefix="baocao-test-prefect-")
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
+    os.environ["PREFECT_HOME"] = home
+    os.environ.pop("PREFECT_API_URL", None)
+    os.environ.pop("PREFECT_PROFILE", None)
+
+
+_private_prefect_home()
 apply_prefect_defaults()
+# The CLI's rich consoles fix their width at import from COLUMNS when it is set (an xdist worker has
+# COLUMNS=80): without it they follow the COLUMNS a test gives CliRunner, as in a plain run.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 
 RESOURCES = Path(__file__).parent / "resources"
+
+# --- pytest-xdist (`-n 2 --dist loadfile`, as scripts/test.sh runs the suite) --------------------------------
+# Each module runs whole on one worker: its module-scoped fixtures are made once and its tests keep their order
+# (test_serve.py stops its server in its last test). The modules that start servers, the Prefect test harness,
+# Dask workers or a browser are one unit of work, run one after another on one worker: never two server starts
+# or timing-sensitive browser runs at once, and one harness and one national sample per session. A plain
+# `pytest` run (no -n) is not affected.
+# (`--dist loadgroup` and `xdist_group` marks would say this, but xdist 3.8 groups by rewriting the node id,
+# which pytest 9.2 ignores: every test is then a group of its own. The units are made here from the file names.)
+SERVERS = "servers"
+SERVER_MODULES = frozenset(
+    {
+        "test_serve.py",  # `baocao serve`: a Prefect server, served deployments, Chromium
+        "test_workpool.py",  # PostgreSQL, a Prefect server, two process workers
+        "test_postgres.py",  # PostgreSQL, a Prefect server, the portal
+        "test_web_browser.py",  # `baocao web` and Chromium
+        "test_dask.py",  # a Dask scheduler and two workers, the Prefect harness
+        "test_flow.py",  # the Prefect harness
+        "test_national.py",  # the Prefect harness; the national sample shared with test_dask.py
+        "test_signing.py",  # one test on the Prefect harness
+    }
+)
+
+
+def work_unit(nodeid: str) -> str:
+    """The unit of work a test belongs to under xdist: its module's file, or the servers unit."""
+    path = nodeid.split("::")[0]
+    return SERVERS if Path(path).name in SERVER_MODULES else path
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: pytest without xdist does not know it
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadfile`, with the server modules as one unit (see above)."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    # The work queue in the order pytest_collection_modifyitems gives it, not sorted by test count (which
+    # hands out the few long server tests last and leaves the other worker idle at the end).
+    config.option.loadscopereorder = False
+    return ModuleScheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In an xdist worker: the servers unit first (it is the longest), then the modules with the most slow
+    tests, then the rest in file order; a module's tests keep their order."""
+    if not hasattr(config, "workerinput"):
+        return
+    slow: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for index, item in enumerate(items):
+        unit = work_unit(item.nodeid)
+        first.setdefault(unit, index)
+        slow[unit] = slow.get(unit, 0) + (item.get_closest_marker("slow") is not None)
+
+    def order(item: pytest.Item) -> tuple[bool, int, int]:
+        unit = work_unit(item.nodeid)
+        return (unit != SERVERS, -slow[unit], first[unit])
+
+    items.sort(key=order)  # stable
 
 
 @pytest.fixture(scope="session")

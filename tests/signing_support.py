@@ -183,6 +183,16 @@ def import_key(token: Token, issued: Issued, label: str, key_id: str, folder: Pa
     key_der.unlink()  # the key lives on the token only
 
 
+def forget_softhsm() -> None:
+    """Unload SoftHSM from this process, so that its next use reads SOFTHSM2_CONF again. python-pkcs11 keeps
+    a loaded module initialised for the life of the process, and SoftHSM reads its configuration only then:
+    without this, a test's token is not found once another test (in any order) has used SoftHSM."""
+    import pkcs11
+
+    for module in [m for m in pkcs11._loaded if "softhsm" in m]:
+        pkcs11.unload(module)
+
+
 def have_token_tools() -> bool:
     """softhsm2-util, pkcs11-tool and the SoftHSM module are installed (scripts/bootstrap.sh test)."""
     return bool(shutil.which("softhsm2-util") and shutil.which("pkcs11-tool") and SOFTHSM_MODULE.is_file())

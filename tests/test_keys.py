@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from tests.signing_support import (
     SOFTHSM_MODULE,
     OwnCA,
     Token,
+    forget_softhsm,
     have_token_tools,
     import_key,
     init_token,
@@ -58,10 +60,12 @@ def token(folder: Path, ca: OwnCA) -> Token:
 
 
 @pytest.fixture
-def token_env(token: Token, monkeypatch: pytest.MonkeyPatch) -> Token:
-    """SOFTHSM2_CONF pointing at the module's token, for this test."""
+def token_env(token: Token, monkeypatch: pytest.MonkeyPatch) -> Iterator[Token]:
+    """SOFTHSM2_CONF pointing at the module's token, for this test (SoftHSM reloaded before and after)."""
     monkeypatch.setenv("SOFTHSM2_CONF", str(token.conf))
-    return token
+    forget_softhsm()
+    yield token
+    forget_softhsm()
 
 
 def _token_key(token: Token, role: str = "signer", label: str = "lanh-dao") -> KeySource:

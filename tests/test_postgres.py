@@ -18,6 +18,7 @@ from baocao.report import SAMPLE_INPUTS
 from flows.schedules import TIMEZONE, build_deployments, free_port, local_server
 
 BINARIES = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
+LOADED = 240  # s: how long a Prefect server may take to be healthy on a loaded machine (healthy in 8-30 s)
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
@@ -70,7 +71,7 @@ def test_deployments_on_postgres(postgres: str, tmp_path: Path) -> None:
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with (
-        local_server(home=tmp_path / "home", database_url=postgres) as api,
+        local_server(home=tmp_path / "home", database_url=postgres, timeout=LOADED) as api,
         temporary_settings(updates={PREFECT_API_URL: api}),
     ):
         for deployment in build_deployments([SAMPLE_INPUTS], tmp_path / "out"):

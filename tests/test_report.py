@@ -228,8 +228,13 @@ def test_a_quarter_briefing_fits_five_pages(sample_runs: dict[str, ReportResult]
 
 @pytest.mark.slow
 @pytest.mark.parametrize("code", [f"{y}-Q{q}" for y in (2023, 2024) for q in (1, 2, 3, 4)])
-def test_every_sample_quarter_fits_five_pages(code: str, tmp_path: Path) -> None:
+def test_every_sample_quarter_fits_five_pages(
+    code: str, tmp_path: Path, sample_runs: dict[str, ReportResult]
+) -> None:
     from baocao.report import SAMPLE_INPUTS
 
-    result = run_report(ReportRequest(SAMPLE_INPUTS, Period.parse(code), tmp_path, REPORT_DATE, 5))
+    if code in sample_runs:  # the same request as the module's run of that quarter: not rendered twice
+        result = sample_runs[code]
+    else:
+        result = run_report(ReportRequest(SAMPLE_INPUTS, Period.parse(code), tmp_path, REPORT_DATE, 5))
     assert len(body_pages(result.pdf)) <= 5

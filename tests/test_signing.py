@@ -5,6 +5,7 @@ written unsigned, undelivered, with a clear message."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,15 @@ from baocao.province import load_province
 from baocao.report import ReportRequest, run_report
 from baocao.signing import BOTH, sign_file, signed_in_place, sources_for
 from tests import test_deliver
-from tests.signing_support import AGENCY, PASSWORD, SIGNER, SOFTHSM_MODULE, make_ca, short_report
+from tests.signing_support import (
+    AGENCY,
+    PASSWORD,
+    SIGNER,
+    SOFTHSM_MODULE,
+    forget_softhsm,
+    make_ca,
+    short_report,
+)
 from tests.test_deliver import Inbox
 
 PERIOD = Period.parse("2024-Q2")
@@ -63,17 +72,21 @@ def with_keys(sample_inputs_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 
 
 @pytest.fixture
-def missing_token(sample_inputs_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def missing_token(
+    sample_inputs_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """The sample province configured for a token that is not plugged in (no SoftHSM token exists)."""
     (tmp_path / "tokens").mkdir()
     conf = tmp_path / "softhsm2.conf"
     conf.write_text(f"directories.tokendir = {tmp_path / 'tokens'}\nobjectstore.backend = file\n")
     monkeypatch.setenv("SOFTHSM2_CONF", str(conf))
+    forget_softhsm()  # SoftHSM reads SOFTHSM2_CONF when it is loaded: before this test, and after it
     token = {"pkcs11_module": str(SOFTHSM_MODULE), "token_label": "GIAM DOC", "key_label": "giam-doc"}
     configure(sample_inputs_copy, {"signer": token, "agency": {**token, "key_label": "co-quan"}})
     monkeypatch.setenv("BAOCAO_SIGNER_PIN", "123456")
     monkeypatch.setenv("BAOCAO_AGENCY_PIN", "123456")
-    return sample_inputs_copy
+    yield sample_inputs_copy
+    forget_softhsm()
 
 
 def test_sign_file_uses_the_provinces_configuration(with_keys: Path, tmp_path: Path) -> None:

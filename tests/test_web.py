@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from baocao.periods import Period, vietnam_today
+from baocao.setup import SAMPLE_INPUTS
 from baocao.web.app import PortalMiddleware, create_app
 from baocao.web.auth import SessionCodec, user_by_login
 from baocao.web.base import PortalConfig
@@ -34,11 +38,28 @@ def _config(root: Path, inputs: Path, **extra: object) -> PortalConfig:
     )
 
 
+@pytest.fixture(scope="module")
+def accounts_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A portal database holding the three accounts of add_accounts, made once for the module by the real
+    code (their argon2 hashes take about 0.4 s a set): each test's portal starts from a copy of it."""
+    root = tmp_path_factory.mktemp("accounts")
+    inputs = root / "lao-cai"
+    shutil.copytree(SAMPLE_INPUTS, inputs)
+    engine = create_app(_config(root, inputs)).state.portal.engine
+    add_accounts(engine)
+    engine.dispose()
+    return root / "portal.sqlite3"
+
+
 @pytest.fixture
-def portal(tmp_path: Path, sample_inputs_copy: Path) -> Iterator[TestClient]:
+def portal(tmp_path: Path, sample_inputs_copy: Path, accounts_database: Path) -> Iterator[TestClient]:
     """The portal on a copy of the sample province, with three accounts, not signed in."""
+    with (
+        closing(sqlite3.connect(accounts_database)) as source,
+        closing(sqlite3.connect(tmp_path / "portal.sqlite3")) as copy,
+    ):
+        source.backup(copy)  # a consistent copy, write-ahead log included
     app = create_app(_config(tmp_path, sample_inputs_copy, max_upload=200_000))
-    add_accounts(app.state.portal.engine)
     with TestClient(app) as client:
         yield client
 

@@ -24,7 +24,7 @@ from baocao.setup import SAMPLE_INPUTS
 from baocao.web.views import open_quarters
 from flows.schedules import free_port
 from tests.support import stop_processes
-from tests.test_serve import BROWSER_ARGS, CHROMIUM
+from tests.test_serve import BROWSER_ARGS, BROWSER_TIMEOUT, CHROMIUM
 from tests.web_support import PASSWORD, fill_form
 
 pytestmark = [
@@ -103,10 +103,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     announced = process.stdout.readline().decode()
     url = f"http://127.0.0.1:{port}"
     assert announced.startswith(f"Cổng báo cáo: {url}/"), announced
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"{url}/login", timeout=2) as answer:
+            with urllib.request.urlopen(f"{url}/login", timeout=10) as answer:
                 if answer.status == 200:
                     break
         except OSError:
@@ -139,6 +139,7 @@ def _page(browser: object, served: Served):  # type: ignore[no-untyped-def]
         locale="vi-VN",
         accept_downloads=True,
     )
+    context.set_default_timeout(BROWSER_TIMEOUT)  # Playwright's 30 s are short on a loaded machine
     return context.new_page()
 
 

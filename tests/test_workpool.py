@@ -19,7 +19,7 @@ from baocao.periods import Period
 from benchmarks.national_data import write_national
 from flows.schedules import local_server
 from tests.support import stop_processes
-from tests.test_postgres import BINARIES, postgres  # noqa: F401 - the fixture, shared
+from tests.test_postgres import BINARIES, LOADED, postgres  # noqa: F401 - the fixture, shared
 
 pytestmark = [
     pytest.mark.slow,
@@ -39,7 +39,7 @@ def first_sheet(xlsx: Path) -> list[tuple[object, ...]]:
 def server(postgres: str, tmp_path: Path) -> Iterator[dict[str, str]]:  # noqa: F811
     """A Prefect server on the PostgreSQL cluster; the environment that points at it."""
     home = tmp_path / "prefect-home"
-    with local_server(home=home, database_url=postgres) as api:
+    with local_server(home=home, database_url=postgres, timeout=LOADED) as api:
         yield {
             **os.environ,
             "PREFECT_API_URL": api,
