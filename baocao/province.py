@@ -24,12 +24,27 @@ from baocao.periods import Calendar, Period, deadline
 UNIT_KIND_ORDER = ("huyện", "quận", "thị xã", "thành phố", "xã", "phường", "thị trấn", "đặc khu")
 
 
-class Unit(ConfigModel):
+class Named(ConfigModel):
+    """A unit of the administration by name and kind ('huyện' 'Bát Xát'), both NFC-normalised."""
+
+    name: str
+    kind: str = Field(min_length=1)
+
+    @field_validator("name", "kind", mode="before")
+    @classmethod
+    def _nfc(cls, value: Any) -> Any:
+        return nfc(value) if isinstance(value, str) else value
+
+    @property
+    def full_name(self) -> str:
+        """'huyện Bát Xát', 'thành phố Lào Cai', 'xã Tả Van', 'tỉnh Yên Bái'."""
+        return f"{self.kind} {self.name}"
+
+
+class Unit(Named):
     """A reporting unit (a district until mid-2025, a commune or ward since)."""
 
     code: str
-    name: str
-    kind: str = Field(min_length=1)
     population: dict[int, int] = Field(default_factory=dict)
     plans: dict[int, dict[str, float]] = Field(default_factory=dict)
     email: str | None = None
@@ -47,16 +62,6 @@ class Unit(ConfigModel):
         if not value or not all(c.isalnum() or c in "-_" for c in value) or not value.isascii():
             raise ValueError(f"mã đơn vị {value!r} chỉ gồm chữ cái không dấu, chữ số, '-' hoặc '_'")
         return value
-
-    @field_validator("name", "kind", mode="before")
-    @classmethod
-    def _nfc(cls, value: Any) -> Any:
-        return nfc(value) if isinstance(value, str) else value
-
-    @property
-    def full_name(self) -> str:
-        """'huyện Bát Xát', 'thành phố Lào Cai', 'xã Tả Van'."""
-        return f"{self.kind} {self.name}"
 
     @property
     def people_committee(self) -> str:
@@ -152,23 +157,12 @@ class Signing(ConfigModel):
     sign_reports: bool = False  # baocao run and the scheduled flow sign without being asked
 
 
-class PredecessorProvince(ConfigModel):
+class PredecessorProvince(Named):
     """An old province (before 1 July 2025) whose units' figures are the new province's history: its own
     folder (a province.yaml listing its districts, and their submissions)."""
 
-    name: str
     kind: str = "tỉnh"
     folder: str  # relative to the new province's folder, or absolute
-
-    @field_validator("name", "kind", mode="before")
-    @classmethod
-    def _nfc(cls, value: Any) -> Any:
-        return nfc(value) if isinstance(value, str) else value
-
-    @property
-    def full_name(self) -> str:
-        """'tỉnh Yên Bái'."""
-        return f"{self.kind} {self.name}"
 
 
 class Predecessors(ConfigModel):
