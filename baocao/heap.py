@@ -35,6 +35,17 @@ def import_settled(module: str) -> None:
         importlib.import_module(module)
 
 
+_settled: set[str] = set()
+
+
+def settled_once(module: str) -> None:
+    """``import_settled(module)`` the first time a process asks: for worker processes that others start
+    (Prefect's process pool, Dask), where no initializer of ours runs before the first task."""
+    if module not in _settled:
+        _settled.add(module)
+        import_settled(module)
+
+
 @contextmanager
 def collector_paused() -> Iterator[None]:
     """No garbage collection while WeasyPrint renders: it makes hundreds of thousands of objects, and each

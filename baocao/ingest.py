@@ -1,14 +1,18 @@
 """The ingest store: each submission file is parsed once, keyed by its content hash, into Parquet; later runs
 read the table instead of re-opening workbooks. Changing one workbook re-parses that workbook only.
 
-    <cache>/files.parquet       path, size, mtime_ns, sha256: unchanged files are not even re-hashed
+    <cache>/files.parquet       path, size, mtime_ns, sha256, checked_ns: unchanged files are not even re-hashed
     <cache>/parsed.parquet      one row per (content hash, file name) parse: unit, period, the values, the
                                 estimates, notes and findings (JSON), and the parser's fingerprint
 
 Why Parquet (pyarrow) rather than DuckDB: each province's cache is written by one process and read whole, at
 once, by pandas; there is no shared database file, so provinces ingest in parallel with no writer lock, and
-the files are columnar, compressed and readable by any tool. The fingerprint (catalogue, rules, code version)
-makes a change of rules re-parse everything, since findings depend on them.
+the files are columnar, compressed and readable by any tool. The fingerprint (catalogue, rules, the province's
+unit codes, code version) makes a change of any of them re-parse everything, since findings depend on them.
+
+A file is taken as unchanged from its size and modification time only if it had not been modified for
+RACY_NS when it was last hashed (as git does with its index): a file rewritten with the same size within the
+file system's timestamp granularity of that hashing would otherwise keep its old hash.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
@@ -37,12 +42,14 @@ from baocao.province import Province
 PARSER_VERSION = "3"  # 2: ranges, bidirectional controls, empty formula results; 3: findings name the figures they question
 FILES = "files.parquet"
 PARSED = "parsed.parquet"
+RACY_NS = 2_000_000_000  # a file modified less than this before it was hashed is hashed again next time
 
 
-def fingerprint(catalogue: Catalogue, rules: Sequence[Rule]) -> str:
-    """What a parse depends on besides the file: the catalogue, the rules and the parser's version."""
+def fingerprint(catalogue: Catalogue, rules: Sequence[Rule], units: Iterable[str] = ()) -> str:
+    """What a parse depends on besides the file: the catalogue, the rules, the units it may come from (an
+    unknown unit is a finding) and the parser's version."""
     text = json.dumps(
-        [PARSER_VERSION, catalogue.model_dump(mode="json"), [r.model_dump() for r in rules]],
+        [PARSER_VERSION, catalogue.model_dump(mode="json"), [r.model_dump() for r in rules], sorted(units)],
         sort_keys=True,
         ensure_ascii=False,
     )
@@ -68,14 +75,20 @@ def _to_row(sub: Submission, key: str) -> dict[str, Any]:
     }
 
 
+def _text_or_none(value: Any) -> str | None:
+    """A nullable text column's value: Parquet gives NaN, not None, for a column that is all nulls."""
+    return value if isinstance(value, str) else None
+
+
 def _from_row(row: Mapping[str, Any], path: Path) -> Submission:
+    prepared_on = _text_or_none(row["prepared_on"])
     return Submission(
         path=path,
         unit=row["unit"],
         period=row["period"],
         sha256=row["sha256"],
-        person=row["person"],
-        prepared_on=date.fromisoformat(row["prepared_on"]) if row["prepared_on"] else None,
+        person=_text_or_none(row["person"]),
+        prepared_on=date.fromisoformat(prepared_on) if prepared_on else None,
         values={k: float(v) for k, v in json.loads(row["values"]).items()},
         estimates=frozenset(json.loads(row["estimates"])),
         notes=tuple(Note(**n) for n in json.loads(row["notes"])),
@@ -98,11 +111,20 @@ def _write(path: Path, frame: pd.DataFrame) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
-def _known_files(cache: Path) -> tuple[pd.DataFrame, dict[tuple[str, int, int], str]]:
+Identity = tuple[str, int, int]  # a file's path (relative to submissions/), size and mtime_ns
+
+
+def _known_files(cache: Path) -> tuple[pd.DataFrame, dict[Identity, tuple[str, int]]]:
+    """The files table, and the hashes it lets a run trust: identity -> (SHA-256, when hashed) of the files
+    that were already RACY_NS old when hashed (rows of an older table, without checked_ns, are not trusted)."""
     files = _read(cache / FILES)
-    known: dict[tuple[str, int, int], str] = {}
-    for record in files.to_dict("records") if not files.empty else []:
-        known[(str(record["path"]), int(record["size"]), int(record["mtime_ns"]))] = str(record["sha256"])
+    known: dict[Identity, tuple[str, int]] = {}
+    if files.empty or "checked_ns" not in files:
+        return files, known
+    for record in files.to_dict("records"):
+        mtime, checked = int(record["mtime_ns"]), record["checked_ns"]
+        if checked == checked and mtime + RACY_NS <= checked:  # NaN: a row kept from an older table
+            known[(str(record["path"]), int(record["size"]), mtime)] = (str(record["sha256"]), int(checked))
     return files, known
 
 
@@ -115,7 +137,8 @@ def file_hashes(submissions_dir: Path, quarters: Iterable[Period], cache: Path |
         for path in iter_submission_files(submissions_dir / quarter.code):
             stat = path.lstat()
             relative = str(path.relative_to(submissions_dir))
-            hashes[relative] = known.get((relative, stat.st_size, stat.st_mtime_ns)) or file_sha256(path)
+            trusted = known.get((relative, stat.st_size, stat.st_mtime_ns))
+            hashes[relative] = trusted[0] if trusted else file_sha256(path)
     return hashes
 
 
@@ -129,7 +152,8 @@ def collect_cached(
     rules: Sequence[Rule] = (),
 ) -> tuple[Intake, int]:
     """Like ``intake.collect``, through the cache: the intake and how many files had to be parsed."""
-    version = fingerprint(catalogue, rules)
+    units = set(province.unit_codes)
+    version = fingerprint(catalogue, rules, units)
     files, known_files = _known_files(cache)
     parsed = _read(cache / PARSED)
     if not parsed.empty and "version" in parsed and (parsed["version"] == version).all():
@@ -138,7 +162,6 @@ def collect_cached(
             by_key.setdefault(str(record["key"]), []).append({str(k): v for k, v in record.items()})
     else:
         parsed, by_key = pd.DataFrame(), {}
-    units = set(province.unit_codes)
     file_rows, new_rows, fresh = [], [], 0
     read: list[Submission] = []
     for quarter in quarters:
@@ -150,9 +173,18 @@ def collect_cached(
             else:
                 stat = path.stat()
                 relative = str(path.relative_to(submissions_dir))
-                digest = known_files.get((relative, stat.st_size, stat.st_mtime_ns)) or file_sha256(path)
+                digest, checked = known_files.get((relative, stat.st_size, stat.st_mtime_ns)) or (
+                    file_sha256(path),
+                    time.time_ns(),
+                )
                 file_rows.append(
-                    {"path": relative, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
+                    {
+                        "path": relative,
+                        "size": stat.st_size,
+                        "mtime_ns": stat.st_mtime_ns,
+                        "sha256": digest,
+                        "checked_ns": checked,
+                    }
                 )
                 key = f"{digest}:{path.name}"
                 if key in by_key:

@@ -24,6 +24,7 @@ from baocao.collection import collection_of
 from baocao.errors import BaocaoError, ConfigError
 from baocao.files import file_sha256
 from baocao.intake import Intake, Submission, intake_of
+from baocao.paths import ingest_folder
 from baocao.periods import Period
 from baocao.phrases import Phrases, load_phrases
 from baocao.provenance import Manifest, inputs_digest, read_manifest, unchanged
@@ -43,6 +44,7 @@ from baocao.report import (
 from baocao.setup import TEMPLATES, Setup, load_setup, setup_sources
 from baocao.signing import keys_configured
 from baocao.versions import VersionNote
+from baocao.yamlfile import parse_yaml
 
 NATIONAL = "national.yaml"
 ROLLUP = "toan-quoc"
@@ -132,7 +134,7 @@ def _code_of(folder: Path) -> str:
 def name_of(folder: Path) -> str:
     """The province's name from its province.yaml, else the folder's name."""
     try:
-        data = yaml.safe_load((folder / "province.yaml").read_text(encoding="utf-8"))
+        data = parse_yaml((folder / "province.yaml").read_text(encoding="utf-8"))
         return str(data["name"])
     except Exception:  # the run itself reports what is wrong with the file
         return folder.name
@@ -173,7 +175,7 @@ def unchanged_outcome(inputs: Path, job: NationalJob) -> Outcome | None:
     try:
         sources = setup_sources(inputs, job.templates)
         digest = report_digest(
-            inputs, sources, period, job.report_date, job.number, outputs / slug / ".ingest"
+            inputs, sources, period, job.report_date, job.number, ingest_folder(outputs, inputs)
         )
     except OSError:
         return None
@@ -188,7 +190,6 @@ def province_outcome(inputs: Path, job: NationalJob) -> Outcome:
     start = time.perf_counter()
     name = name_of(inputs)
     try:
-        cache = job.outputs / inputs.resolve().name / ".ingest"
         request = ReportRequest(
             inputs,
             job.period,
@@ -196,7 +197,6 @@ def province_outcome(inputs: Path, job: NationalJob) -> Outcome:
             job.report_date,
             job.number,
             job.templates,
-            cache=cache,
             force=job.force,
             started_by=STARTED_BY,
         )

@@ -130,9 +130,10 @@ def run_national(
     run_step: StepRunner = in_process,
 ) -> NationalRun:
     """Every province under ``root`` on ``executor`` (default: a pool of ``workers`` processes), then the
-    roll-up through ``run_step`` in this process; ``on_done`` is told each outcome, in this thread, as it
-    comes. ``sign``: each province whose keys are configured is signed (an unchanged one too, if its kept
-    PDF is not), PINs from each key's pin_env or pin_file; not those whose PIN variable is shared."""
+    roll-up through ``run_step`` (a plain call in this process by default); ``on_done`` is told each
+    outcome, in this thread, as it comes. ``sign``: each province whose keys are configured is signed (an
+    unchanged one too, if its kept PDF is not), PINs from each key's pin_env or pin_file; not those whose
+    PIN variable is shared."""
     folders = province_folders(root)
     run = NationalRun()
     refused = pin_clashes(folders) if sign else {}

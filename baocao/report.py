@@ -36,6 +36,7 @@ from baocao.documents import write_provenance as write_provenance
 from baocao.documents import write_xlsx as write_xlsx
 from baocao.intake import QuarterStatus, UnitState
 from baocao.issued import VERSIONS, version_numbers
+from baocao.paths import ingest_folder
 from baocao.periods import Period
 from baocao.predecessors import reported_by_the_new_units
 from baocao.provenance import unchanged
@@ -71,10 +72,16 @@ class ReportRequest:
     number: int | None = None
     templates: Path = TEMPLATES
     deliver: bool = False  # publish the DOCX and PDF and mail them to the recipients in province.yaml
-    cache: Path | None = None  # the ingest store's folder (each submission file parsed once)
+    cache: Path | None = None  # the ingest store's folder if not the default (see ``store``)
     force: bool = True  # False: nothing is made when the manifest shows the same inputs (never with deliver)
     started_by: str = ""  # recorded in the version: "cli:<os user>", "portal:<login>", "schedule", "prefect"
     sign: bool | None = None  # sign the PDF (the signer, then the agency); None: province.yaml's sign_reports
+
+    @property
+    def store(self) -> Path:
+        """The ingest store's folder (each submission file parsed once, then read from Parquet): ``cache``,
+        else ``<outputs>/<province folder>/.ingest``, beside the province's reports."""
+        return self.cache if self.cache is not None else ingest_folder(self.outputs, self.inputs)
 
 
 @dataclass(frozen=True)
@@ -256,7 +263,7 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Prog
     """run_report's steps, under the period's lock."""
     period, when, number = request.period, request.report_date, request.number
     paths = output_paths(request.outputs, setup, period)
-    digest = run(report_digest, setup.inputs, setup.sources, period, when, number, request.cache)
+    digest = run(report_digest, setup.inputs, setup.sources, period, when, number, request.store)
     sign = signs_reports(setup.province) if request.sign is None else request.sign
     if not request.force and not request.deliver:
         earlier = earlier_result(paths, digest)
@@ -268,7 +275,7 @@ def _run_locked(request: ReportRequest, setup: Setup, run: StepRunner, say: Prog
                 return replace(earlier, signing=signing, version=newest)
             return earlier
     say(f"đọc {submission_count(setup, period)} tệp báo cáo của đơn vị")
-    collection = run(collection_for, setup, period, request.cache)
+    collection = run(collection_for, setup, period, request.store)
     say("tổng hợp số liệu")
     figures = run(figures_for, setup, collection, period)
     trend = run(trend_for, setup, collection, period)

@@ -157,5 +157,5 @@ def test_a_quarter_from_forms_to_leaders_inboxes(
     assert names == ["Báo cáo quý I-2025 - STTTT.docx", "Báo cáo quý I-2025 - STTTT.pdf"]
 
     again = runner.invoke(app, report_and_mail)
-    assert again.exit_code == 0 and "không gửi lại" in again.output
+    assert again.exit_code == 0 and "không gửi lại" in again.output, again.output
     assert len(smtp.messages) == 1

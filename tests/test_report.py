@@ -134,6 +134,28 @@ def test_a_text_in_a_number_cell_sets_one_unit_aside(
     assert tidy[("BATXAT", "BC03")]["value"] is None
 
 
+@pytest.mark.slow
+def test_runs_read_the_store_and_see_every_correction(sample_inputs_copy: Path, tmp_path: Path) -> None:
+    # Each run parses a submission once into <outputs>/<province>/.ingest; a file changed seconds later
+    # (same quarter, same name) is parsed again, whatever its size and time.
+    out = tmp_path / "out"
+    request = ReportRequest(sample_inputs_copy, Period.parse("2024-Q2"), out, REPORT_DATE)
+    path = sample_inputs_copy / "submissions" / "2024-Q2" / "BATXAT.xlsx"
+    ref = cell_of(path, "BC03")
+    first = run_report(request)
+    store = out / sample_inputs_copy.name / ".ingest"
+    assert {p.name for p in store.iterdir()} == {"files.parquet", "parsed.parquet"}
+    assert first.rejected == ()
+
+    set_cell(path, DATA_SHEET, ref, "hai trăm")
+    assert run_report(request).rejected == ("BATXAT.xlsx",)
+    set_cell(path, DATA_SHEET, ref, 4321)
+    again = run_report(request)
+    assert again.rejected == ()
+    tidy = {(r["unit_code"], r["indicator_code"]): r for r in tidy_sheet(again.xlsx)}
+    assert tidy[("BATXAT", "BC03")]["value"] == 4321
+
+
 # --- a province the code has never seen ------------------------------------------------------------------
 
 
