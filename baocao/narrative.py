@@ -151,12 +151,12 @@ def _growth(story: Story, ind: Indicator, fig: Figure) -> str | None:
         compared = p.say(f"indicator.{against}", last_year=last_year)
     words = {"last_year": last_year, "compared": compared}
     if abs(delta) < 0.05:
-        return p.say("indicator.growth_flat", **words) + _base_note(story, fig)
+        return _with_base_note(p.say("indicator.growth_flat", **words), story, fig)
     if ind.kind == "ratio":
         key = "indicator.points_up" if delta > 0 else "indicator.points_down"
-        return p.say(key, points=number(abs(delta), 1), **words) + _base_note(story, fig)
+        return _with_base_note(p.say(key, points=number(abs(delta), 1), **words), story, fig)
     key = "indicator.growth_up" if delta > 0 else "indicator.growth_down"
-    return p.say(key, pct=number(abs(delta), 1), **words) + _base_note(story, fig)
+    return _with_base_note(p.say(key, pct=number(abs(delta), 1), **words), story, fig)
 
 
 def _plan_clause(story: Story, plan_pct: float) -> str:
@@ -169,11 +169,14 @@ def _plan_clause(story: Story, plan_pct: float) -> str:
     return story.phrases.say(key, pct=number(plan_pct, 2))
 
 
-def _base_note(story: Story, fig: Figure) -> str:
-    """' (so sánh trên cùng 8 đơn vị …)' when the comparison leaves out units that reported this period."""
-    if 0 < fig.base_units < fig.units_reported:
-        return f" ({story.phrases.say('coverage.base', count=fig.base_units)})"
-    return ""
+def _with_base_note(growth: str, story: Story, fig: Figure) -> str:
+    """The growth, then ' (so sánh trên cùng 8 đơn vị …)' when the comparison leaves out units that reported
+    this period; after a bracket already closing the growth ('… tỉnh Yên Bái (cũ)'), ', so sánh …' instead of
+    a second bracket in a row."""
+    if not 0 < fig.base_units < fig.units_reported:
+        return growth
+    note = story.phrases.say("coverage.base", count=fig.base_units)
+    return f"{growth}, {note}" if growth.endswith(")") else f"{growth} ({note})"
 
 
 def indicator_sentence(

@@ -204,7 +204,9 @@ def test_a_missing_old_quarter_is_said_and_leaves_the_comparison_like_for_like(m
     assert "thị xã Nam (tỉnh Hai cũ) chưa gửi báo cáo quý III/2024, số liệu của các đơn vị mới" in text
     # Only what the text's figures lack: the trend's 2023-Q4, which no old unit sent, is not said.
     assert "quý IV/2023" not in text
-    assert "so sánh trên cùng 2 đơn vị có đủ số liệu của cả hai kỳ" in text
+    # After "(cũ)" the base is a clause, not a second bracket in a row.
+    assert "(cũ), so sánh trên cùng 2 đơn vị có đủ số liệu của cả hai kỳ" in text
+    assert ") (" not in text
 
 
 def test_a_changed_old_file_changes_the_reports_digest(merged: Path) -> None:
